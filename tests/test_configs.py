@@ -1,0 +1,40 @@
+import pytest
+
+from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_config
+
+
+def test_recipe_sections_load(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("backend:\n  backend: transformers\n  batch_size: 4\nsampling:\n  max_new_tokens: 8\n")
+    backend = load_config(BackendConfig, recipe, "backend")
+    assert backend.backend == "transformers" and backend.batch_size == 4
+    assert load_config(SamplingConfig, recipe, "sampling").max_new_tokens == 8
+
+
+def test_unknown_key_names_key_section_and_file(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("backend:\n  bakend: vllm\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(BackendConfig, recipe, "backend")
+    message = str(err.value)
+    assert "'bakend'" in message and "r.yaml" in message and "[backend]" in message and "batch_size" in message
+
+
+def test_bad_values_are_clear():
+    with pytest.raises(ConfigError, match="backend must be one of"):
+        config_from_dict(BackendConfig, {"backend": "tgi"})
+    with pytest.raises(ConfigError, match="base_urls"):
+        config_from_dict(BackendConfig, {"backend": "openai"})
+    with pytest.raises(ConfigError, match="temperature"):
+        config_from_dict(SamplingConfig, {"temperature": -1})
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        config_from_dict(SamplingConfig, [1, 2])
+
+
+def test_missing_and_invalid_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(BackendConfig, tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("backend: [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
+        load_config(BackendConfig, bad)
