@@ -12,6 +12,7 @@ from typing import Any
 
 from .configs import BACKENDS, BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
 from .default_model import ModelPrepareError
+from .specs import SpecError
 
 
 class CLIError(RuntimeError):
@@ -121,7 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="also print the result as one JSON line")
     _add_backend_args(chat)
     chat.set_defaults(func=chat_main)
+
+    generate = commands.add_parser("generate", help="specs → scenarios → role-play → verify → dataset folder")
+    generate.add_argument("--recipe", help="YAML recipe (see recipes/)")
+    generate.add_argument("--num-scenarios", type=int, help="override scenarios.num_scenarios")
+    generate.add_argument("--output-dir", help="override output_dir")
+    generate.add_argument("--backend", choices=BACKENDS, help="override backend.backend")
+    generate.set_defaults(func=_lazy("generate"))
     return parser
+
+
+def _lazy(module: str):
+    """A stage's ``main(args)``, imported only when that command runs (keeps start-up fast)."""
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(f"inftool_hf.{module}").main(args)
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (CLIError, ConfigError, ModelPrepareError) as err:
+    except (CLIError, ConfigError, ModelPrepareError, SpecError) as err:
         print(f"inftool-hf: error: {err}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,406 @@
+"""Three-agent role-play: User Simulator, Tool-Calling Assistant, MCP Server.
+
+Each conversation is an :class:`Episode`, a small state machine that says what it needs next: a
+scripted message (no model), or a generation from the assistant's backend. The batched driver
+(:func:`role_play`) collects every open episode's request into one ``backend.generate`` call per
+round, so the engine stays saturated; :func:`run_episode_async` drives one episode over an async
+backend (an OpenAI-compatible client), which is what a distributed runner (datatrove's
+``InferenceRunner`` query builder) calls per document.
+
+Modes (``RolePlayConfig.assistant``):
+
+- ``model``: the assistant is the model under training (or a teacher); every assistant turn is
+  generated with the tools, calls are parsed and executed. Verification decides what is kept.
+- ``blueprint``: the gold plan's calls are issued as the assistant's calls, and the model writes the
+  natural-language turns (final answers) from the real simulated results. Cold-start data for a
+  model too weak to call tools yet; correct by construction, still verified.
+
+``RolePlayConfig.user``: ``template`` renders the user's messages from the blueprint (every value
+the gold calls need is stated, so arguments are grounded); ``llm`` asks the user backend to write them
+from the persona and falls back to the template when a value the plan needs is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .configs import ConfigError, SamplingConfig
+from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario
+from .simulator import ToolSimulator
+from .specs import ToolSpec
+from .tool_calls import make_tool_call
+from .tool_pool import ToolPool
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = ("You are a helpful assistant with access to functions. Call a function only when it fits the "
+                 "request and you have every required value; ask the user for missing values; if no function "
+                 "fits, say so instead of calling one.")
+
+
+@dataclass
+class RolePlayConfig:
+    """How conversations are played."""
+
+    assistant: str = "blueprint"  # blueprint | model
+    user: str = "template"  # template | llm
+    server: str = "schema"  # schema | llm
+    max_assistant_turns: int = 6
+    shard_size: int = 64
+    system_prompt: str = SYSTEM_PROMPT
+    sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=160))
+
+    def __post_init__(self) -> None:
+        for key, allowed in (("assistant", ("blueprint", "model")), ("user", ("template", "llm")),
+                             ("server", ("schema", "llm"))):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"roleplay.{key} must be one of {allowed}, got {getattr(self, key)!r}")
+        if self.shard_size < 1 or self.max_assistant_turns < 1:
+            raise ConfigError("roleplay.shard_size and roleplay.max_assistant_turns must be >= 1")
+
+
+# --- the User Simulator's words --------------------------------------------------------------------
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        items = [_value_text(v) for v in value]
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _action(tool: ToolSpec) -> str:
+    text = tool.description.split(". ")[0].rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+def _details(arguments: dict[str, Any], skip: Sequence[str] = ()) -> str:
+    parts = [f"{name.replace('_', ' ')}: {_value_text(value)}" for name, value in arguments.items() if name not in skip]
+    return "; ".join(parts)
+
+
+def _clause(call: PlannedCall, tool: ToolSpec, skip: Sequence[str] = ()) -> str:
+    details = _details(call.arguments, [*call.sources, *skip])
+    return f"{_action(tool)} ({details})" if details else _action(tool)
+
+
+_VERB_OPENERS = ["Hi! Could you {x}?", "Please {x}.", "I need you to {x}.", "Can you {x}?",
+                 "Hello, I'd like you to {x}."]
+_NOUN_OPENERS = ["Hi! I'd like the {x}.", "Please get me the {x}.", "Can you tell me the {x}?", "I need the {x}."]
+_VERBS = {"get", "search", "list", "find", "create", "add", "book", "cancel", "check", "look", "start", "move",
+          "register", "pay", "set", "turn", "lock", "save", "run", "take", "send", "reply", "comment", "rate",
+          "change", "invite", "accept", "delete", "choose", "order", "log", "verify", "ask", "open", "buy",
+          "convert", "request", "reserve", "play", "recommend", "make", "update", "temporarily"}
+_DECLINES = ["Sorry, none of the tools I have can {x}.",
+             "I can't help with that here: no available function lets me {x}.",
+             "Unfortunately I don't have a tool to {x}, so I can't do it for you."]
+# Asked only while generating the final answer in blueprint mode; never stored in the trajectory.
+FINAL_ANSWER_HINT = "(Answer me now in one or two plain sentences, using the results above.)"
+_MARKUP = ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>", "<|im_", "<tools>")
+
+
+class UserSimulator:
+    """Writes the user's turns from the scenario; answers clarification questions consistently."""
+
+    def __init__(self, pool: ToolPool):
+        self.pool = pool
+
+    def _open(self, scenario: Scenario, text: str) -> str:
+        openers = _VERB_OPENERS if text.split(" ", 1)[0] in _VERBS else _NOUN_OPENERS
+        return openers[scenario.seed % len(openers)].format(x=text)
+
+    def first_message(self, scenario: Scenario) -> str:
+        tools = self.pool.tools
+        calls = [c for c in scenario.calls if c.turn == 0]
+        if scenario.category in NO_CALL_CATEGORIES:
+            tool = tools[scenario.missing_tool]
+            details = _details(scenario.knows)
+            return self._open(scenario, f"{_action(tool)} ({details})" if details else _action(tool))
+        if scenario.category == "parallel":
+            items = "; ".join(f"({i + 1}) {_details(c.arguments)}" for i, c in enumerate(calls))
+            return self._open(scenario, f"{_action(tools[calls[0].name])} for each of these: {items}")
+        if scenario.category == "parallel_multiple":
+            return self._open(scenario, " and also ".join(_clause(c, tools[c.name]) for c in calls))
+        if scenario.category == "multi_step":
+            ordered = sorted(calls, key=lambda c: c.step)
+            text = _clause(ordered[0], tools[ordered[0].name]) + "".join(
+                f", then {_clause(c, tools[c.name])} using what that returns" for c in ordered[1:])
+            return self._open(scenario, text)
+        return self._open(scenario, _clause(calls[0], tools[calls[0].name], skip=list(scenario.withheld)))
+
+    def follow_up(self, scenario: Scenario, turn: int) -> str | None:
+        calls = [c for c in scenario.calls if c.turn == turn]
+        if not calls:
+            return None
+        text = " and ".join(_clause(c, self.pool.tools[c.name]) for c in calls)
+        return f"Thanks! Now {text}, for the one you just found."
+
+    def clarification_answer(self, scenario: Scenario) -> str:
+        return " ".join(f"The {k.replace('_', ' ')} is {_value_text(v)}." for k, v in scenario.withheld.items())
+
+    def llm_prompt(self, scenario: Scenario, template: str) -> list[dict[str, Any]]:
+        return [{"role": "user", "content": (
+            f"You are {scenario.persona}. Rewrite this request to an assistant in your own words, as one short "
+            f"message. Keep every name, number, date and id exactly as written.\nRequest: {template}")}]
+
+
+def _grounded(text: str, scenario: Scenario, turn: int) -> bool:
+    """Whether an LLM-written user message still states every value the plan needs from the user."""
+    values: list[Any] = []
+    for call in scenario.calls:
+        if call.turn == turn:
+            values += [v for k, v in call.arguments.items() if k not in call.sources and k not in scenario.withheld]
+    flat: list[Any] = []
+    for value in values:
+        flat += value if isinstance(value, list) else [value]
+    lowered = text.lower()
+    return all(str(v).lower() in lowered for v in flat if isinstance(v, (str, int, float)) and not isinstance(v, bool))
+
+
+def usable_text(text: str) -> bool:
+    """A natural-language turn worth keeping: not empty, no chat markup, not degenerate repetition."""
+    if not text or len(text) > 2000 or any(mark in text for mark in _MARKUP):
+        return False
+    words = text.split()
+    return len(words) >= 3 and len(set(words)) / len(words) >= 0.4
+
+
+# --- one conversation ------------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    """What an episode needs next: a message to append, or a generation from the backend."""
+
+    scripted: dict[str, Any] | None = None
+    messages: list[dict[str, Any]] | None = None
+    tools: list[dict[str, Any]] | None = None
+
+
+def _message(role: str, content: str = "", tool_calls: list | None = None, tool_call_id: str | None = None,
+             name: str | None = None) -> dict[str, Any]:
+    return {"role": role, "content": content, "tool_calls": tool_calls, "tool_call_id": tool_call_id, "name": name}
+
+
+class Episode:
+    """One scenario played out; call :meth:`next_request` and feed back with :meth:`observe`."""
+
+    def __init__(self, scenario: Scenario, pool: ToolPool, config: RolePlayConfig, first_user_message: str,
+                 server_backend: Any = None):
+        self.scenario, self.pool, self.config = scenario, pool, config
+        self.user = UserSimulator(pool)
+        self.shown = [pool.tools[name] for name in scenario.tools]
+        self.openai_tools = [tool.to_openai() for tool in self.shown]
+        self.messages = [_message("system", config.system_prompt), _message("user", first_user_message)]
+        self.turn = 0
+        self.steps_done: set[int] = set()
+        self.clarified = not scenario.withheld
+        self.assistant_turns = 0
+        self.done = False
+        self.parse_errors: list[str | None] = []
+        self.scripted_turns = 0
+        # every value the user states (parallel calls may state several ids for the same parameter)
+        user_ids = [(k, v) for k, v in scenario.knows.items()]
+        user_ids += [(k, v) for c in scenario.calls for k, v in c.arguments.items() if k not in c.sources]
+        self.server = ToolSimulator({t.name: t for t in self.shown},
+                                    planned=[c.__dict__ for c in scenario.calls], user_ids=user_ids,
+                                    seed=scenario.seed, llm_backend=server_backend)
+
+    # what the assistant should do now, in blueprint mode
+    def _pending_step(self) -> list[PlannedCall]:
+        pending = [c for c in self.scenario.calls if c.turn == self.turn and c.step not in self.steps_done]
+        if not pending:
+            return []
+        step = min(c.step for c in pending)
+        return [c for c in pending if c.step == step]
+
+    def next_request(self) -> Request | None:
+        if self.done:
+            return None
+        if self.config.assistant == "model":
+            return Request(messages=self.messages, tools=self.openai_tools)
+        if not self.clarified:
+            missing = ", ".join(k.replace("_", " ") for k in self.scenario.withheld)
+            return Request(scripted=_message("assistant", f"Sure, I can do that. Which {missing} should I use?"))
+        if self.scenario.category in NO_CALL_CATEGORIES:
+            action = _action(self.pool.tools[self.scenario.missing_tool])
+            decline = _DECLINES[self.scenario.seed % len(_DECLINES)].format(x=action)
+            return Request(scripted=_message("assistant", decline))
+        pending = self._pending_step()
+        if pending:
+            calls = [make_tool_call(c.name, c.arguments, f"call_{self.assistant_turns}_{i}")
+                     for i, c in enumerate(pending)]
+            return Request(scripted=_message("assistant", "", tool_calls=calls))
+        # the natural-language turn: written by the model from the real results, without tools
+        return Request(messages=[*self.messages, _message("user", FINAL_ANSWER_HINT)], tools=None)
+
+    def observe(self, message: dict[str, Any], parse_error: str | None = None, scripted: bool = False) -> None:
+        """Append the assistant's turn, run its calls through the server, and let the user answer."""
+        if self.config.assistant == "blueprint" and not scripted:
+            message = self._final_text(message)
+        self.messages.append(_message("assistant", message.get("content") or "", message.get("tool_calls") or None))
+        self.parse_errors.append(parse_error)
+        self.assistant_turns += 1
+        self.scripted_turns += int(scripted)
+        calls = message.get("tool_calls") or []
+        if calls and scripted and (pending := self._pending_step()):
+            self.steps_done.add(pending[0].step)
+        for call in calls:
+            result = self.server.execute(call["function"]["name"], call["function"]["arguments"])
+            self.messages.append(_message("tool", json.dumps(result, ensure_ascii=False), tool_call_id=call["id"],
+                                          name=call["function"]["name"]))
+        if self.assistant_turns >= self.config.max_assistant_turns:
+            self.done = True
+            return
+        if calls:
+            return
+        # a text turn: the user answers a question, asks a follow-up, or the conversation ends
+        if not self.clarified:
+            self.clarified = True
+            self.messages.append(_message("user", self.user.clarification_answer(self.scenario)))
+            return
+        follow_up = self.user.follow_up(self.scenario, self.turn + 1)
+        if follow_up is not None:
+            self.turn += 1
+            self.messages.append(_message("user", follow_up))
+            return
+        self.done = True
+
+    def _final_text(self, message: dict[str, Any]) -> dict[str, Any]:
+        text = (message.get("content") or "").strip()
+        if usable_text(text) and not message.get("tool_calls"):
+            return {"content": text}
+        # the model produced nothing usable: a plain summary keeps the turn honest
+        self.scripted_turns += 1
+        last = next((m for m in reversed(self.messages) if m["role"] == "tool"), None)
+        if self.scenario.category in NO_CALL_CATEGORIES:
+            return {"content": "Sorry, none of the tools I have can do that."}
+        return {"content": f"Here is the result: {last['content'][:300]}" if last else "Done."}
+
+    def to_row(self, iteration: int, generator: dict[str, str]) -> dict[str, Any]:
+        scenario = self.scenario
+        return {
+            "id": scenario.id, "iteration": iteration, "category": scenario.category, "domain": scenario.domain,
+            "seed": scenario.seed, "tools": json.dumps(self.openai_tools, ensure_ascii=False),
+            "messages": self.messages, "blueprint": json.dumps(scenario.blueprint(), ensure_ascii=False),
+            "generator": generator,
+            "episode": json.dumps({"parse_errors": self.parse_errors, "server_state": self.server.state.snapshot(),
+                                   "scripted_turns": self.scripted_turns, "finished": self.done}),
+        }
+
+
+# --- drivers ---------------------------------------------------------------------------------------
+
+def _first_messages(scenarios: list[Scenario], pool: ToolPool, config: RolePlayConfig, user_backend: Any) -> list[str]:
+    simulator = UserSimulator(pool)
+    templates = [simulator.first_message(s) for s in scenarios]
+    if config.user == "template" or user_backend is None:
+        return templates
+    prompts = [simulator.llm_prompt(s, t) for s, t in zip(scenarios, templates, strict=True)]
+    generations = user_backend.generate(prompts, None, config.sampling)
+    out = []
+    for scenario, template, generation in zip(scenarios, templates, generations, strict=True):
+        text = (generation.message.get("content") or "").strip()
+        out.append(text if text and _grounded(text, scenario, 0) else template)
+    return out
+
+
+def play_episodes(
+    scenarios: list[Scenario],
+    pool: ToolPool,
+    config: RolePlayConfig,
+    assistant_backend: Any,
+    user_backend: Any = None,
+    server_backend: Any = None,
+) -> list[Episode]:
+    """Play a batch of scenarios to the end; each round is one backend call for every open episode."""
+    firsts = _first_messages(scenarios, pool, config, user_backend)
+    episodes = [Episode(s, pool, config, first, server_backend) for s, first in zip(scenarios, firsts, strict=True)]
+    while True:
+        waiting: list[tuple[Episode, Request]] = []
+        for episode in episodes:
+            while (request := episode.next_request()) is not None and request.scripted is not None:
+                episode.observe(request.scripted, scripted=True)
+            if request is not None:
+                waiting.append((episode, request))
+        if not waiting:
+            return episodes
+        generations = assistant_backend.generate([r.messages for _, r in waiting], [r.tools for _, r in waiting],
+                                                 config.sampling)
+        for (episode, _), generation in zip(waiting, generations, strict=True):
+            episode.observe(generation.message, generation.parse_error)
+
+
+async def run_episode_async(scenario: Scenario, pool: ToolPool, config: RolePlayConfig, backend: Any) -> Episode:
+    """One episode over an async backend (``await backend.agenerate(...)``): the per-document unit a
+    distributed runner schedules."""
+    episode = Episode(scenario, pool, config, UserSimulator(pool).first_message(scenario))
+    while (request := episode.next_request()) is not None:
+        if request.scripted is not None:
+            episode.observe(request.scripted, scripted=True)
+            continue
+        [generation] = await backend.agenerate([request.messages], [request.tools], config.sampling)
+        episode.observe(generation.message, generation.parse_error)
+    return episode
+
+
+def _write_atomic(dataset, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    dataset.to_parquet(str(tmp))
+    os.replace(tmp, path)
+
+
+def role_play(
+    scenarios,
+    pool: ToolPool,
+    config: RolePlayConfig,
+    assistant_backend: Any,
+    user_backend: Any = None,
+    server_backend: Any = None,
+    iteration: int = 0,
+    shard_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+):
+    """Scenarios dataset → trajectories dataset (unverified).
+
+    With ``shard_dir``, each shard of ``config.shard_size`` scenarios is written (atomically) as soon
+    as it is played, and shards already on disk are loaded instead of played again, so an interrupted
+    run resumes without duplicates or gaps.
+    """
+    from datasets import Dataset, concatenate_datasets
+    from tqdm.auto import tqdm
+
+    generator = {
+        "user": config.user if config.user == "template" else getattr(user_backend, "model_name", "llm"),
+        "assistant": getattr(assistant_backend, "model_name", "?") + f" ({config.assistant})",
+        "server": config.server if config.server == "schema" else getattr(server_backend, "model_name", "llm"),
+    }
+    directory = Path(shard_dir) if shard_dir is not None else None
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    shards = []
+    size = config.shard_size
+    bar = tqdm(total=len(scenarios), desc="role-play", unit="conv", disable=not progress)
+    for index, start in enumerate(range(0, len(scenarios), size)):
+        path = directory / f"shard-{index:05d}.parquet" if directory is not None else None
+        if path is not None and path.exists():
+            shards.append(Dataset.from_parquet(str(path)))
+            bar.update(min(size, len(scenarios) - start))
+            continue
+        batch = [Scenario.from_row(row) for row in scenarios.select(range(start, min(start + size, len(scenarios))))]
+        episodes = play_episodes(batch, pool, config, assistant_backend, user_backend, server_backend)
+        shard = Dataset.from_list([e.to_row(iteration, generator) for e in episodes])
+        if path is not None:
+            _write_atomic(shard, path)
+        shards.append(shard)
+        bar.update(len(batch))
+    bar.close()
+    return concatenate_datasets(shards) if shards else Dataset.from_list([])

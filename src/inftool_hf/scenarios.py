@@ -1,0 +1,332 @@
+"""Scenarios: who the user is, what they know, what they need, and the gold call plan (blueprint).
+
+The blueprint is sampled from the tool pool *before* any dialogue, so role-play is grounded in a plan
+that is valid by construction and verification has a fixed target. Categories follow BFCL's taxonomy
+so results line up with the yardstick:
+
+- ``simple``: one tool shown, one call. ``multiple``: one right tool among distractors, one call.
+- ``parallel``: one tool called several times at once. ``parallel_multiple``: several tools at once.
+- ``multi_step``: dependent calls; an id returned by one call is an argument of the next; login or
+  verification steps gate the rest.
+- ``multi_turn``: a follow-up user request after the first answer, often using the first result.
+- ``miss_param``: the user leaves out a required value; the assistant must ask, then call.
+- ``miss_func``: the needed tool is not available; the assistant must say so, not call another.
+- ``irrelevance``: no shown tool fits the request; the assistant must not call any.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .configs import ConfigError
+from .tool_pool import ToolPool, is_minted
+from .values import ValueFactory
+
+CATEGORIES = ("simple", "multiple", "parallel", "parallel_multiple", "multi_step", "multi_turn",
+              "miss_param", "miss_func", "irrelevance")
+NO_CALL_CATEGORIES = ("miss_func", "irrelevance")
+DEFAULT_MIX = {category: 1.0 for category in CATEGORIES}
+
+
+@dataclass
+class PlannedCall:
+    """One gold call. Calls sharing a ``step`` are issued together (parallel)."""
+
+    name: str
+    arguments: dict[str, Any]
+    step: int = 0
+    # Planned values of minted response fields (the simulator returns exactly these).
+    outputs: dict[str, Any] = field(default_factory=dict)
+    # parameter → {"step", "name" of the producing call, "field" of its response}: from an earlier result.
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Which user turn asks for this call (multi_turn).
+    turn: int = 0
+
+
+@dataclass
+class Scenario:
+    id: str
+    seed: int
+    category: str
+    domain: str
+    difficulty: str
+    persona: str
+    need: str
+    tools: list[str]
+    calls: list[PlannedCall]
+    # Facts the user can state (parameter → value) and things only a tool can tell (minted ids).
+    knows: dict[str, Any] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    # miss_param: values the user leaves out at first and gives when asked.
+    withheld: dict[str, Any] = field(default_factory=dict)
+    # miss_func / irrelevance: the tool the user would need (not shown).
+    missing_tool: str | None = None
+
+    def blueprint(self) -> dict[str, Any]:
+        return {"calls": [asdict(c) for c in self.calls], "tools": self.tools, "withheld": self.withheld,
+                "missing_tool": self.missing_tool, "knows": self.knows, "unknown": self.unknown}
+
+    def to_row(self) -> dict[str, Any]:
+        return {"id": self.id, "seed": self.seed, "category": self.category, "domain": self.domain,
+                "difficulty": self.difficulty, "persona": self.persona, "need": self.need,
+                "tools": json.dumps(self.tools), "blueprint": json.dumps(self.blueprint())}
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Scenario:
+        blueprint = json.loads(row["blueprint"])
+        return cls(id=row["id"], seed=row["seed"], category=row["category"], domain=row["domain"],
+                   difficulty=row["difficulty"], persona=row["persona"], need=row["need"],
+                   tools=json.loads(row["tools"]), calls=[PlannedCall(**c) for c in blueprint["calls"]],
+                   knows=blueprint["knows"], unknown=blueprint["unknown"], withheld=blueprint["withheld"],
+                   missing_tool=blueprint["missing_tool"])
+
+
+@dataclass
+class ScenarioConfig:
+    """How many scenarios to sample, and in what category mix (weights; the loop shifts them)."""
+
+    num_scenarios: int = 100
+    seed: int = 0
+    category_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
+    # Extra tools shown next to the right ones (multiple, parallel_multiple, miss_func).
+    distractors: int = 3
+    # Chance that an optional parameter is part of the gold call.
+    optional_rate: float = 0.35
+    # Optional weights per tool name (gap analysis leans toward tools that failed); default 1.
+    tool_weights: dict[str, float] = field(default_factory=dict)
+    id_prefix: str = "s"
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.category_mix) - set(CATEGORIES))
+        if unknown:
+            raise ConfigError(f"category_mix: unknown categories {unknown}; valid: {', '.join(CATEGORIES)}")
+        if not any(w > 0 for w in self.category_mix.values()):
+            raise ConfigError("category_mix: at least one category needs a positive weight")
+        if any(w < 0 for w in self.category_mix.values()):
+            raise ConfigError("category_mix: weights must be >= 0")
+
+
+class _Sampler:
+    def __init__(self, pool: ToolPool, config: ScenarioConfig, seed: int):
+        self.pool, self.config = pool, config
+        self.rng = random.Random(seed)
+        self.values = ValueFactory(seed)
+        self.seed = seed
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def tool_weight(self, name: str) -> float:
+        return self.config.tool_weights.get(name, 1.0)
+
+    def pick(self, names: list[str]) -> str:
+        return self.rng.choices(names, weights=[self.tool_weight(n) for n in names])[0]
+
+    def ungated(self) -> list[str]:
+        return [n for n in self.pool.tools if not self.pool.gates_for(n)]
+
+    def arguments(self, name: str, fixed: dict[str, Any] | None = None) -> dict[str, Any]:
+        schema = self.pool.tools[name].parameters
+        required = set(schema.get("required", []))
+        args = {}
+        for param, sub in (schema.get("properties") or {}).items():
+            if param in (fixed or {}):
+                args[param] = fixed[param]
+            elif param in required or self.rng.random() < self.config.optional_rate:
+                args[param] = self.values.for_schema(sub, param)
+        return args
+
+    def outputs(self, name: str) -> dict[str, Any]:
+        """Planned minted values this call returns (ids the next calls will need)."""
+        return {dep.field: self.values.minted_id(dep.field) for dep in self.pool.consumers_of(name)}
+
+    def distractors(self, domain: str, exclude: set[str], count: int) -> list[str]:
+        same = [n for n in self.pool.domains.get(domain, []) if n not in exclude]
+        self.rng.shuffle(same)
+        return same[:count]
+
+    def persona(self) -> str:
+        faker = self.values.faker
+        mood = self.rng.choice(["in a hurry", "chatty", "precise", "polite", "terse"])
+        return f"{faker.first_name()}, {faker.job().lower()}, {mood}"
+
+    def finish(self, category: str, calls: list[PlannedCall], shown: list[str], **extra: Any) -> Scenario:
+        self.rng.shuffle(shown)
+        knows: dict[str, Any] = {}
+        unknown: list[str] = []
+        for call in calls:
+            for param, value in call.arguments.items():
+                if param in call.sources:
+                    unknown.append(param)
+                else:
+                    knows[param] = value
+        steps = len({c.step for c in calls})
+        difficulty = "easy" if len(calls) <= 1 else ("medium" if steps <= 1 else "hard")
+        target = calls[-1].name if calls else extra.get("missing_tool")
+        need = self.pool.tools[target].description if target else ""
+        return Scenario(id=f"{self.config.id_prefix}{self.seed}", seed=self.seed, category=category,
+                        domain=self.pool.tools[target].domain if target else "", difficulty=difficulty,
+                        persona=self.persona(), need=need, tools=shown, calls=calls, knows=knows,
+                        unknown=sorted(set(unknown)), **extra)
+
+    # -- categories --------------------------------------------------------------------------------
+    def simple(self) -> Scenario:
+        name = self.pick(self.ungated())
+        return self.finish("simple", [PlannedCall(name, self.arguments(name))], [name])
+
+    def multiple(self) -> Scenario:
+        name = self.pick(self.ungated())
+        shown = [name, *self.distractors(self.pool.tools[name].domain, {name}, self.config.distractors)]
+        return self.finish("multiple", [PlannedCall(name, self.arguments(name))], shown)
+
+    def parallel(self) -> Scenario:
+        candidates = [n for n in self.ungated() if self.pool.tools[n].parameters.get("required")]
+        name = self.pick(candidates)
+        calls, seen = [], set()
+        for _ in range(self.rng.randint(2, 3)):
+            args = self.arguments(name)
+            key = json.dumps(args, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                calls.append(PlannedCall(name, args))
+        if len(calls) < 2:
+            return self.simple()
+        return self.finish("parallel", calls, [name])
+
+    def parallel_multiple(self) -> Scenario:
+        first = self.pick(self.ungated())
+        domain = self.pool.tools[first].domain
+        others = [n for n in self.pool.domains[domain] if n != first and not self.pool.gates_for(n)]
+        if not others:
+            return self.parallel()
+        second = self.pick(others)
+        calls = [PlannedCall(first, self.arguments(first)), PlannedCall(second, self.arguments(second))]
+        shown = [first, second, *self.distractors(domain, {first, second}, max(1, self.config.distractors - 1))]
+        return self.finish("parallel_multiple", calls, shown)
+
+    def chain(self, consumer: str, depth: int = 0, calls: list[PlannedCall] | None = None) -> list[PlannedCall]:
+        """Calls that end in ``consumer``, producers first; each required minted input from a producer.
+
+        One shared list, so a producer needed twice (a login feeding two steps) is planned once.
+        """
+        calls = [] if calls is None else calls
+        if any(c.name == consumer for c in calls):
+            return calls
+        schema = self.pool.tools[consumer].parameters
+        sources: dict[str, dict[str, Any]] = {}
+        fixed: dict[str, Any] = {}
+        for param in sorted(schema.get("required", [])):
+            if not is_minted(param) or depth >= 2:
+                continue
+            producers = [d for d in self.pool.producers_for(consumer) if d.field == param
+                         and param not in self.pool.tools[d.producer].parameters.get("required", [])]
+            if not producers:
+                continue  # the user knows this id (their own reference)
+            dep = self.rng.choice(sorted(producers, key=lambda d: d.producer))
+            if not any(c.name == dep.producer for c in calls):
+                self.chain(dep.producer, depth + 1, calls)
+            producer = next(c for c in calls if c.name == dep.producer)
+            producer.outputs.setdefault(param, self.values.minted_id(param))
+            fixed[param] = producer.outputs[param]
+            sources[param] = {"step": producer.step, "field": param, "name": producer.name}
+        step = max((source["step"] for source in sources.values()), default=-1) + 1
+        calls.append(PlannedCall(consumer, self.arguments(consumer, fixed), step=step, sources=sources))
+        return calls
+
+    def multi_step(self) -> Scenario:
+        consumers = [n for n in self.pool.tools
+                     if any(is_minted(p) for p in self.pool.tools[n].parameters.get("required", []))
+                     and self.pool.producers_for(n)]
+        if not consumers:
+            return self.multiple()
+        for _ in range(10):
+            calls = self.chain(self.pick(consumers))
+            if len(calls) >= 2:
+                break
+        else:
+            return self.multiple()
+        names = {c.name for c in calls}
+        domain = self.pool.tools[calls[-1].name].domain
+        shown = [*names, *self.distractors(domain, names, max(1, self.config.distractors - 1))]
+        return self.finish("multi_step", calls, shown)
+
+    def multi_turn(self) -> Scenario:
+        edges = [d for d in self.pool.dependencies if not d.gate and not self.pool.gates_for(d.producer)
+                 and not self.pool.gates_for(d.consumer)]
+        if not edges:
+            return self.simple()
+        dep = self.rng.choice(edges)
+        first = PlannedCall(dep.producer, self.arguments(dep.producer), step=0, turn=0)
+        first.outputs = {dep.field: self.values.minted_id(dep.field)}
+        fixed = {dep.field: first.outputs[dep.field]}
+        # other minted inputs of the consumer come from the user (their own references)
+        second = PlannedCall(dep.consumer, self.arguments(dep.consumer, fixed), step=1, turn=1,
+                             sources={dep.field: {"step": 0, "field": dep.field, "name": dep.producer}})
+        shown = [dep.producer, dep.consumer, *self.distractors(self.pool.tools[dep.consumer].domain,
+                                                               {dep.producer, dep.consumer}, 1)]
+        return self.finish("multi_turn", [first, second], shown)
+
+    def miss_param(self) -> Scenario:
+        candidates = [n for n in self.ungated()
+                      if [p for p in self.pool.tools[n].parameters.get("required", []) if not is_minted(p)]]
+        name = self.pick(candidates)
+        call = PlannedCall(name, self.arguments(name))
+        required = [p for p in self.pool.tools[name].parameters.get("required", []) if not is_minted(p)]
+        param = self.rng.choice(sorted(required))
+        shown = [name, *self.distractors(self.pool.tools[name].domain, {name}, 1)]
+        return self.finish("miss_param", [call], shown, withheld={param: call.arguments[param]})
+
+    def miss_func(self) -> Scenario:
+        name = self.pick(self.ungated())
+        domain = self.pool.tools[name].domain
+        shown = self.distractors(domain, {name}, self.config.distractors)
+        scenario = self.finish("miss_func", [], shown, missing_tool=name)
+        scenario.knows = self.arguments(name)
+        return scenario
+
+    def irrelevance(self) -> Scenario:
+        name = self.pick(self.ungated())
+        domain = self.pool.tools[name].domain
+        other = self.rng.choice(sorted(d for d in self.pool.domains if d != domain))
+        shown = self.distractors(other, set(), self.config.distractors)
+        scenario = self.finish("irrelevance", [], shown, missing_tool=name)
+        scenario.knows = self.arguments(name)
+        return scenario
+
+
+def sample_scenario(pool: ToolPool, config: ScenarioConfig, seed: int, category: str) -> Scenario:
+    """One scenario of ``category``; the same seed gives the same scenario."""
+    if category not in CATEGORIES:
+        raise ConfigError(f"unknown category {category!r}; valid: {', '.join(CATEGORIES)}")
+    return getattr(_Sampler(pool, config, seed), category)()
+
+
+def sample_scenarios(pool: ToolPool, config: ScenarioConfig):
+    """``config.num_scenarios`` scenarios as a :class:`datasets.Dataset`, categories drawn by the mix.
+
+    Categories are assigned by largest remainder over the normalised weights (not drawn at random),
+    so small runs still cover every category with a positive weight.
+    """
+    from datasets import Dataset
+
+    categories = allocate_categories(config.category_mix, config.num_scenarios, config.seed)
+    rows = []
+    for index, category in enumerate(categories):
+        seed = config.seed * 1_000_003 + index
+        scenario = sample_scenario(pool, config, seed, category)
+        scenario.id = f"{config.id_prefix}{config.seed}-{index:06d}"
+        rows.append(scenario.to_row())
+    return Dataset.from_list(rows)
+
+
+def allocate_categories(mix: dict[str, float], total: int, seed: int) -> list[str]:
+    weights = {c: w for c, w in mix.items() if w > 0}
+    norm = sum(weights.values())
+    exact = {c: total * w / norm for c, w in weights.items()}
+    counts = {c: int(v) for c, v in exact.items()}
+    for category in sorted(exact, key=lambda c: exact[c] - counts[c], reverse=True)[: total - sum(counts.values())]:
+        counts[category] += 1
+    order = [c for c in CATEGORIES if c in counts for _ in range(counts[c])]
+    random.Random(seed).shuffle(order)
+    return order

@@ -1,0 +1,274 @@
+"""Layered verification of trajectories, recorded per row.
+
+Gates, in order; the first that fails is the row's ``failed_gate``:
+
+1. ``parse``: every assistant turn parsed (no malformed tool-call text).
+2. ``schema``: every call names a tool that was shown, with arguments valid against its JSON schema.
+3. ``blueprint``: the calls match the gold plan with BFCL-like tolerance: step by step, order-free
+   within a parallel step, optional parameters left at their default may be omitted or given, and
+   equivalent values match (case and spacing of strings, ``5`` and ``5.0``, the same instant written
+   two ways). No-call categories pass only with no call at all.
+4. ``grounded``: every argument value was said by the user or returned by an earlier tool (or is the
+   schema default): no invented values.
+5. ``state``: no tool answered with an error, and the conversation ended with an assistant reply.
+6. ``judge`` (optional): an LLM judge accepts the natural-language turns.
+7. ``dedup``: the same requests with the same calls were not already kept.
+
+Rows that fail go to the ``rejected`` split with their reasons: the best debugging tool and the raw
+material of gap analysis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .scenarios import NO_CALL_CATEGORIES
+from .simulator import schema_errors
+
+GATES = ("parse", "schema", "blueprint", "grounded", "state", "judge", "dedup")
+
+
+# --- value equivalence (shared with the reward functions) ------------------------------------------
+
+def _as_instant(value: str) -> dt.datetime | dt.date | None:
+    text = value.strip()
+    if len(text) < 8 or not text[:4].isdigit():
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+
+
+def values_equivalent(predicted: Any, gold: Any) -> bool:
+    """Whether two argument values mean the same thing (lenient on form, strict on content)."""
+    if isinstance(gold, bool) or isinstance(predicted, bool):
+        return predicted is gold
+    if isinstance(gold, (int, float)) and isinstance(predicted, (int, float)):
+        return math.isclose(float(predicted), float(gold), rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(gold, str) and isinstance(predicted, str):
+        if " ".join(predicted.split()).casefold() == " ".join(gold.split()).casefold():
+            return True
+        left, right = _as_instant(predicted), _as_instant(gold)
+        if left is not None and right is not None and type(left) is type(right):
+            try:
+                return left == right
+            except TypeError:  # naive vs aware datetimes
+                return left.replace(tzinfo=None) == right.replace(tzinfo=None)
+        return False
+    if isinstance(gold, list) and isinstance(predicted, list):
+        if len(gold) != len(predicted):
+            return False
+        remaining = list(predicted)
+        for item in gold:
+            match = next((i for i, p in enumerate(remaining) if values_equivalent(p, item)), None)
+            if match is None:
+                return False
+            remaining.pop(match)
+        return True
+    if isinstance(gold, dict) and isinstance(predicted, dict):
+        return set(gold) == set(predicted) and all(values_equivalent(predicted[k], gold[k]) for k in gold)
+    return False
+
+
+def arguments_match(predicted: dict[str, Any], gold: dict[str, Any], schema: dict[str, Any] | None = None) -> list[str]:
+    """Differences between predicted and gold arguments (empty when they match)."""
+    properties = (schema or {}).get("properties", {})
+    required = set((schema or {}).get("required", []))
+    problems = []
+    for name, value in gold.items():
+        if name in predicted:
+            if not values_equivalent(predicted[name], value):
+                problems.append(f"{name}: got {json.dumps(predicted[name])[:80]}, expected {json.dumps(value)[:80]}")
+        elif name in required or properties.get(name, {}).get("default", object()) != value:
+            problems.append(f"{name}: missing (expected {json.dumps(value)[:80]})")
+    for name, value in predicted.items():
+        if name not in gold:
+            default = properties.get(name, {}).get("default", object())
+            if not values_equivalent(value, default):
+                problems.append(f"{name}: not asked for (got {json.dumps(value)[:80]})")
+    return problems
+
+
+def calls_match(predicted: list[tuple[str, dict]], gold: list[tuple[str, dict]], schemas: dict[str, dict]) -> list[str]:
+    """Order-free match of one step's calls; returns the problems."""
+    if len(predicted) != len(gold):
+        return [f"{len(predicted)} call(s), expected {len(gold)}: "
+                f"{[n for n, _ in predicted]} vs {[n for n, _ in gold]}"]
+    remaining = list(predicted)
+    problems = []
+    for name, args in gold:
+        candidates = [i for i, (n, _) in enumerate(remaining) if n == name]
+        if not candidates:
+            problems.append(f"expected a call to {name}, got {[n for n, _ in remaining]}")
+            continue
+        scored = [(arguments_match(remaining[i][1], args, schemas.get(name)), i) for i in candidates]
+        best, index = min(scored, key=lambda item: len(item[0]))
+        if best:
+            problems.append(f"{name}: " + "; ".join(best))
+        remaining.pop(index)
+    return problems
+
+
+# --- per-row gates -----------------------------------------------------------------------------------
+
+def _tool_schemas(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    tools = json.loads(row["tools"]) if isinstance(row["tools"], str) else row["tools"]
+    return {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools}
+
+
+def _assistant_calls(messages: list[dict[str, Any]]) -> list[list[tuple[str, Any]]]:
+    groups = []
+    for message in messages:
+        if message["role"] == "assistant" and message.get("tool_calls"):
+            groups.append([(c["function"]["name"], c["function"]["arguments"]) for c in message["tool_calls"]])
+    return groups
+
+
+def _flat_values(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v for item in value for v in _flat_values(item)]
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _flat_values(item)]
+    return [value]
+
+
+def _said(value: Any, text: str) -> bool:
+    if isinstance(value, bool) or value is None:
+        return True  # yes/no and nulls are phrased in words; the blueprint gate checks them
+    if isinstance(value, (int, float)):
+        forms = {str(value), f"{value:g}"}
+        if float(value).is_integer():
+            forms.add(str(int(value)))
+        return any(form in text for form in forms)
+    lowered = str(value).casefold()
+    return lowered in text or lowered.replace("_", " ") in text
+
+
+def check_trajectory(row: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Run gates 1–5 on one row; returns (failed gate or None, reasons)."""
+    messages = row["messages"]
+    episode = json.loads(row.get("episode") or "{}")
+    errors = [e for e in episode.get("parse_errors", []) if e]
+    if errors:
+        return "parse", errors[:3]
+    schemas = _tool_schemas(row)
+    groups = _assistant_calls(messages)
+    parsed_groups = []
+    for group in groups:
+        parsed = []
+        for name, raw in group:
+            try:
+                args = json.loads(raw) if isinstance(raw, str) else raw
+            except (ValueError, RecursionError):
+                return "parse", [f"{name}: arguments are not JSON"]
+            if name not in schemas:
+                return "schema", [f"{name} is not one of the shown tools"]
+            if not isinstance(args, dict):
+                return "schema", [f"{name}: arguments are not an object"]
+            problems = schema_errors(schemas[name], args)
+            if problems:
+                return "schema", [f"{name}: {p}" for p in problems]
+            parsed.append((name, args))
+        parsed_groups.append(parsed)
+
+    blueprint = json.loads(row["blueprint"])
+    if row["category"] in NO_CALL_CATEGORIES:
+        if parsed_groups:
+            return "blueprint", [f"called {[n for g in parsed_groups for n, _ in g]} though no tool fits"]
+    else:
+        gold_steps: dict[int, list[tuple[str, dict]]] = {}
+        for call in blueprint["calls"]:
+            gold_steps.setdefault(call["step"], []).append((call["name"], call["arguments"]))
+        ordered = [gold_steps[s] for s in sorted(gold_steps)]
+        if len(parsed_groups) != len(ordered):
+            return "blueprint", [f"{len(parsed_groups)} calling turn(s), the plan has {len(ordered)} step(s)"]
+        for step, (predicted, gold) in enumerate(zip(parsed_groups, ordered, strict=True)):
+            problems = calls_match(predicted, gold, schemas)
+            if problems:
+                return "blueprint", [f"step {step}: {p}" for p in problems]
+        if blueprint.get("withheld"):
+            first = next((m for m in messages if m["role"] == "assistant"), None)
+            if first is None or first.get("tool_calls") or "?" not in (first.get("content") or ""):
+                return "blueprint", ["did not ask for the missing value before calling"]
+
+    # grounded: values come from the user or from earlier tool results
+    context = ""
+    for message in messages:
+        if message["role"] in ("user", "tool"):
+            context += " " + (message.get("content") or "").casefold()
+        elif message["role"] == "assistant" and message.get("tool_calls"):
+            for call in message["tool_calls"]:
+                name = call["function"]["name"]
+                args = json.loads(call["function"]["arguments"])
+                properties = schemas.get(name, {}).get("properties", {})
+                for param, value in args.items():
+                    spec = properties.get(param, {})
+                    if "default" in spec and values_equivalent(value, spec["default"]):
+                        continue
+                    for item in _flat_values(value):
+                        if not _said(item, context):
+                            return "grounded", [f"{name}.{param} = {json.dumps(item)[:80]} was never said or returned"]
+
+    tool_errors = [m["content"][:160] for m in messages if m["role"] == "tool" and m["content"].startswith('{"error"')]
+    if tool_errors:
+        return "state", [f"tool error: {e}" for e in tool_errors[:3]]
+    if messages[-1]["role"] != "assistant" or messages[-1].get("tool_calls") or not episode.get("finished", True):
+        return "state", ["conversation did not end with an assistant reply"]
+    return None, []
+
+
+def _dedup_key(row: dict[str, Any]) -> str:
+    users = [m.get("content") or "" for m in row["messages"] if m["role"] == "user"]
+    calls = [[(n, json.loads(a)) for n, a in g] for g in _assistant_calls(row["messages"])]
+    return hashlib.sha256(json.dumps([users, calls], sort_keys=True).encode()).hexdigest()
+
+
+def verify_trajectories(dataset, judge: Callable[[dict[str, Any]], tuple[bool, str]] | None = None):
+    """Trajectories → ``DatasetDict(train=verified, rejected=failed)``, each row with ``verification``."""
+    from datasets import DatasetDict
+
+    seen: dict[str, str] = {}
+
+    def gate(row: dict[str, Any]) -> dict[str, Any]:
+        failed, reasons = check_trajectory(row)
+        if failed is None and judge is not None:
+            ok, why = judge(row)
+            if not ok:
+                failed, reasons = "judge", [why]
+        if failed is None:
+            key = _dedup_key(row)
+            if key in seen:
+                failed, reasons = "dedup", [f"same requests and calls as {seen[key]}"]
+            else:
+                seen[key] = row["id"]
+        return {"verification": {"passed": failed is None, "failed_gate": failed, "reasons": reasons}}
+
+    checked = dataset.map(gate, desc="verify")  # sequential: dedup needs one pass in order
+    return DatasetDict({
+        "train": checked.filter(lambda r: r["verification"]["passed"]),
+        "rejected": checked.filter(lambda r: not r["verification"]["passed"]),
+    })
+
+
+def llm_judge(backend: Any) -> Callable[[dict[str, Any]], tuple[bool, str]]:
+    """A judge that asks ``backend`` whether the final reply answers the user faithfully."""
+    from .configs import SamplingConfig
+
+    def judge(row: dict[str, Any]) -> tuple[bool, str]:
+        transcript = "\n".join(f"{m['role']}: {(m.get('content') or '')[:400]}" for m in row["messages"][1:])
+        prompt = ("Does the assistant's last message answer the user correctly, using only the tool results? "
+                  f"Answer yes or no.\n\n{transcript}")
+        [generation] = backend.generate([[{"role": "user", "content": prompt}]], None, SamplingConfig(max_new_tokens=4))
+        answer = (generation.message.get("content") or "").strip().lower()
+        return answer.startswith("yes"), f"judge answered {answer[:20]!r}"
+
+    return judge

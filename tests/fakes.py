@@ -1,0 +1,35 @@
+"""A deterministic stand-in backend for fast tests of role-play and verification logic.
+
+Real engines are tested in test_backends.py / test_vllm_backends.py; these tests are about what the
+pipeline does with model output, so the "model" here answers from a script.
+"""
+
+from inftool_hf.backends import Generation
+from inftool_hf.tool_calls import parse_tool_calls
+
+
+class ScriptedBackend:
+    name = "scripted"
+    model_name = "scripted-test-model"
+
+    def __init__(self, reply="All done, the request went through fine.", script=None):
+        self.reply = reply
+        self.script = script  # optional callable(messages, tools) -> raw text
+        self.calls = 0
+
+    def generate(self, conversations, tools=None, sampling=None):
+        self.calls += 1
+        tools = tools or [None] * len(conversations)
+        out = []
+        for messages, conv_tools in zip(conversations, tools, strict=False):
+            text = self.script(messages, conv_tools) if self.script else self.reply
+            parsed = parse_tool_calls(text, conv_tools)
+            out.append(Generation(message=parsed.as_message(), raw_text=text, parse_error=parsed.parse_error,
+                                  completion_tokens=len(text.split())))
+        return out
+
+    async def agenerate(self, conversations, tools=None, sampling=None):
+        return self.generate(conversations, tools, sampling)
+
+    def close(self):
+        pass

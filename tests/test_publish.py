@@ -1,0 +1,103 @@
+import json
+from unittest import mock
+
+import pytest
+
+from inftool_hf.configs import ConfigError
+from inftool_hf.exporters import FORMATS, export_jsonl
+from inftool_hf.generate import GenerateConfig, generate, load_generate_config
+from inftool_hf.publish import push_to_hub
+from inftool_hf.roleplay import RolePlayConfig
+from inftool_hf.scenarios import ScenarioConfig
+from tests.fakes import ScriptedBackend
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen")
+    config = GenerateConfig(name="tiny", output_dir=str(out), scenarios=ScenarioConfig(num_scenarios=27, seed=4),
+                            roleplay=RolePlayConfig(shard_size=10))
+    backend = ScriptedBackend(reply="Sorry, that did not work.")
+    verified = generate(config, backend=backend, progress=False)
+    return config, verified
+
+
+def test_folder_round_trips_through_load_dataset(published):
+    from datasets import load_dataset
+
+    config, verified = published
+    loaded = load_dataset(str(config.folder))
+    assert set(loaded) == {name for name, split in verified.items() if len(split)}
+    assert len(loaded["train"]) == len(verified["train"]) > 0
+    row = loaded["train"][0]
+    assert {"id", "iteration", "category", "domain", "seed", "tools", "messages", "blueprint", "verification",
+            "generator"} <= set(row)
+    call = next(m for r in loaded["train"] for m in r["messages"] if m["tool_calls"])["tool_calls"][0]
+    assert isinstance(call["function"]["arguments"], str)
+
+
+def test_card_has_the_real_numbers(published):
+    config, verified = published
+    card = (config.folder / "README.md").read_text()
+    stats = json.loads((config.folder / "stats.json").read_text())
+    assert f"| `train` | {len(verified['train'])} |" in card
+    for row in stats["categories"]:
+        assert f"| {row['name']} | {row['attempted']} | {row['verified']} |" in card
+    assert "assistant = `scripted-test-model (blueprint)`" in card
+    assert "spec_pack" in card and "license: apache-2.0" in card
+
+
+def test_resume_reuses_shards_without_duplicates(published):
+    config, verified = published
+    shards = sorted((config.folder / "work" / "shards").glob("shard-*.parquet"))
+    assert len(shards) == 3
+    shards[1].unlink()  # as if the run died while playing the second shard
+    backend = ScriptedBackend(reply="Sorry, that did not work.")
+    again = generate(config, backend=backend, progress=False)
+    ids = list(again["train"]["id"]) + list(again["rejected"]["id"])
+    assert len(ids) == len(set(ids)) == 27
+    assert sorted(again["train"]["id"]) == sorted(verified["train"]["id"])
+    assert backend.calls > 0  # only the missing shard was played again
+
+
+def test_exporters(published, tmp_path):
+    _, verified = published
+    train = verified["train"]
+    counts = {fmt: export_jsonl(train, fmt, tmp_path / f"{fmt}.jsonl") for fmt in FORMATS}
+    assert counts["trl"] == counts["openai"] == counts["sharegpt"] == len(train)
+    assert 0 < counts["xlam"] < len(train)  # multi-step/multi-turn rows do not fit xLAM
+    trl_rows = [json.loads(line) for line in (tmp_path / "trl.jsonl").read_text().splitlines()]
+    calls = [m for row in trl_rows for m in row["messages"] if m.get("tool_calls")]
+    assert calls and all(isinstance(c["function"]["arguments"], dict) for m in calls for c in m["tool_calls"])
+    openai_row = json.loads((tmp_path / "openai.jsonl").read_text().splitlines()[0])
+    assert all("tool_call_id" not in m or m["tool_call_id"] for m in openai_row["messages"])
+    xlam = json.loads((tmp_path / "xlam.jsonl").read_text().splitlines()[0])
+    assert set(xlam) == {"id", "query", "tools", "answers"} and isinstance(json.loads(xlam["answers"]), list)
+    sharegpt = json.loads((tmp_path / "sharegpt.jsonl").read_text().splitlines()[0])
+    assert sharegpt["conversations"][0]["from"] == "human"
+
+
+def test_push_to_hub_calls_without_network(published, monkeypatch):
+    from huggingface_hub import HfApi
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    config, _ = published
+    api = mock.create_autospec(HfApi, instance=True)
+    api.upload_folder.return_value = mock.Mock(commit_url="https://hub.example/commit/1")
+    assert push_to_hub(config.folder, "me/tiny", private=True, api=api) == "https://hub.example/commit/1"
+    api.create_repo.assert_called_once_with(repo_id="me/tiny", repo_type="dataset", private=True, exist_ok=True)
+    kwargs = api.upload_folder.call_args.kwargs
+    assert kwargs["folder_path"] == str(config.folder) and kwargs["repo_type"] == "dataset"
+    assert kwargs["allow_patterns"] == ["data/*.parquet", "README.md"]
+
+
+def test_recipes_load_and_bad_keys_are_named(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "recipes"
+    for recipe in ("cpu_default.yaml", "gpu_teacher.yaml"):
+        load_generate_config(str(root / recipe))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("generate:\n  scenarios:\n    num_scenario: 3\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml \[generate\].scenarios: unknown key\(s\) 'num_scenario'"):
+        load_generate_config(str(bad))

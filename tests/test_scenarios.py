@@ -1,0 +1,88 @@
+import json
+from collections import Counter
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from inftool_hf.configs import ConfigError
+from inftool_hf.scenarios import (
+    CATEGORIES,
+    Scenario,
+    ScenarioConfig,
+    allocate_categories,
+    sample_scenario,
+    sample_scenarios,
+)
+from inftool_hf.simulator import ToolSimulator
+from inftool_hf.specs import load_specs, spec_pack_dir
+from inftool_hf.tool_pool import build_tool_pool
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return build_tool_pool(load_specs([spec_pack_dir()]).tools)
+
+
+def test_every_category_with_valid_realistic_arguments(pool):
+    config = ScenarioConfig(num_scenarios=180, seed=5)
+    dataset = sample_scenarios(pool, config)
+    assert Counter(dataset["category"]) == {c: 20 for c in CATEGORIES}
+    for row in dataset:
+        scenario = Scenario.from_row(row)
+        assert set(scenario.tools) <= set(pool.tools)
+        for call in scenario.calls:
+            schema = pool.tools[call.name].parameters
+            errors = list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(call.arguments))
+            assert not errors, (scenario.category, call.name, errors[0].message)
+            assert call.name in scenario.tools
+        if scenario.category in ("miss_func", "irrelevance"):
+            assert not scenario.calls and scenario.missing_tool not in scenario.tools
+        if scenario.category == "irrelevance":
+            assert all(pool.tools[t].domain != pool.tools[scenario.missing_tool].domain for t in scenario.tools)
+        if scenario.category == "parallel":
+            assert len(scenario.calls) >= 2 and len({c.name for c in scenario.calls}) == 1
+            assert len({json.dumps(c.arguments, sort_keys=True) for c in scenario.calls}) == len(scenario.calls)
+        if scenario.category == "miss_param":
+            [(param, value)] = scenario.withheld.items()
+            assert scenario.calls[0].arguments[param] == value
+
+
+def test_multi_step_chains_line_up(pool):
+    config = ScenarioConfig(num_scenarios=1, seed=1)
+    for seed in range(40):
+        scenario = sample_scenario(pool, config, seed, "multi_step")
+        assert len({c.step for c in scenario.calls}) >= 2
+        for call in scenario.calls:
+            for param, source in call.sources.items():
+                producer = next(c for c in scenario.calls if c.name == source["name"])
+                assert producer.step == source["step"] < call.step
+                assert producer.outputs[source["field"]] == call.arguments[param]
+                assert param in scenario.unknown
+
+
+def test_gold_plan_executes_cleanly_on_the_simulator(pool):
+    """The blueprint's own calls, in order, get no error from the server: plans are consistent."""
+    config = ScenarioConfig(num_scenarios=1, seed=2)
+    for category in ("multi_step", "multi_turn", "parallel", "parallel_multiple", "simple"):
+        for seed in range(15):
+            scenario = sample_scenario(pool, config, seed, category)
+            user_ids = [(k, v) for c in scenario.calls for k, v in c.arguments.items() if k not in c.sources]
+            server = ToolSimulator(pool.tools, [c.__dict__ for c in scenario.calls], user_ids, seed)
+            for call in sorted(scenario.calls, key=lambda c: c.step):
+                result = server.execute(call.name, call.arguments)
+                assert "error" not in result, (category, seed, call.name, result)
+
+
+def test_same_seed_same_scenario(pool):
+    config = ScenarioConfig()
+    assert sample_scenario(pool, config, 11, "multi_step") == sample_scenario(pool, config, 11, "multi_step")
+    assert sample_scenario(pool, config, 11, "simple") != sample_scenario(pool, config, 12, "simple")
+
+
+def test_mix_allocation_and_config_errors():
+    order = allocate_categories({"simple": 3, "irrelevance": 1, "parallel": 0}, 8, seed=0)
+    assert Counter(order) == {"simple": 6, "irrelevance": 2}
+    with pytest.raises(ConfigError, match="unknown categories"):
+        ScenarioConfig(category_mix={"simpel": 1})
+    with pytest.raises(ConfigError, match="positive weight"):
+        ScenarioConfig(category_mix={"simple": 0})

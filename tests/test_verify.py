@@ -1,0 +1,147 @@
+import copy
+import json
+
+import pytest
+
+from inftool_hf.roleplay import RolePlayConfig, play_episodes, role_play
+from inftool_hf.scenarios import CATEGORIES, ScenarioConfig, sample_scenario, sample_scenarios
+from inftool_hf.specs import load_specs, spec_pack_dir
+from inftool_hf.tool_pool import build_tool_pool
+from inftool_hf.verify import arguments_match, calls_match, check_trajectory, values_equivalent, verify_trajectories
+from tests.fakes import ScriptedBackend
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return build_tool_pool(load_specs([spec_pack_dir()]).tools)
+
+
+@pytest.fixture(scope="module")
+def rows(pool):
+    """Blueprint-mode trajectories for every category (a scripted model writes the final answers)."""
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=45, seed=7))
+    return role_play(scenarios, pool, RolePlayConfig(), ScriptedBackend(), progress=False)
+
+
+def row_of(rows, category):
+    return copy.deepcopy(next(r for r in rows if r["category"] == category))
+
+
+def first_call(row):
+    message = next(m for m in row["messages"] if m.get("tool_calls"))
+    return message["tool_calls"][0]["function"]
+
+
+def test_blueprint_trajectories_pass_every_gate(rows):
+    for row in rows:
+        assert check_trajectory(row) == (None, []), (row["category"], check_trajectory(row))
+    assert {r["category"] for r in rows} == set(CATEGORIES)
+
+
+def test_parse_gate(rows):
+    row = row_of(rows, "simple")
+    row["episode"] = json.dumps({**json.loads(row["episode"]), "parse_errors": ["unparseable <tool_call> block"]})
+    assert check_trajectory(row)[0] == "parse"
+
+
+def test_schema_gate_unknown_tool_and_bad_type(rows):
+    row = row_of(rows, "simple")
+    first_call(row)["name"] = "not_a_tool"
+    assert check_trajectory(row)[0] == "schema"
+    row = row_of(rows, "simple")
+    function = first_call(row)
+    args = json.loads(function["arguments"])
+    key = next(iter(args))
+    args[key] = {"nested": True}
+    function["arguments"] = json.dumps(args)
+    gate, reasons = check_trajectory(row)
+    assert gate == "schema" and key in reasons[0]
+
+
+def test_blueprint_gate_wrong_value_missing_call_and_call_when_none_fits(rows):
+    row = row_of(rows, "multi_step")
+    assistant = [m for m in row["messages"] if m.get("tool_calls")]
+    assistant[-1]["tool_calls"] = []
+    assert check_trajectory(row)[0] == "blueprint"
+    row = row_of(rows, "irrelevance")
+    row["messages"][-1]["tool_calls"] = [{"id": "x", "type": "function", "function": {
+        "name": json.loads(row["tools"])[0]["function"]["name"], "arguments": "{}"}}]
+    gate, reasons = check_trajectory(row)
+    assert gate in ("schema", "blueprint")
+    row = row_of(rows, "parallel")
+    calls = next(m for m in row["messages"] if m.get("tool_calls"))["tool_calls"]
+    calls[0]["function"]["arguments"], calls[1]["function"]["arguments"] = (
+        calls[1]["function"]["arguments"], calls[1]["function"]["arguments"])
+    assert check_trajectory(row)[0] == "blueprint"
+
+
+def test_blueprint_gate_miss_param_must_ask_first(rows):
+    row = row_of(rows, "miss_param")
+    row["messages"][2]["content"] = "Okay."  # no question
+    assert check_trajectory(row) == ("blueprint", ["did not ask for the missing value before calling"])
+
+
+def test_grounded_gate_catches_invented_values(rows):
+    row = row_of(rows, "simple")
+    function = first_call(row)
+    args = json.loads(function["arguments"])
+    string_key = next((k for k, v in args.items() if isinstance(v, str)), None)
+    assert string_key is not None
+    for message in row["messages"]:
+        if message["role"] == "user":
+            message["content"] = message["content"].replace(str(args[string_key]), "something")
+    gate, reasons = check_trajectory(row)
+    assert gate == "grounded" and string_key in reasons[0]
+
+
+def test_state_gate_tool_error_and_unfinished(rows):
+    row = row_of(rows, "simple")
+    tool = next(m for m in row["messages"] if m["role"] == "tool")
+    tool["content"] = json.dumps({"error": "booking_id 'X' not found"})
+    assert check_trajectory(row)[0] == "state"
+    row = row_of(rows, "simple")
+    row["messages"] = row["messages"][:-1]
+    assert check_trajectory(row)[0] == "state"
+
+
+def test_judge_and_dedup_gates(rows):
+    from datasets import Dataset
+
+    subset = Dataset.from_list([rows[0], rows[0], rows[1]])
+    result = verify_trajectories(subset)
+    assert len(result["train"]) == 2 and result["rejected"][0]["verification"]["failed_gate"] == "dedup"
+    judged = verify_trajectories(Dataset.from_list([rows[1]]), judge=lambda row: (False, "reply ignores the result"))
+    assert judged["rejected"][0]["verification"] == {"passed": False, "failed_gate": "judge",
+                                                     "reasons": ["reply ignores the result"]}
+
+
+def test_tolerance_rules():
+    assert values_equivalent("New  York", "new york")
+    assert values_equivalent(5, 5.0) and not values_equivalent(5, 6)
+    assert values_equivalent("2026-12-01T10:00:00Z", "2026-12-01T10:00:00+00:00")
+    assert not values_equivalent("2026-12-01", "2026-12-02")
+    assert values_equivalent(["b", "a"], ["a", "b"]) and not values_equivalent(["a"], ["a", "b"])
+    assert not values_equivalent(True, 1) and not values_equivalent("5", 5)
+    schema = {"properties": {"city": {}, "unit": {"default": "metric"}}, "required": ["city"]}
+    assert arguments_match({"city": "Oslo"}, {"city": "Oslo", "unit": "metric"}, schema) == []  # default omitted
+    assert arguments_match({"city": "Oslo", "unit": "metric"}, {"city": "Oslo"}, schema) == []  # default given
+    assert arguments_match({"city": "Oslo", "unit": "imperial"}, {"city": "Oslo"}, schema)
+    gold = [("f", {"x": 1}), ("f", {"x": 2})]
+    assert calls_match([("f", {"x": 2}), ("f", {"x": 1})], gold, {}) == []  # order-free parallel
+    assert calls_match([("f", {"x": 2})], gold, {})
+
+
+def test_model_mode_calls_are_executed_and_verified(pool):
+    """The assistant's own calls (here scripted: always the right call) go through the server and gates."""
+    scenario = sample_scenario(pool, ScenarioConfig(), 3, "simple")
+    gold = scenario.calls[0]
+
+    def script(messages, tools):
+        if messages[-1]["role"] == "tool":
+            return "Done: everything went through."
+        return f'<tool_call>{{"name": "{gold.name}", "arguments": {json.dumps(gold.arguments)}}}</tool_call>'
+
+    [episode] = play_episodes([scenario], pool, RolePlayConfig(assistant="model"), ScriptedBackend(script=script))
+    row = episode.to_row(0, {})
+    assert check_trajectory(row) == (None, [])
+    assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
