@@ -24,7 +24,7 @@ model: install
 	$(BIN)/inftool-hf model prepare
 
 demo: model
-	$(BIN)/inftool-hf chat "What's the weather in Paris?" --tools examples/weather_tools.json --backend transformers
+	$(BIN)/inftool-hf generate --recipe recipes/cpu_default.yaml
 	$(BIN)/inftool-hf chat "What's the weather in Paris?" --tools examples/weather_tools.json --backend vllm
 
 test: model

@@ -145,3 +145,28 @@ def test_model_mode_calls_are_executed_and_verified(pool):
     row = episode.to_row(0, {})
     assert check_trajectory(row) == (None, [])
     assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
+
+
+def test_free_mode_open_role_play(pool):
+    """Free mode: the user LLM writes the request, the assistant's own calls run, no gold plan is matched."""
+    from inftool_hf.configs import ConfigError
+
+    scenario = sample_scenario(pool, ScenarioConfig(), 5, "simple")
+    gold = scenario.calls[0]
+    said = "; ".join(f"{k} {v}" for k, v in gold.arguments.items())
+
+    def script(messages, tools):
+        if tools is None and messages[-1]["content"].startswith("You are"):
+            return f"Hello, please help me: {said}."
+        if messages[-1]["role"] == "tool":
+            return "That is done for you now."
+        return f'<tool_call>{{"name": "{gold.name}", "arguments": {json.dumps(gold.arguments)}}}</tool_call>'
+
+    config = RolePlayConfig(mode="free", assistant="model", user="llm")
+    backend = ScriptedBackend(script=script)
+    [episode] = play_episodes([scenario], pool, config, backend, user_backend=backend)
+    row = episode.to_row(0, {})
+    assert row["messages"][1]["content"].startswith("Hello, please help me")
+    assert check_trajectory(row) == (None, [])
+    with pytest.raises(ConfigError, match="free"):
+        RolePlayConfig(mode="free")

@@ -34,6 +34,8 @@ class GenerateConfig:
     # Spec files or folders; "pack" is the embedded spec pack.
     specs: list[str] = field(default_factory=lambda: ["pack"])
     near_duplicate_threshold: float = 0.9
+    # Rewrite merged near-duplicates' descriptions with the user backend (for capable models).
+    merge_with_llm: bool = False
     scenarios: ScenarioConfig = field(default_factory=ScenarioConfig)
     roleplay: RolePlayConfig = field(default_factory=RolePlayConfig)
     # The assistant's backend (the model being trained, or a teacher).
@@ -65,7 +67,7 @@ def spec_paths(specs: list[str]) -> list[Path]:
     return paths
 
 
-def build_pool(config: GenerateConfig, work: Path | None = None) -> ToolPool:
+def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend: Any = None) -> ToolPool:
     """Load specs and build the pool, or reuse the one saved by an earlier (interrupted) run."""
     from datasets import Dataset
 
@@ -75,7 +77,10 @@ def build_pool(config: GenerateConfig, work: Path | None = None) -> ToolPool:
     load = load_specs(spec_paths(config.specs))
     for warning in load.warnings:
         logger.warning(warning)
-    pool = build_tool_pool(load.tools, config.near_duplicate_threshold)
+    from .tool_pool import llm_merge
+
+    merger = llm_merge(merger_backend) if config.merge_with_llm and merger_backend is not None else None
+    pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger)
     if saved is not None:
         saved.parent.mkdir(parents=True, exist_ok=True)
         tmp = saved.with_name(".tool_pool.tmp.parquet")
@@ -95,8 +100,11 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     timings: dict[str, float] = {}
     work = config.folder / "work"
     work.mkdir(parents=True, exist_ok=True)
+    owned = backend is None
+    backend = backend or make_backend(config.backend)
+    user_backend = make_backend(config.user_backend) if config.user_backend else backend
     started = time.monotonic()
-    pool = build_pool(config, work)
+    pool = build_pool(config, work, merger_backend=user_backend)
     timings["tool_pool"] = time.monotonic() - started
 
     started = time.monotonic()
@@ -110,9 +118,6 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         tmp.replace(scenario_file)
     timings["scenarios"] = time.monotonic() - started
 
-    owned = backend is None
-    backend = backend or make_backend(config.backend)
-    user_backend = make_backend(config.user_backend) if config.user_backend else backend
     try:
         started = time.monotonic()
         trajectories = role_play(scenarios, pool, config.roleplay, backend,

@@ -48,6 +48,10 @@ SYSTEM_PROMPT = ("You are a helpful assistant with access to functions. Call a f
 class RolePlayConfig:
     """How conversations are played."""
 
+    # blueprint: the user's request is grounded in the gold plan, calls are checked against it.
+    # free: InfTool-style open role-play for strong models; the user LLM writes the request from the
+    # persona and need, there is no gold plan to match, and verification (plus the judge) decides.
+    mode: str = "blueprint"
     assistant: str = "blueprint"  # blueprint | model
     user: str = "template"  # template | llm
     server: str = "schema"  # schema | llm
@@ -57,10 +61,13 @@ class RolePlayConfig:
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=160))
 
     def __post_init__(self) -> None:
-        for key, allowed in (("assistant", ("blueprint", "model")), ("user", ("template", "llm")),
-                             ("server", ("schema", "llm"))):
+        for key, allowed in (("mode", ("blueprint", "free")), ("assistant", ("blueprint", "model")),
+                             ("user", ("template", "llm")), ("server", ("schema", "llm"))):
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"roleplay.{key} must be one of {allowed}, got {getattr(self, key)!r}")
+        if self.mode == "free" and (self.assistant != "model" or self.user != "llm"):
+            raise ConfigError("roleplay.mode 'free' needs assistant: model and user: llm (there is no gold plan to "
+                              "script from)")
         if self.shard_size < 1 or self.max_assistant_turns < 1:
             raise ConfigError("roleplay.shard_size and roleplay.max_assistant_turns must be >= 1")
 
@@ -147,6 +154,17 @@ class UserSimulator:
     def clarification_answer(self, scenario: Scenario) -> str:
         return " ".join(f"The {k.replace('_', ' ')} is {_value_text(v)}." for k, v in scenario.withheld.items())
 
+    def free_prompt(self, scenario: Scenario) -> list[dict[str, Any]]:
+        facts = "; ".join(f"{k.replace('_', ' ')}: {_value_text(v)}" for k, v in scenario.knows.items())
+        return [{"role": "user", "content": (
+            f"You are {scenario.persona}. You want an assistant to help you with this: {scenario.need}. "
+            f"Facts you know: {facts or 'none'}. Write your message to the assistant (one or two sentences, "
+            "first person, mention the facts it needs).")}]
+
+    def free_answer(self, scenario: Scenario) -> str:
+        facts = "; ".join(f"{k.replace('_', ' ')} is {_value_text(v)}" for k, v in scenario.knows.items())
+        return f"Sure: {facts}." if facts else "I don't have more details, sorry."
+
     def llm_prompt(self, scenario: Scenario, template: str) -> list[dict[str, Any]]:
         return [{"role": "user", "content": (
             f"You are {scenario.persona}. Rewrite this request to an assistant in your own words, as one short "
@@ -202,7 +220,9 @@ class Episode:
         self.messages = [_message("system", config.system_prompt), _message("user", first_user_message)]
         self.turn = 0
         self.steps_done: set[int] = set()
-        self.clarified = not scenario.withheld
+        self.free = config.mode == "free"
+        # free mode: the user answers at most one question, with everything they know
+        self.clarified = not scenario.withheld if not self.free else False
         self.assistant_turns = 0
         self.done = False
         self.parse_errors: list[str | None] = []
@@ -263,6 +283,14 @@ class Episode:
         if calls:
             return
         # a text turn: the user answers a question, asks a follow-up, or the conversation ends
+        if self.free:
+            asked = "?" in (message.get("content") or "")
+            if asked and not self.clarified:
+                self.clarified = True
+                self.messages.append(_message("user", self.user.free_answer(self.scenario)))
+                return
+            self.done = True
+            return
         if not self.clarified:
             self.clarified = True
             self.messages.append(_message("user", self.user.clarification_answer(self.scenario)))
@@ -292,7 +320,8 @@ class Episode:
             "seed": scenario.seed, "tools": json.dumps(self.openai_tools, ensure_ascii=False),
             "messages": self.messages, "blueprint": json.dumps(scenario.blueprint(), ensure_ascii=False),
             "generator": generator,
-            "episode": json.dumps({"parse_errors": self.parse_errors, "server_state": self.server.state.snapshot(),
+            "episode": json.dumps({"mode": self.config.mode, "parse_errors": self.parse_errors,
+                                   "server_state": self.server.state.snapshot(),
                                    "scripted_turns": self.scripted_turns, "finished": self.done}),
         }
 
@@ -301,6 +330,11 @@ class Episode:
 
 def _first_messages(scenarios: list[Scenario], pool: ToolPool, config: RolePlayConfig, user_backend: Any) -> list[str]:
     simulator = UserSimulator(pool)
+    if config.mode == "free":
+        if user_backend is None:
+            raise ConfigError("roleplay.mode 'free' needs a user backend")
+        generations = user_backend.generate([simulator.free_prompt(s) for s in scenarios], None, config.sampling)
+        return [(g.message.get("content") or "").strip() or s.need for g, s in zip(generations, scenarios, strict=True)]
     templates = [simulator.first_message(s) for s in scenarios]
     if config.user == "template" or user_backend is None:
         return templates
