@@ -129,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--output-dir", help="override output_dir")
     generate.add_argument("--backend", choices=BACKENDS, help="override backend.backend")
     generate.set_defaults(func=_lazy("generate"))
+
+    train = commands.add_parser("train", help="cold-start SFT and/or GRPO with gated rewards on a dataset")
+    train.add_argument("--recipe", help="YAML recipe with a 'train:' section (see recipes/)")
+    train.add_argument("--dataset", required=True, help="dataset folder (Hub layout) or Hub id")
+    train.add_argument("--stages", help="comma-separated: sft, grpo or sft,grpo (overrides the recipe)")
+    train.add_argument("--output-dir", help="override output_dir")
+    train.add_argument("--grpo-steps", type=int, help="override grpo.max_steps")
+    train.set_defaults(func=_lazy("train"))
     return parser
 
 

@@ -1,0 +1,180 @@
+"""Gated reward functions for GRPO: plain callables with TRL's reward signature.
+
+A completion climbs gates in order; its reward is the partial credit of the last gate it passed, so a
+weak model still gets a gradient for, say, well-formed calls to the wrong function:
+
+1. ``format``: the completion parses (Hermes blocks, JSON or Python call syntax);
+2. ``schema``: every called function exists among the row's tools and its arguments validate;
+3. ``names``: the called function names match the expected step (as a multiset);
+4. ``arguments``: the arguments match, with the verifier's tolerance (:mod:`inftool_hf.verify`);
+5. ``state``: executed on the MCP Server simulator with the row's context, no call errors.
+
+Rows whose right action is *not* to call (irrelevance, a missing function, a missing parameter to ask
+for) are scored by :func:`irrelevance_reward` instead: 1 for a plain reply, 0 for any call.
+
+Each function takes ``completions`` plus dataset columns as keyword arguments (TRL passes every extra
+column), returns one float per completion (``None`` where it does not apply), and never raises: any
+unexpected input scores 0. The ``gate_*`` indicator functions (weight 0 in training) exist so TRL logs
+the pass rate of every gate separately.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .simulator import ToolSimulator, schema_errors
+from .specs import ToolSpec
+from .tool_calls import parse_tool_calls
+from .verify import arguments_match
+
+logger = logging.getLogger(__name__)
+
+GATE_NAMES = ("format", "schema", "names", "arguments", "state")
+
+
+@dataclass
+class RewardWeights:
+    """Partial credit for reaching each gate (the reward is the value of the last gate passed)."""
+
+    format: float = 0.1
+    schema: float = 0.3
+    names: float = 0.5
+    arguments: float = 0.8
+    state: float = 1.0
+    # A plain reply where no call is right.
+    no_call: float = 1.0
+
+    def credit(self, gate: str | None) -> float:
+        return 0.0 if gate is None else float(getattr(self, gate))
+
+
+def _text(completion: Any) -> str:
+    """TRL passes strings (standard format) or message lists (conversational)."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
+        return str(completion[-1].get("content") or "")
+    return ""
+
+
+def _loads(value: Any, default: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return default
+    return value if value is not None else default
+
+
+def last_gate(completion: Any, expected: Any, tools: Any, known_ids: Any = None) -> str | None:
+    """The last gate a completion passes for a row that expects calls (None: not even ``format``)."""
+    expected = _loads(expected, {})
+    tool_list = _loads(tools, [])
+    text = _text(completion)
+    parsed = parse_tool_calls(text, tool_list)
+    if parsed.parse_error or not parsed.tool_calls:
+        return None
+    schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tool_list
+               if isinstance(t, dict) and isinstance(t.get("function"), dict)}
+    calls = []
+    for call in parsed.tool_calls:
+        name = call["function"]["name"]
+        args = json.loads(call["function"]["arguments"])
+        if name not in schemas or schema_errors(schemas[name], args, limit=1):
+            return "format"
+        calls.append((name, args))
+    gold = [(c[0], c[1]) for c in expected.get("calls", [])]
+    if sorted(n for n, _ in calls) != sorted(n for n, _ in gold):
+        return "schema"
+    remaining = list(calls)
+    for name, args in gold:
+        match = next((i for i, (n, a) in enumerate(remaining)
+                      if n == name and not arguments_match(a, args, schemas[n])), None)
+        if match is None:
+            return "names"
+        remaining.pop(match)
+    specs = {name: ToolSpec(name=name, description="", parameters=schema, domain="", source="reward",
+                            response_schema=_loads(expected.get("responses", {}), {}).get(name))
+             for name, schema in schemas.items()}
+    server = ToolSimulator(specs, user_ids=[tuple(pair) for pair in _loads(known_ids, [])])
+    if any("error" in server.execute(name, args) for name, args in calls):
+        return "arguments"
+    return "state"
+
+
+def _safe(function: Callable[..., float | None]) -> Callable[..., float | None]:
+    def wrapped(*args: Any, **kwargs: Any) -> float | None:
+        try:
+            return function(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - a reward must never stop training
+            logger.debug("reward fell back to 0: %s: %s", type(err).__name__, err)
+            return 0.0
+
+    return wrapped
+
+
+def make_gated_reward(weights: RewardWeights | None = None) -> Callable[..., list[float | None]]:
+    """The main reward: partial credit of the last gate passed (calls rows), or the no-call reward."""
+    weights = weights or RewardWeights()
+
+    @_safe
+    def one(completion: Any, expected: Any, tools: Any, known_ids: Any) -> float:
+        wanted = _loads(expected, {})
+        if not wanted.get("calls"):
+            return weights.no_call * _no_call_score(completion, tools)
+        return weights.credit(last_gate(completion, wanted, tools, known_ids))
+
+    def gated_reward(completions: list[Any], expected: list[Any], tools: list[Any],
+                     known_ids: list[Any] | None = None, **kwargs: Any) -> list[float | None]:
+        known = known_ids or [None] * len(completions)
+        return [one(c, e, t, k) for c, e, t, k in zip(completions, expected, tools, known, strict=False)]
+
+    return gated_reward
+
+
+def _no_call_score(completion: Any, tools: Any) -> float:
+    parsed = parse_tool_calls(_text(completion), _loads(tools, []))
+    if parsed.tool_calls or "<tool_call>" in _text(completion):
+        return 0.0
+    return 1.0 if parsed.content.strip() else 0.0
+
+
+def irrelevance_reward(completions: list[Any], expected: list[Any], tools: list[Any] | None = None,
+                       **kwargs: Any) -> list[float | None]:
+    """1 for a plain reply where no call is right, 0 for any call; None on rows that expect calls."""
+    tools = tools or [None] * len(completions)
+    out: list[float | None] = []
+    for completion, wanted, row_tools in zip(completions, expected, tools, strict=False):
+        try:
+            out.append(None if _loads(wanted, {}).get("calls") else _no_call_score(completion, row_tools))
+        except Exception:  # noqa: BLE001
+            out.append(0.0)
+    return out
+
+
+def _gate_indicator(gate: str) -> Callable[..., list[float | None]]:
+    order = GATE_NAMES.index(gate)
+
+    @_safe
+    def one(completion: Any, expected: Any, tools: Any, known_ids: Any) -> float | None:
+        if not _loads(expected, {}).get("calls"):
+            return None
+        reached = last_gate(completion, expected, tools, known_ids)
+        return 1.0 if reached is not None and GATE_NAMES.index(reached) >= order else 0.0
+
+    def indicator(completions: list[Any], expected: list[Any], tools: list[Any],
+                  known_ids: list[Any] | None = None, **kwargs: Any) -> list[float | None]:
+        known = known_ids or [None] * len(completions)
+        return [one(c, e, t, k) for c, e, t, k in zip(completions, expected, tools, known, strict=False)]
+
+    indicator.__name__ = f"gate_{gate}"
+    return indicator
+
+
+def gate_indicators() -> list[Callable[..., list[float | None]]]:
+    """One pass/fail function per gate, for logging (give them weight 0)."""
+    return [_gate_indicator(gate) for gate in GATE_NAMES]

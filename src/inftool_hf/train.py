@@ -1,0 +1,512 @@
+"""Training: cold-start SFT, then GRPO with gated rewards (TRL), LoRA on CPU, QLoRA on GPU.
+
+- **SFT** (``SFTTrainer``): verified trajectories rendered with the model's chat template and tools,
+  loss on assistant tokens only. Rows are tokenized here with TRL's training variant of the template
+  (``{% generation %}`` markers, from ``trl.chat_template_utils.get_training_chat_template``) into
+  ``input_ids`` + ``assistant_masks``, because per-row ``tools`` and tool-call arguments of different
+  shapes cannot live in one Arrow column as dicts.
+- **GRPO** (``GRPOTrainer``): one prompt per decision point of a verified row (conversation up to an
+  assistant turn, with that row's tools and the real simulated results of earlier steps, rendered as
+  text), the expected action passed to :mod:`inftool_hf.rewards` through dataset columns.
+- **QLoRA** when ``quantization: nf4`` (bitsandbytes nf4, double quantization, bf16 compute), vLLM
+  generation in TRL's ``colocate`` or ``server`` mode when ``grpo.use_vllm``; multi-GPU through the
+  accelerate / DeepSpeed configs in ``recipes/accelerate/``.
+
+Each stage writes under ``<output_dir>/<stage>/``; an interrupted stage resumes from its last
+checkpoint, and a finished stage (its ``adapter/`` saved) is not run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chat_format import load_tokenizer, render_prompt, to_template_messages
+from .configs import ConfigError, config_from_dict, load_yaml
+from .default_model import resolve_model
+from .rewards import RewardWeights, gate_indicators, irrelevance_reward, last_gate, make_gated_reward
+from .roleplay import SYSTEM_PROMPT
+from .tool_pool import is_minted
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("sft", "grpo")
+
+
+@dataclass
+class LoraSection:
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: str | list[str] = "all-linear"
+
+
+@dataclass
+class SFTSection:
+    epochs: float = 2.0
+    learning_rate: float = 2e-4
+    batch_size: int = 8
+    gradient_accumulation_steps: int = 1
+    max_length: int = 2048
+    save_steps: int = 20
+    # > 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs.
+    max_steps: int = -1
+
+
+@dataclass
+class GRPOSection:
+    max_steps: int = 50
+    learning_rate: float = 5e-6
+    num_generations: int = 4
+    # prompts per optimizer step = batch_size / num_generations
+    batch_size: int = 4
+    max_completion_length: int = 96
+    temperature: float = 1.0
+    beta: float = 0.0
+    use_vllm: bool = False
+    vllm_mode: str = "colocate"  # colocate | server
+    vllm_gpu_memory_utilization: float = 0.3
+    save_steps: int = 10
+    reward_weights: RewardWeights = field(default_factory=RewardWeights)
+
+
+@dataclass
+class TrainConfig:
+    """One training run. YAML recipes use the same keys under ``train:``."""
+
+    model: str = "default"
+    output_dir: str = "outputs/train"
+    stages: list[str] = field(default_factory=lambda: list(STAGES))
+    dtype: str = "bfloat16"
+    # none: LoRA on the bf16 model (CPU default); nf4: QLoRA (bitsandbytes 4-bit, GPU)
+    quantization: str = "none"
+    gradient_checkpointing: bool = False
+    seed: int = 0
+    # Rows whose id hashes below this fraction are held out from training (and scored before/after).
+    heldout_fraction: float = 0.1
+    system_prompt: str = SYSTEM_PROMPT
+    merge: bool = False
+    push_to_hub: str | None = None
+    lora: LoraSection = field(default_factory=LoraSection)
+    sft: SFTSection = field(default_factory=SFTSection)
+    grpo: GRPOSection = field(default_factory=GRPOSection)
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.stages if s not in STAGES]
+        if unknown or not self.stages:
+            raise ConfigError(f"train.stages must be a non-empty list of {STAGES}, got {self.stages}")
+        if self.quantization not in ("none", "nf4"):
+            raise ConfigError(f"train.quantization must be 'none' or 'nf4', got {self.quantization!r}")
+        if self.grpo.vllm_mode not in ("colocate", "server"):
+            raise ConfigError(f"train.grpo.vllm_mode must be 'colocate' or 'server', got {self.grpo.vllm_mode!r}")
+
+
+def load_train_config(path: str) -> TrainConfig:
+    data = load_yaml(path)
+    return config_from_dict(TrainConfig, data.get("train", data), f"{path} [train]")
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+def load_trajectories(source: Any, split: str = "train"):
+    """A Dataset, a local folder in Hub layout, or a Hub id → the verified split."""
+    from datasets import Dataset, DatasetDict, load_dataset
+
+    if isinstance(source, Dataset):
+        return source
+    if isinstance(source, DatasetDict):
+        return source[split]
+    path = Path(str(source))
+    if not path.exists() and "/" not in str(source):
+        raise ConfigError(f"dataset {source!r}: no such folder, and not a Hub id (owner/name)")
+    return load_dataset(str(source), split=split)
+
+
+def is_heldout(row_id: str, fraction: float) -> bool:
+    digest = hashlib.sha256(row_id.encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < fraction
+
+
+def split_heldout(dataset, fraction: float):
+    train = dataset.filter(lambda r: not is_heldout(r["id"], fraction))
+    heldout = dataset.filter(lambda r: is_heldout(r["id"], fraction))
+    return train, heldout
+
+
+def sft_dataset(dataset, tokenizer, max_length: int):
+    """Tokenized rows with ``assistant_masks`` for assistant-only loss."""
+    from trl.chat_template_utils import get_training_chat_template
+
+    template = get_training_chat_template(tokenizer) or tokenizer.chat_template
+
+    def encode(row: dict[str, Any]) -> dict[str, Any]:
+        encoded = tokenizer.apply_chat_template(
+            to_template_messages(row["messages"]), tools=json.loads(row["tools"]) or None, chat_template=template,
+            tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
+        )
+        return {"input_ids": encoded["input_ids"][:max_length],
+                "assistant_masks": encoded["assistant_masks"][:max_length]}
+
+    return dataset.map(encode, remove_columns=dataset.column_names, desc="tokenize for SFT")
+
+
+def _minted_values(value: Any, found: list[tuple[str, Any]], key: str = "") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _minted_values(v, found, k)
+    elif isinstance(value, list):
+        for item in value:
+            _minted_values(item, found, key)
+    elif key and is_minted(key) and isinstance(value, str):
+        found.append((key, value))
+
+
+def decision_points(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The verifiable assistant decisions of one row: calling turns, and the first reply where the right
+    action is not to call (no-call categories, asking for a missing value)."""
+    messages = row["messages"]
+    points = []
+    text_turn_seen = False
+    for index, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        calls = message.get("tool_calls") or []
+        if not calls and text_turn_seen:
+            continue
+        if not calls:
+            text_turn_seen = True
+            if row["category"] not in ("irrelevance", "miss_func", "miss_param"):
+                continue
+        prefix = messages[:index]
+        known: list[tuple[str, Any]] = []
+        for earlier in prefix:
+            if earlier["role"] == "tool":
+                try:
+                    _minted_values(json.loads(earlier["content"]), known)
+                except ValueError:
+                    pass
+        expected = [[c["function"]["name"], json.loads(c["function"]["arguments"])] for c in calls]
+        for _, args in expected:
+            _minted_values(args, known)  # ids the user stated
+        points.append({"prefix": prefix, "expected": {"calls": expected}, "known_ids": known})
+    return points
+
+
+def grpo_dataset(dataset, tokenizer, system_prompt: str):
+    """Prompts (rendered text, per-row tools) with ``expected``, ``tools``, ``known_ids``, ``category``."""
+    from datasets import Dataset
+
+    rows = []
+    for row in dataset:
+        tools = json.loads(row["tools"])
+        for point in decision_points(row):
+            rows.append({
+                "prompt": render_prompt(tokenizer, point["prefix"], tools, system_prompt),
+                "expected": json.dumps(point["expected"]), "tools": row["tools"],
+                "known_ids": json.dumps(point["known_ids"]), "category": row["category"], "row_id": row["id"],
+            })
+    return Dataset.from_list(rows)
+
+
+# --- models -----------------------------------------------------------------------------------------
+
+def _quantization(config: TrainConfig):
+    if config.quantization != "nf4":
+        return None
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=torch.bfloat16)
+
+
+def disable_cpu_4bit_repacking(model: Any) -> int:
+    """bitsandbytes repacks 4-bit weights on avx512_bf16 CPUs during no-grad forwards and then silently
+    zeroes LoRA gradients (DESIGN.md); turn the repacking off on every ``Linear4bit``. Returns how many."""
+    try:
+        from bitsandbytes.nn import Linear4bit
+    except ImportError:
+        return 0
+    count = 0
+    for module in model.modules():
+        if isinstance(module, Linear4bit):
+            module.support_avx512bf16_for_cpu = False
+            count += 1
+    return count
+
+
+def load_base_model(config: TrainConfig):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    quantization = _quantization(config)
+    model = AutoModelForCausalLM.from_pretrained(
+        resolve_model(config.model), dtype=getattr(torch, config.dtype), quantization_config=quantization)
+    if quantization is not None:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+        if not torch.cuda.is_available():
+            disable_cpu_4bit_repacking(model)
+    return model
+
+
+def lora_config(config: TrainConfig):
+    from peft import LoraConfig
+
+    return LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha, lora_dropout=config.lora.dropout,
+                      target_modules=config.lora.target_modules, task_type="CAUSAL_LM")
+
+
+def _last_checkpoint(folder: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def _common_args(config: TrainConfig) -> dict[str, Any]:
+    import torch
+
+    return {"seed": config.seed, "report_to": "none", "logging_steps": 1, "save_strategy": "steps",
+            "save_total_limit": 2, "gradient_checkpointing": config.gradient_checkpointing,
+            "bf16": config.dtype == "bfloat16" and torch.cuda.is_available(),
+            "use_cpu": not torch.cuda.is_available(), "dataloader_num_workers": 0}
+
+
+# --- stages -----------------------------------------------------------------------------------------
+
+def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
+    from trl import SFTConfig, SFTTrainer
+
+    adapter = out / "adapter"
+    if (adapter / "adapter_config.json").exists():
+        return adapter
+    data = sft_dataset(train_rows, tokenizer, config.sft.max_length)
+    args = SFTConfig(
+        output_dir=str(out), num_train_epochs=config.sft.epochs, max_steps=config.sft.max_steps,
+        learning_rate=config.sft.learning_rate,
+        per_device_train_batch_size=config.sft.batch_size,
+        gradient_accumulation_steps=config.sft.gradient_accumulation_steps, save_steps=config.sft.save_steps,
+        max_length=config.sft.max_length, **_common_args(config),
+    )
+    trainer = SFTTrainer(model=load_base_model(config), args=args, train_dataset=data, processing_class=tokenizer,
+                         peft_config=lora_config(config))
+    trainer.train(resume_from_checkpoint=_last_checkpoint(out))
+    _save_stage(trainer, adapter, out)
+    return adapter
+
+
+def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapter: Path | None,
+             extra_rewards: list[tuple[Any, float]] = ()) -> Path:
+    """GRPO from ``start_adapter`` (or a fresh LoRA). ``extra_rewards`` adds (function, weight) pairs."""
+    from peft import PeftModel
+    from trl import GRPOConfig, GRPOTrainer
+
+    adapter = out / "adapter"
+    if (adapter / "adapter_config.json").exists():
+        return adapter
+    prompts = grpo_dataset(train_rows, tokenizer, config.system_prompt)
+    if len(prompts) == 0:
+        raise ConfigError("GRPO: the dataset has no verifiable decision points")
+    model = load_base_model(config)
+    peft_config = None
+    if start_adapter is not None:
+        model = PeftModel.from_pretrained(model, str(start_adapter), is_trainable=True)
+    else:
+        peft_config = lora_config(config)
+    grpo = config.grpo
+    reward_funcs = [make_gated_reward(grpo.reward_weights), irrelevance_reward, *gate_indicators()]
+    # only the gated reward trains by default; the others are logged (weight 0)
+    weights = [1.0] + [0.0] * (len(reward_funcs) - 1)
+    for function, weight in extra_rewards:
+        reward_funcs.append(function)
+        weights.append(weight)
+    args = GRPOConfig(
+        output_dir=str(out), max_steps=grpo.max_steps, learning_rate=grpo.learning_rate,
+        per_device_train_batch_size=grpo.batch_size, num_generations=grpo.num_generations,
+        max_completion_length=grpo.max_completion_length, temperature=grpo.temperature, beta=grpo.beta,
+        save_steps=grpo.save_steps, use_vllm=grpo.use_vllm, vllm_mode=grpo.vllm_mode,
+        vllm_gpu_memory_utilization=grpo.vllm_gpu_memory_utilization,
+        reward_weights=weights,
+        **_common_args(config),
+    )
+    tokenizer.padding_side = "left"
+    trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=args, train_dataset=prompts,
+                          processing_class=tokenizer, peft_config=peft_config)
+    trainer.train(resume_from_checkpoint=_last_checkpoint(out))
+    _save_stage(trainer, adapter, out)
+    return adapter
+
+
+def _save_stage(trainer: Any, adapter: Path, out: Path) -> None:
+    tmp = adapter.with_name(".adapter-tmp")
+    trainer.model.save_pretrained(str(tmp))
+    (out / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
+    tmp.replace(adapter)
+
+
+# --- measurement, outputs -------------------------------------------------------------------------
+
+def call_validity(model: Any, tokenizer: Any, rows, system_prompt: str, max_new_tokens: int = 128,
+                  batch_size: int = 16) -> dict[str, float]:
+    """On held-out decision points that expect calls: share of completions with parseable calls, with
+    schema-valid calls (right tools, valid arguments), and with exactly the expected calls."""
+    from .backends import TransformersBackend
+    from .configs import BackendConfig, SamplingConfig
+
+    points = [(row, p) for row in rows for p in decision_points(row) if p["expected"]["calls"]]
+    if not points:
+        return {"points": 0, "parseable": 0.0, "schema_valid": 0.0, "exact": 0.0}
+    settings = BackendConfig(backend="transformers", batch_size=batch_size, system_prompt=system_prompt)
+    backend = TransformersBackend(settings, model=model)
+    backend.tokenizer = tokenizer
+    generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
+                                   SamplingConfig(max_new_tokens=max_new_tokens))
+    order = ("format", "schema", "names", "arguments", "state")
+    reached = [last_gate(g.raw_text, p["expected"], r["tools"], json.dumps(p["known_ids"]))
+               for (r, p), g in zip(points, generations, strict=True)]
+    share = lambda gate: sum(g is not None and order.index(g) >= order.index(gate) for g in reached) / len(reached)  # noqa: E731
+    return {"points": len(points), "parseable": share("format"), "schema_valid": share("schema"),
+            "exact": share("arguments")}
+
+
+def plot_logs(out: Path) -> Path | None:
+    """Loss (SFT) and rewards per gate (GRPO) against steps, as one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def history(stage: str) -> list[dict[str, Any]]:
+        path = out / stage / "log_history.json"
+        return json.loads(path.read_text()) if path.exists() else []
+
+    sft, grpo = history("sft"), history("grpo")
+    if not sft and not grpo:
+        return None
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    steps = [e["step"] for e in sft if "loss" in e]
+    axes[0].plot(steps, [e["loss"] for e in sft if "loss" in e], label="SFT loss")
+    axes[0].set_xlabel("step")
+    axes[0].set_title("cold-start SFT")
+    axes[0].legend()
+    for key in sorted({k for e in grpo for k in e if k.startswith("rewards/") and k.endswith("/mean")}):
+        points = [(e["step"], e[key]) for e in grpo if key in e]
+        axes[1].plot([s for s, _ in points], [v for _, v in points], label=key.split("/")[1])
+    axes[1].set_xlabel("step")
+    axes[1].set_title("GRPO rewards (gated reward and per-gate pass rates)")
+    if grpo:
+        axes[1].legend(fontsize=7)
+    figure.tight_layout()
+    path = out / "training_curves.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics: dict[str, Any]) -> Path:
+    lines = [
+        "---", "library_name: peft", f"base_model: {config.model}", "tags: [inftool-hf, tool-use, grpo, trl]",
+        "---", "",
+        f"# {out.name}", "",
+        f"LoRA adapter trained by inftool-hf on `{dataset_name}` (stages: {', '.join(config.stages)}).", "",
+        "## Reward weights (GRPO, partial credit of the last gate passed)", "",
+        "| gate | credit |", "| --- | ---: |",
+        *[f"| {k} | {v} |" for k, v in asdict(config.grpo.reward_weights).items()], "",
+        "## Metrics (held-out decision points that expect calls)", "",
+        "| model | points | parseable | schema-valid | exact |", "| --- | ---: | ---: | ---: | ---: |",
+        *[f"| {name} | {m['points']} | {m['parseable']:.1%} | {m['schema_valid']:.1%} | {m['exact']:.1%} |"
+          for name, m in metrics.get("call_validity", {}).items()], "",
+        f"Wall time: {metrics.get('seconds', {})}", "",
+        "## Config", "", "```json", json.dumps(asdict(config), indent=2), "```",
+    ]
+    path = out / "README.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", measure: bool = True) -> dict[str, Any]:
+    """Run the configured stages; returns paths and metrics (also written to ``metrics.json``)."""
+    import torch
+    from transformers import AutoModelForCausalLM, set_seed
+
+    set_seed(config.seed)
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = load_trajectories(dataset)
+    train_rows, heldout = split_heldout(rows, config.heldout_fraction)
+    tokenizer = load_tokenizer(resolve_model(config.model))
+    metrics_file = out / "metrics.json"
+    metrics: dict[str, Any] = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+    metrics.setdefault("call_validity", {})
+    metrics.setdefault("seconds", {})
+
+    def measure_now(name: str, adapter: Path | None) -> None:
+        if not measure or name in metrics["call_validity"] or len(heldout) == 0:
+            return
+        model = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
+        if adapter is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(adapter))
+        metrics["call_validity"][name] = call_validity(model, tokenizer, heldout, config.system_prompt)
+        metrics_file.write_text(json.dumps(metrics, indent=2))
+
+    measure_now("base", None)
+    adapter: Path | None = None
+    for stage in config.stages:
+        started = time.monotonic()
+        if stage == "sft":
+            adapter = run_sft(config, train_rows, tokenizer, out / "sft")
+        else:
+            adapter = run_grpo(config, train_rows, tokenizer, out / "grpo", adapter)
+        metrics["seconds"].setdefault(stage, round(time.monotonic() - started, 1))
+        metrics_file.write_text(json.dumps(metrics, indent=2))
+        measure_now(f"after {stage}", adapter)
+    result = {"adapter": str(adapter), "output_dir": str(out), "metrics": metrics}
+    if config.merge and adapter is not None:
+        from peft import PeftModel
+
+        base = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
+        merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+        merged.save_pretrained(str(out / "merged"))
+        tokenizer.save_pretrained(str(out / "merged"))
+        result["merged"] = str(out / "merged")
+    plot = plot_logs(out)
+    result["plot"] = str(plot) if plot else None
+    write_model_card(out, config, dataset_name, metrics)
+    if config.push_to_hub and adapter is not None:
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+        api.create_repo(repo_id=config.push_to_hub, exist_ok=True)
+        api.upload_folder(folder_path=str(adapter), repo_id=config.push_to_hub)
+    return result
+
+
+def main(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    config = load_train_config(args.recipe) if args.recipe else TrainConfig()
+    if args.stages:
+        config.stages = args.stages.split(",")
+        config.__post_init__()
+    if args.output_dir:
+        config.output_dir = args.output_dir
+    if args.grpo_steps is not None:
+        config.grpo.max_steps = args.grpo_steps
+    started = time.monotonic()
+    result = train(config, args.dataset, dataset_name=args.dataset)
+    table = Table(title=f"trained in {time.monotonic() - started:.0f}s: {result['adapter']}")
+    for column in ("model", "points", "parseable", "schema-valid", "exact"):
+        table.add_column(column)
+    for name, m in result["metrics"]["call_validity"].items():
+        table.add_row(name, str(m["points"]), f"{m['parseable']:.0%}", f"{m['schema_valid']:.0%}", f"{m['exact']:.0%}")
+    Console().print(table)
+    return 0

@@ -1,0 +1,107 @@
+import json
+
+import pytest
+
+from inftool_hf.configs import ConfigError
+from inftool_hf.rewards import make_gated_reward
+from inftool_hf.roleplay import RolePlayConfig, role_play
+from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.specs import load_specs, spec_pack_dir
+from inftool_hf.tool_pool import build_tool_pool
+from inftool_hf.train import (
+    TrainConfig,
+    decision_points,
+    disable_cpu_4bit_repacking,
+    grpo_dataset,
+    is_heldout,
+    load_train_config,
+    sft_dataset,
+    split_heldout,
+)
+from tests.fakes import ScriptedBackend
+
+
+@pytest.fixture(scope="module")
+def rows():
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=27, seed=3))
+    return role_play(scenarios, pool, RolePlayConfig(), ScriptedBackend(), progress=False)
+
+
+@pytest.fixture(scope="module")
+def tokenizer(default_model_path):
+    from inftool_hf.chat_format import load_tokenizer
+
+    return load_tokenizer(default_model_path)
+
+
+def test_sft_rows_mask_only_assistant_tokens(rows, tokenizer):
+    data = sft_dataset(rows.select(range(6)), tokenizer, max_length=4096)
+    for encoded, row in zip(data, rows.select(range(6)), strict=True):
+        pairs = zip(encoded["input_ids"], encoded["assistant_masks"], strict=True)
+        masked = tokenizer.decode([t for t, m in pairs if m])
+        assert "<tool_response>" not in masked and "<tools>" not in masked
+        for message in row["messages"]:
+            if message["role"] == "assistant" and message["content"]:
+                assert message["content"] in masked
+            if message["role"] == "user":
+                assert message["content"] not in masked
+        calls = [c for m in row["messages"] if m["role"] == "assistant" for c in (m["tool_calls"] or [])]
+        for call in calls:
+            assert f'"name": "{call["function"]["name"]}"' in masked
+
+
+def test_decision_points_and_grpo_prompts(rows, tokenizer):
+    by_category = {}
+    for row in rows:
+        by_category.setdefault(row["category"], row)
+    multi = decision_points(by_category["multi_step"])
+    assert len(multi) >= 2 and all(p["expected"]["calls"] for p in multi)
+    assert multi[1]["prefix"][-1]["role"] == "tool"  # later steps see the real simulated results
+    assert [p["expected"] for p in decision_points(by_category["irrelevance"])] == [{"calls": []}]
+    ask = decision_points(by_category["miss_param"])
+    assert ask[0]["expected"] == {"calls": []} and ask[1]["expected"]["calls"]
+    prompts = grpo_dataset(rows, tokenizer, "SYS")
+    assert set(prompts.column_names) == {"prompt", "expected", "tools", "known_ids", "category", "row_id"}
+    assert all(p.endswith("<|im_start|>assistant\n") for p in prompts["prompt"])
+    # the gold completion of every prompt earns the full reward: prompts and rewards agree
+    reward = make_gated_reward()
+    gold = []
+    for expected in prompts["expected"]:
+        calls = json.loads(expected)["calls"]
+        gold.append("\n".join(f'<tool_call>\n{{"name": "{n}", "arguments": {json.dumps(a)}}}\n</tool_call>'
+                              for n, a in calls) or "Sorry, I can't do that here.")
+    values = reward(gold, list(prompts["expected"]), list(prompts["tools"]), known_ids=list(prompts["known_ids"]))
+    assert values == [1.0] * len(prompts)
+
+
+def test_heldout_split_is_stable(rows):
+    train, heldout = split_heldout(rows, 0.3)
+    assert len(train) + len(heldout) == len(rows) and len(heldout) > 0
+    assert set(heldout["id"]) == {i for i in rows["id"] if is_heldout(i, 0.3)}
+
+
+def test_config_validation_and_recipes(tmp_path):
+    from pathlib import Path
+
+    with pytest.raises(ConfigError, match="stages"):
+        TrainConfig(stages=["rlhf"])
+    with pytest.raises(ConfigError, match="quantization"):
+        TrainConfig(quantization="int3")
+    root = Path(__file__).parent.parent / "recipes"
+    for recipe in sorted(root.glob("train_*.yaml")):
+        load_train_config(str(recipe))
+    bad = tmp_path / "t.yaml"
+    bad.write_text("train:\n  grpo:\n    max_step: 3\n")
+    with pytest.raises(ConfigError, match=r"\[train\].grpo: unknown key\(s\) 'max_step'"):
+        load_train_config(str(bad))
+
+
+def test_cpu_4bit_repacking_is_disabled():
+    import torch
+    from bitsandbytes.nn import Linear4bit
+
+    model = torch.nn.Sequential(Linear4bit(16, 16, compute_dtype=torch.bfloat16), torch.nn.ReLU(),
+                                Linear4bit(16, 4, compute_dtype=torch.bfloat16))
+    assert disable_cpu_4bit_repacking(model) == 2
+    assert all(not m.support_avx512bf16_for_cpu for m in model if isinstance(m, Linear4bit))
