@@ -137,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output-dir", help="override output_dir")
     train.add_argument("--grpo-steps", type=int, help="override grpo.max_steps")
     train.set_defaults(func=_lazy("train"))
+
+    evaluate = commands.add_parser("eval", help="BFCL (its own checkers) or our held-out split, on any checkpoint")
+    evaluate.add_argument("--suite", choices=("bfcl", "heldout"), default="bfcl")
+    evaluate.add_argument("--recipe", help="YAML recipe with an 'eval:' section")
+    evaluate.add_argument("--model", help="'default', a local folder (base or merged) or a Hub id")
+    evaluate.add_argument("--adapter", help="LoRA adapter folder applied on top of --model")
+    evaluate.add_argument("--backend", choices=BACKENDS)
+    evaluate.add_argument("--categories", help="comma-separated BFCL categories (default: all supported)")
+    evaluate.add_argument("--limit", type=int, help="entries per category (quick runs)")
+    evaluate.add_argument("--dataset", help="dataset folder or Hub id (--suite heldout)")
+    evaluate.add_argument("--heldout-fraction", type=float, default=0.1)
+    evaluate.add_argument("--output-dir")
+    evaluate.set_defaults(func=_lazy("evaluate"))
     return parser
 
 
@@ -156,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (CLIError, ConfigError, ModelPrepareError, SpecError) as err:
+    except (CLIError, ConfigError, ModelPrepareError, SpecError, RuntimeError) as err:
         print(f"inftool-hf: error: {err}", file=sys.stderr)
         return 2
 

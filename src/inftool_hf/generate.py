@@ -43,6 +43,9 @@ class GenerateConfig:
     # Optional separate backends for the User Simulator / MCP Server / judge (null: the assistant's).
     user_backend: BackendConfig | None = None
     judge: bool = False
+    # Fail when the verified data shares a function name or a question 12-gram with BFCL (needs the BFCL
+    # environment made by `make install`). Turn off only where BFCL is not installed at all.
+    decontaminate: bool = True
     hub_repo_id: str | None = None
     hub_private: bool = False
     license: str = "apache-2.0"
@@ -131,6 +134,12 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     finally:
         if owned:
             backend.close()
+    if config.decontaminate:
+        from .evaluate import check_dataset_decontamination
+
+        started = time.monotonic()
+        check_dataset_decontamination(verified["train"])
+        timings["decontaminate"] = time.monotonic() - started
     started = time.monotonic()
     sources = [str(p.name) for p in spec_paths(config.specs)]
     save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,

@@ -1,0 +1,399 @@
+"""Evaluation: BFCL through its own checkers, our held-out split, and decontamination.
+
+BFCL: each entry's functions are rendered as tools through the model's own chat template, our
+backends generate (vllm / transformers / openai; base, merged, or base + LoRA adapter), the tool calls
+are parsed and converted to the ``[{name: {arg: value}}]`` form BFCL's checkers expect, and
+:mod:`inftool_hf.bfcl_score` scores them with ``bfcl_eval``'s ``ast_checker`` and relevance rule in the
+separate BFCL environment (``.venv-bfcl``; it cannot share ours). Nothing of BFCL's scoring is
+re-implemented here.
+
+Decontamination: BFCL is the held-out yardstick, so :func:`check_decontamination` fails loudly when a
+training dataset shares a function name or a long word n-gram of a question with BFCL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
+
+logger = logging.getLogger(__name__)
+
+NON_LIVE_AST = ("simple_python", "multiple", "parallel", "parallel_multiple")
+LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
+RELEVANCE = ("irrelevance", "live_irrelevance", "live_relevance")
+BFCL_CATEGORIES = NON_LIVE_AST + LIVE_AST + RELEVANCE
+AST_CATEGORIES_SCORED = NON_LIVE_AST + LIVE_AST
+BFCL_ENV = "INFTOOL_HF_BFCL_PYTHON"
+
+
+class EvaluationError(RuntimeError):
+    """Evaluation cannot run (missing BFCL environment, bad category...)."""
+
+
+class ContaminationError(AssertionError):
+    """A training dataset overlaps with BFCL."""
+
+
+@dataclass
+class EvalConfig:
+    backend: BackendConfig = field(default_factory=lambda: BackendConfig(backend="auto"))
+    sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=256))
+    categories: list[str] = field(default_factory=lambda: list(BFCL_CATEGORIES))
+    # entries per category (None: all)
+    limit: int | None = None
+    output_dir: str = "outputs/eval"
+    # LoRA adapter on top of backend.model (transformers backend)
+    adapter: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.categories if c not in BFCL_CATEGORIES]
+        if unknown:
+            raise ConfigError(f"categories: {unknown} not supported; choose from {', '.join(BFCL_CATEGORIES)}")
+
+
+# --- the BFCL environment ---------------------------------------------------------------------------
+
+def bfcl_python() -> Path:
+    """The interpreter of the BFCL environment (``$INFTOOL_HF_BFCL_PYTHON`` or ``.venv-bfcl``)."""
+    configured = os.environ.get(BFCL_ENV)
+    candidates = [Path(configured)] if configured else []
+    candidates += [Path.cwd() / ".venv-bfcl" / "bin" / "python",
+                   Path(__file__).resolve().parents[2] / ".venv-bfcl" / "bin" / "python"]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise EvaluationError(f"no BFCL environment found (looked at {', '.join(map(str, candidates))}); "
+                          f"run `make install` (it creates .venv-bfcl) or set {BFCL_ENV}")
+
+
+def bfcl_data_dir() -> Path:
+    """BFCL's data folder inside the BFCL environment (plain JSON files, read without importing bfcl_eval)."""
+    result = subprocess.run([str(bfcl_python()), "-c", "import importlib.util; "
+                             "print(importlib.util.find_spec('bfcl_eval').origin)"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise EvaluationError(f"bfcl_eval not importable in {bfcl_python()}: {result.stderr.strip()[-300:]}")
+    return Path(result.stdout.strip()).parent / "data"
+
+
+def load_bfcl(category: str, limit: int | None = None, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    path = (data_dir or bfcl_data_dir()) / f"BFCL_v4_{category}.json"
+    with open(path, encoding="utf-8") as handle:
+        entries = [json.loads(line) for line in handle if line.strip()]
+    return entries[:limit] if limit else entries
+
+
+_BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "int": "integer",
+               "bool": "boolean", "str": "string"}
+
+
+def _json_schema(schema: Any) -> Any:
+    """BFCL's parameter dialect (``dict``, ``float``, ``tuple``, ``any``) → JSON schema, for rendering."""
+    if isinstance(schema, list):
+        return [_json_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "type" and isinstance(value, str):
+            if value == "any":
+                continue
+            out[key] = _BFCL_TYPES.get(value, value)
+        elif key in ("properties",) and isinstance(value, dict):
+            out[key] = {name: _json_schema(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties"):
+            out[key] = _json_schema(value)
+        else:
+            out[key] = value
+    return out
+
+
+def bfcl_tools(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": f["name"], "description": f.get("description", ""),
+                                              "parameters": _json_schema(f.get("parameters") or {})}}
+            for f in functions]
+
+
+def decode_for_bfcl(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Our parsed ``tool_calls`` → BFCL's ``[{func_name: {arg: value}}]``."""
+    decoded = []
+    for call in message.get("tool_calls") or []:
+        try:
+            args = json.loads(call["function"]["arguments"])
+        except (ValueError, KeyError):
+            args = {}
+        decoded.append({call["function"]["name"]: args if isinstance(args, dict) else {}})
+    return decoded
+
+
+def _make_backend(config: EvalConfig):
+    from .backends import TransformersBackend, make_backend
+
+    if config.adapter:
+        import torch
+        from peft import PeftModel
+        from transformers import AutoModelForCausalLM
+
+        from .default_model import resolve_model
+
+        if config.backend.backend not in ("auto", "transformers"):
+            raise ConfigError("--adapter is applied with the transformers backend (merge the adapter for vllm)")
+        base = AutoModelForCausalLM.from_pretrained(resolve_model(config.backend.model),
+                                                    dtype=getattr(torch, config.backend.dtype))
+        model = PeftModel.from_pretrained(base, config.adapter)
+        settings = config_from_dict(BackendConfig, {**config.backend.__dict__, "backend": "transformers"})
+        return TransformersBackend(settings, model=model)
+    return make_backend(config.backend)
+
+
+def generate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True) -> Path:
+    """Generate for every entry; writes ``outputs.jsonl`` (raw text, parsed calls, decoded form)."""
+    from tqdm.auto import tqdm
+
+    out_dir = Path(config.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = bfcl_data_dir()
+    owned = backend is None
+    backend = backend or _make_backend(config)
+    path = out_dir / "outputs.jsonl"
+    tmp = out_dir / ".outputs.jsonl.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for category in tqdm(config.categories, desc="BFCL categories", disable=not progress):
+                entries = load_bfcl(category, config.limit, data_dir)
+                conversations = [entry["question"][0] for entry in entries]
+                tools = [bfcl_tools(entry["function"]) for entry in entries]
+                started = time.monotonic()
+                generations = backend.generate(conversations, tools, config.sampling)
+                seconds = time.monotonic() - started
+                for entry, generation in zip(entries, generations, strict=True):
+                    handle.write(json.dumps({
+                        "id": entry["id"], "category": category, "raw": generation.raw_text,
+                        "tool_calls": generation.message.get("tool_calls"), "parse_error": generation.parse_error,
+                        "decoded": decode_for_bfcl(generation.message),
+                        "seconds": round(seconds / max(1, len(entries)), 4),
+                    }, ensure_ascii=False) + "\n")
+    finally:
+        if owned:
+            backend.close()
+    os.replace(tmp, path)
+    return path
+
+
+def score_bfcl(outputs: Path) -> Path:
+    """Run BFCL's checkers on ``outputs.jsonl`` in the BFCL environment; returns ``verdicts.jsonl``."""
+    verdicts = outputs.with_name("verdicts.jsonl")
+    script = Path(__file__).with_name("bfcl_score.py")
+    result = subprocess.run([str(bfcl_python()), str(script), str(outputs), str(verdicts)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise EvaluationError(f"BFCL scoring failed:\n{result.stderr[-2000:]}")
+    return verdicts
+
+
+def summarize(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-category accuracy and BFCL's aggregates over the categories that were run."""
+    per: dict[str, list[bool]] = {}
+    for verdict in verdicts:
+        per.setdefault(verdict["category"], []).append(bool(verdict["valid"]))
+    categories = {c: {"accuracy": sum(v) / len(v), "correct": sum(v), "total": len(v)} for c, v in per.items()}
+    summary: dict[str, Any] = {}
+    non_live = [categories[c]["accuracy"] for c in NON_LIVE_AST if c in categories]
+    if non_live:
+        summary["non_live_ast_mean"] = sum(non_live) / len(non_live)  # BFCL: unweighted over the four
+    live = [c for c in LIVE_AST if c in categories]
+    if live:  # BFCL: live accuracy weighted by the number of entries
+        summary["live_ast_weighted"] = (sum(categories[c]["correct"] for c in live)
+                                        / sum(categories[c]["total"] for c in live))
+    for name in RELEVANCE:
+        if name in categories:
+            summary[name] = categories[name]["accuracy"]
+    summary["overall_of_run"] = sum(c["accuracy"] for c in categories.values()) / len(categories) if categories else 0
+    return {"categories": categories, "summary": summary}
+
+
+def markdown_report(report: dict[str, Any], title: str) -> str:
+    lines = [f"# {title}", "", "| category | accuracy | correct / total |", "| --- | ---: | ---: |"]
+    for name in BFCL_CATEGORIES:
+        if name in report["categories"]:
+            c = report["categories"][name]
+            lines.append(f"| {name} | {c['accuracy']:.1%} | {c['correct']} / {c['total']} |")
+    lines += ["", "| aggregate | value |", "| --- | ---: |"]
+    lines += [f"| {k} | {v:.1%} |" for k, v in report["summary"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def evaluate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True) -> dict[str, Any]:
+    """Generate, score with BFCL's checkers, write ``report.json`` and ``report.md``; returns the report."""
+    started = time.monotonic()
+    outputs = generate_bfcl(config, backend, progress)
+    generated = time.monotonic()
+    verdicts_path = score_bfcl(outputs)
+    with open(verdicts_path, encoding="utf-8") as handle:
+        verdicts = [json.loads(line) for line in handle if line.strip()]
+    report = summarize(verdicts)
+    report.update(model=config.backend.model, adapter=config.adapter, backend=config.backend.backend,
+                  limit=config.limit, seconds={"generate": round(generated - started, 1),
+                                               "score": round(time.monotonic() - generated, 1)})
+    out_dir = Path(config.output_dir)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2))
+    (out_dir / "report.md").write_text(markdown_report(report, f"BFCL: {config.backend.model}"))
+    return report
+
+
+# --- held-out split of our own data -------------------------------------------------------------------
+
+def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None) -> dict[str, Any]:
+    """Per category: share of decision points answered right, and where the rest failed (last gate)."""
+    from .rewards import last_gate
+    from .train import decision_points
+
+    sampling = sampling or SamplingConfig(max_new_tokens=192)
+    points = [(row, p) for row in rows for p in decision_points(row)]
+    if not points:
+        return {"categories": {}, "points": 0}
+    generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
+                                   sampling)
+    per: dict[str, dict[str, Any]] = {}
+    for (row, point), generation in zip(points, generations, strict=True):
+        stats = per.setdefault(row["category"], {"total": 0, "correct": 0, "failed_gate": {}})
+        stats["total"] += 1
+        if point["expected"]["calls"]:
+            gate = last_gate(generation.raw_text, point["expected"], row["tools"], json.dumps(point["known_ids"]))
+            ok = gate == "state"
+            failed = "format" if gate is None else {"format": "schema", "schema": "names", "names": "arguments",
+                                                    "arguments": "state"}.get(gate)
+        else:
+            ok = not generation.message.get("tool_calls") and bool((generation.message.get("content") or "").strip())
+            failed = None if ok else "called_when_none_fits"
+        stats["correct"] += int(ok)
+        if not ok:
+            stats["failed_gate"][failed] = stats["failed_gate"].get(failed, 0) + 1
+    for stats in per.values():
+        stats["accuracy"] = stats["correct"] / stats["total"]
+    return {"categories": per, "points": len(points),
+            "accuracy": sum(s["correct"] for s in per.values()) / len(points)}
+
+
+# --- decontamination -----------------------------------------------------------------------------------
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _json_records(path: Path) -> list[Any]:
+    """BFCL ships JSON Lines, and a few pretty-printed JSON files."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except ValueError:
+        data = json.loads(text)
+        return data if isinstance(data, list) else [data]
+
+
+def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, set]:
+    """Every BFCL function name and every word n-gram of its questions (all v4 files, multi-turn docs too)."""
+    data_dir = data_dir or bfcl_data_dir()
+    names: set[str] = set()
+    grams: set[tuple[str, ...]] = set()
+    files = list(data_dir.glob("BFCL_v4_*.json")) + list((data_dir / "multi_turn_func_doc").glob("*.json"))
+    for path in files:
+        for entry in _json_records(path):
+            if not isinstance(entry, dict):
+                continue
+            for function in entry.get("function", []) if isinstance(entry.get("function"), list) else []:
+                names.add(function.get("name", ""))
+            if "name" in entry and "parameters" in entry:  # multi-turn function docs
+                names.add(entry["name"])
+            for turn in entry.get("question", []) or []:
+                for message in turn if isinstance(turn, list) else [turn]:
+                    if isinstance(message, dict) and isinstance(message.get("content"), str):
+                        words = _words(message["content"])
+                        grams.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    names.discard("")
+    return {"names": names, "grams": grams, "n": n}
+
+
+def check_decontamination(tool_names: list[str], texts: list[str] = (), fingerprint: dict | None = None,
+                          n: int = 12) -> dict[str, Any]:
+    """Raise :class:`ContaminationError` naming every shared function name and question n-gram."""
+    fingerprint = fingerprint or bfcl_fingerprint(n=n)
+    n = fingerprint["n"]
+    shared_names = sorted(set(tool_names) & fingerprint["names"])
+    shared_grams = []
+    for text in texts:
+        words = _words(text)
+        for i in range(len(words) - n + 1):
+            gram = tuple(words[i:i + n])
+            if gram in fingerprint["grams"]:
+                shared_grams.append(" ".join(gram))
+    if shared_names or shared_grams:
+        raise ContaminationError(f"training data overlaps with BFCL: function names {shared_names[:20]}, "
+                                 f"question {n}-grams {sorted(set(shared_grams))[:5]}")
+    return {"checked_names": len(set(tool_names)), "checked_texts": len(texts), "bfcl_names": len(fingerprint["names"])}
+
+
+def check_dataset_decontamination(dataset, fingerprint: dict | None = None) -> dict[str, Any]:
+    names, texts = [], []
+    for row in dataset:
+        names += [t["function"]["name"] for t in json.loads(row["tools"])]
+        texts += [m["content"] for m in row["messages"] if m["role"] == "user" and m["content"]]
+    return check_decontamination(names, texts, fingerprint)
+
+
+def load_eval_config(path: str) -> EvalConfig:
+    data = load_yaml(path)
+    return config_from_dict(EvalConfig, data.get("eval", data), f"{path} [eval]")
+
+
+def main(args) -> int:
+    from rich.console import Console
+
+    config = load_eval_config(args.recipe) if args.recipe else EvalConfig()
+    if args.model:
+        config.backend.model = args.model
+    if args.backend:
+        config.backend.backend = args.backend
+    if args.adapter:
+        config.adapter = args.adapter
+    if args.categories:
+        config.categories = args.categories.split(",")
+        config.__post_init__()
+    if args.limit is not None:
+        config.limit = args.limit
+    if args.output_dir:
+        config.output_dir = args.output_dir
+    console = Console()
+    if args.suite == "bfcl":
+        report = evaluate_bfcl(config)
+        console.print(markdown_report(report, f"BFCL: {config.backend.model}"))
+        console.print(f"report: {Path(config.output_dir) / 'report.json'}")
+        return 0
+    from .train import load_trajectories, split_heldout
+
+    if not args.dataset:
+        raise ConfigError("--suite heldout needs --dataset")
+    _, heldout = split_heldout(load_trajectories(args.dataset), args.heldout_fraction)
+    backend = _make_backend(config)
+    try:
+        report = evaluate_heldout(heldout, backend, config.sampling)
+    finally:
+        backend.close()
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "heldout_report.json").write_text(json.dumps(report, indent=2))
+    console.print_json(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(None))
