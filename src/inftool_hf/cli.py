@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--heldout-fraction", type=float, default=0.1)
     evaluate.add_argument("--output-dir")
     evaluate.set_defaults(func=_lazy("evaluate"))
+
+    loop = commands.add_parser("loop", help="the closed loop: generate → train → evaluate → target gaps")
+    loop.add_argument("--recipe", required=True, help="YAML recipe with a 'loop:' section (see recipes/)")
+    loop.add_argument("--iterations", type=int, help="override loop.iterations")
+    loop.add_argument("--run-dir", help="override loop.run_dir (the state file lives there)")
+    loop.set_defaults(func=_lazy("loop"))
     return parser
 
 

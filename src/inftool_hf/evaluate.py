@@ -264,6 +264,7 @@ def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None)
     generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
                                    sampling)
     per: dict[str, dict[str, Any]] = {}
+    tools: dict[str, dict[str, int]] = {}
     for (row, point), generation in zip(points, generations, strict=True):
         stats = per.setdefault(row["category"], {"total": 0, "correct": 0, "failed_gate": {}})
         stats["total"] += 1
@@ -276,11 +277,15 @@ def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None)
             ok = not generation.message.get("tool_calls") and bool((generation.message.get("content") or "").strip())
             failed = None if ok else "called_when_none_fits"
         stats["correct"] += int(ok)
+        for name, _ in point["expected"]["calls"]:
+            tool = tools.setdefault(name, {"total": 0, "correct": 0})
+            tool["total"] += 1
+            tool["correct"] += int(ok)
         if not ok:
             stats["failed_gate"][failed] = stats["failed_gate"].get(failed, 0) + 1
     for stats in per.values():
         stats["accuracy"] = stats["correct"] / stats["total"]
-    return {"categories": per, "points": len(points),
+    return {"categories": per, "points": len(points), "tools": tools,
             "accuracy": sum(s["correct"] for s in per.values()) / len(points)}
 
 
