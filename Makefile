@@ -29,8 +29,7 @@ model: install
 	$(BIN)/inftool-hf model prepare
 
 demo: model
-	$(BIN)/inftool-hf generate --recipe recipes/cpu_default.yaml
-	$(BIN)/inftool-hf chat "What's the weather in Paris?" --tools examples/weather_tools.json --backend vllm
+	$(BIN)/inftool-hf loop --recipe recipes/loop_cpu.yaml --iterations 2
 
 test: model
 	$(BIN)/python -m pytest

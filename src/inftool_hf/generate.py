@@ -31,7 +31,8 @@ class GenerateConfig:
     name: str = "inftool-data"
     output_dir: str = "outputs"
     iteration: int = 0
-    # Spec files or folders; "pack" is the embedded spec pack.
+    # Spec files or folders; "pack" is the embedded spec pack; "python:<module>" is a module of functions
+    # whose tools the MCP Server runs for real (inftool_hf.python_tools).
     specs: list[str] = field(default_factory=lambda: ["pack"])
     near_duplicate_threshold: float = 0.9
     # Rewrite merged near-duplicates' descriptions with the user backend (for capable models).
@@ -60,9 +61,26 @@ def load_generate_config(path: str) -> GenerateConfig:
     return config_from_dict(GenerateConfig, data.get("generate", data), f"{path} [generate]")
 
 
+def python_specs(specs: list[str]):
+    """Tools and implementations of the ``python:<module>`` entries."""
+    from .python_tools import load_python_tools
+    from .specs import SpecLoad
+
+    load, implementations = SpecLoad(), {}
+    for entry in specs:
+        if entry.startswith("python:"):
+            part, functions = load_python_tools(entry.removeprefix("python:"))
+            load.tools += part.tools
+            load.warnings += part.warnings
+            implementations.update(functions)
+    return load, implementations
+
+
 def spec_paths(specs: list[str]) -> list[Path]:
     paths = []
     for entry in specs:
+        if entry.startswith("python:"):
+            continue
         path = spec_pack_dir() if entry == "pack" else Path(entry)
         if not path.exists():
             raise ConfigError(f"specs: {entry!r} does not exist")
@@ -78,6 +96,9 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     if saved is not None and saved.exists():
         return ToolPool.from_dataset(Dataset.from_parquet(str(saved)))
     load = load_specs(spec_paths(config.specs))
+    python_load, _ = python_specs(config.specs)
+    load.tools += python_load.tools
+    load.warnings += python_load.warnings
     for warning in load.warnings:
         logger.warning(warning)
     from .tool_pool import llm_merge
@@ -126,7 +147,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         trajectories = role_play(scenarios, pool, config.roleplay, backend,
                                  user_backend=user_backend if config.roleplay.user == "llm" else None,
                                  server_backend=user_backend if config.roleplay.server == "llm" else None,
-                                 iteration=config.iteration, shard_dir=work / "shards", progress=progress)
+                                 iteration=config.iteration, shard_dir=work / "shards", progress=progress,
+                                 implementations=python_specs(config.specs)[1])
         timings["role_play"] = time.monotonic() - started
         started = time.monotonic()
         verified = verify_trajectories(trajectories, judge=llm_judge(user_backend) if config.judge else None)
@@ -141,7 +163,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         check_dataset_decontamination(verified["train"])
         timings["decontaminate"] = time.monotonic() - started
     started = time.monotonic()
-    sources = [str(p.name) for p in spec_paths(config.specs)]
+    sources = [str(p.name) for p in spec_paths(config.specs)] + [e for e in config.specs if e.startswith("python:")]
     save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,
                     license=config.license, judged=config.judge)
     if config.hub_repo_id:

@@ -212,7 +212,7 @@ class Episode:
     """One scenario played out; call :meth:`next_request` and feed back with :meth:`observe`."""
 
     def __init__(self, scenario: Scenario, pool: ToolPool, config: RolePlayConfig, first_user_message: str,
-                 server_backend: Any = None):
+                 server_backend: Any = None, implementations: dict[str, Any] | None = None):
         self.scenario, self.pool, self.config = scenario, pool, config
         self.user = UserSimulator(pool)
         self.shown = [pool.tools[name] for name in scenario.tools]
@@ -232,7 +232,8 @@ class Episode:
         user_ids += [(k, v) for c in scenario.calls for k, v in c.arguments.items() if k not in c.sources]
         self.server = ToolSimulator({t.name: t for t in self.shown},
                                     planned=[c.__dict__ for c in scenario.calls], user_ids=user_ids,
-                                    seed=scenario.seed, llm_backend=server_backend)
+                                    seed=scenario.seed, llm_backend=server_backend,
+                                    implementations=implementations)
 
     # what the assistant should do now, in blueprint mode
     def _pending_step(self) -> list[PlannedCall]:
@@ -354,10 +355,12 @@ def play_episodes(
     assistant_backend: Any,
     user_backend: Any = None,
     server_backend: Any = None,
+    implementations: dict[str, Any] | None = None,
 ) -> list[Episode]:
     """Play a batch of scenarios to the end; each round is one backend call for every open episode."""
     firsts = _first_messages(scenarios, pool, config, user_backend)
-    episodes = [Episode(s, pool, config, first, server_backend) for s, first in zip(scenarios, firsts, strict=True)]
+    episodes = [Episode(s, pool, config, first, server_backend, implementations)
+                for s, first in zip(scenarios, firsts, strict=True)]
     while True:
         waiting: list[tuple[Episode, Request]] = []
         for episode in episodes:
@@ -402,6 +405,7 @@ def role_play(
     iteration: int = 0,
     shard_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    implementations: dict[str, Any] | None = None,
 ):
     """Scenarios dataset → trajectories dataset (unverified).
 
@@ -430,7 +434,8 @@ def role_play(
             bar.update(min(size, len(scenarios) - start))
             continue
         batch = [Scenario.from_row(row) for row in scenarios.select(range(start, min(start + size, len(scenarios))))]
-        episodes = play_episodes(batch, pool, config, assistant_backend, user_backend, server_backend)
+        episodes = play_episodes(batch, pool, config, assistant_backend, user_backend, server_backend,
+                                 implementations)
         shard = Dataset.from_list([e.to_row(iteration, generator) for e in episodes])
         if path is not None:
             _write_atomic(shard, path)

@@ -67,11 +67,14 @@ class ToolSimulator:
         user_ids: list[tuple[str, Any]] | None = None,
         seed: int = 0,
         llm_backend: Any = None,
+        implementations: dict[str, Any] | None = None,
     ):
         self.tools = tools
         self.planned = planned or []
         self.seed = seed
         self.llm_backend = llm_backend
+        # tool name → Python function run for real (see inftool_hf.python_tools)
+        self.implementations = implementations or {}
         self.state = SimulatorState()
         # ids the user legitimately knows (their own booking reference, device id, ...)
         for name, value in user_ids or []:
@@ -110,6 +113,10 @@ class ToolSimulator:
                 return {"error": f"{param} '{value}' not found"}
         for param, value in arguments.items():
             self.state.remember(param, value)
+        if name in self.implementations:
+            from .python_tools import run_implementation
+
+            return run_implementation(self.implementations[name], arguments)
         planned = self._planned_outputs(name, arguments)
         result = None
         if self.llm_backend is not None and tool.response_schema:

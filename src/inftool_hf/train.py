@@ -50,8 +50,10 @@ class LoraSection:
 class SFTSection:
     epochs: float = 2.0
     learning_rate: float = 2e-4
-    batch_size: int = 8
-    gradient_accumulation_steps: int = 1
+    # On CPU prefer batch_size 1 with accumulation: full-vocabulary logits dominate memory (~3 GB per
+    # 1k-token row for SmolLM2's 49k vocabulary) and padding wastes compute.
+    batch_size: int = 1
+    gradient_accumulation_steps: int = 4
     max_length: int = 2048
     save_steps: int = 20
     # > 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs.

@@ -1,0 +1,65 @@
+"""Real tool execution for tools defined as Python functions.
+
+A spec can be a Python module (``python:my_package.tools`` in a recipe's ``specs``): its public functions
+become tools (signature + docstring) and, during role-play, the MCP Server agent *runs* them instead of
+simulating a result. Each call runs in a child process with a timeout (killed when it runs over), with a
+fresh temporary directory as its working directory, and its return value must be JSON-serializable;
+anything else comes back as an error result, as a real server would answer. Only code the user
+registered runs here — never model output or spec text.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from .specs import SpecError, SpecLoad, tools_from_module
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def load_python_tools(module_name: str, domain: str | None = None) -> tuple[SpecLoad, dict[str, Callable[..., Any]]]:
+    """Tools and their implementations from an importable module."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise SpecError(f"python:{module_name}", "-", f"cannot import module: {err}") from None
+    load = tools_from_module(module, domain)
+    implementations = {tool.name: getattr(module, tool.name) for tool in load.tools}
+    return load, implementations
+
+
+def _child(function: Callable[..., Any], arguments: dict[str, Any], workdir: str, queue) -> None:
+    os.chdir(workdir)
+    try:
+        result = function(**arguments)
+        queue.put(("ok", json.dumps(result, default=str)))
+    except Exception as err:  # noqa: BLE001 - reported to the caller as a tool error
+        queue.put(("error", f"{type(err).__name__}: {err}"[:500]))
+
+
+def run_implementation(function: Callable[..., Any], arguments: dict[str, Any],
+                       timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """Call ``function(**arguments)`` in a child process; returns its result or ``{"error": ...}``."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    with tempfile.TemporaryDirectory(prefix="inftool-tool-") as workdir:
+        process = context.Process(target=_child, args=(function, arguments, workdir, queue), daemon=True)
+        process.start()
+        process.join(timeout)
+        if process.is_alive():
+            process.kill()
+            process.join()
+            return {"error": f"tool timed out after {timeout:g}s"}
+        if queue.empty():
+            return {"error": f"tool process exited with code {process.exitcode}"}
+        status, payload = queue.get()
+    if status == "error":
+        return {"error": payload}
+    result = json.loads(payload)
+    return result if isinstance(result, dict) else {"result": result}
