@@ -156,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     loop.add_argument("--iterations", type=int, help="override loop.iterations")
     loop.add_argument("--run-dir", help="override loop.run_dir (the state file lives there)")
     loop.set_defaults(func=_lazy("loop"))
+
+    serve = commands.add_parser("serve-mcp", help="serve a spec's tools as a real MCP server (simulated results)")
+    serve.add_argument("spec", help="'pack', a spec file or folder, or python:<module>")
+    serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.set_defaults(func=_lazy("mcp_server"))
     return parser
 
 

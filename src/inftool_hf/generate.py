@@ -32,7 +32,8 @@ class GenerateConfig:
     output_dir: str = "outputs"
     iteration: int = 0
     # Spec files or folders; "pack" is the embedded spec pack; "python:<module>" is a module of functions
-    # whose tools the MCP Server runs for real (inftool_hf.python_tools).
+    # whose tools the MCP Server runs for real (inftool_hf.python_tools); "mcp:<url or stdio:command>" is a
+    # live MCP server whose listed tools are ingested (inftool_hf.mcp_client).
     specs: list[str] = field(default_factory=lambda: ["pack"])
     near_duplicate_threshold: float = 0.9
     # Rewrite merged near-duplicates' descriptions with the user backend (for capable models).
@@ -79,7 +80,7 @@ def python_specs(specs: list[str]):
 def spec_paths(specs: list[str]) -> list[Path]:
     paths = []
     for entry in specs:
-        if entry.startswith("python:"):
+        if entry.startswith(("python:", "mcp:")):
             continue
         path = spec_pack_dir() if entry == "pack" else Path(entry)
         if not path.exists():
@@ -99,6 +100,11 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     python_load, _ = python_specs(config.specs)
     load.tools += python_load.tools
     load.warnings += python_load.warnings
+    for entry in config.specs:
+        if entry.startswith("mcp:"):
+            from .mcp_client import load_mcp_tools
+
+            load.tools += load_mcp_tools(entry.removeprefix("mcp:")).tools
     for warning in load.warnings:
         logger.warning(warning)
     from .tool_pool import llm_merge
@@ -163,7 +169,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         check_dataset_decontamination(verified["train"])
         timings["decontaminate"] = time.monotonic() - started
     started = time.monotonic()
-    sources = [str(p.name) for p in spec_paths(config.specs)] + [e for e in config.specs if e.startswith("python:")]
+    sources = [str(p.name) for p in spec_paths(config.specs)]
+    sources += [e for e in config.specs if e.startswith(("python:", "mcp:"))]
     save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,
                     license=config.license, judged=config.judge)
     if config.hub_repo_id:

@@ -54,7 +54,9 @@ class RolePlayConfig:
     mode: str = "blueprint"
     assistant: str = "blueprint"  # blueprint | model
     user: str = "template"  # template | llm
-    server: str = "schema"  # schema | llm
+    server: str = "schema"  # schema | llm | mcp (a live MCP server, see mcp_target)
+    # roleplay.server: mcp — the server URL (http://127.0.0.1:8765/mcp) or "stdio:<command>"
+    mcp_target: str | None = None
     max_assistant_turns: int = 6
     shard_size: int = 64
     system_prompt: str = SYSTEM_PROMPT
@@ -62,9 +64,11 @@ class RolePlayConfig:
 
     def __post_init__(self) -> None:
         for key, allowed in (("mode", ("blueprint", "free")), ("assistant", ("blueprint", "model")),
-                             ("user", ("template", "llm")), ("server", ("schema", "llm"))):
+                             ("user", ("template", "llm")), ("server", ("schema", "llm", "mcp"))):
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"roleplay.{key} must be one of {allowed}, got {getattr(self, key)!r}")
+        if self.server == "mcp" and not self.mcp_target:
+            raise ConfigError("roleplay.server 'mcp' needs roleplay.mcp_target (a URL or 'stdio:<command>')")
         if self.mode == "free" and (self.assistant != "model" or self.user != "llm"):
             raise ConfigError("roleplay.mode 'free' needs assistant: model and user: llm (there is no gold plan to "
                               "script from)")
@@ -230,10 +234,15 @@ class Episode:
         # every value the user states (parallel calls may state several ids for the same parameter)
         user_ids = [(k, v) for k, v in scenario.knows.items()]
         user_ids += [(k, v) for c in scenario.calls for k, v in c.arguments.items() if k not in c.sources]
-        self.server = ToolSimulator({t.name: t for t in self.shown},
-                                    planned=[c.__dict__ for c in scenario.calls], user_ids=user_ids,
-                                    seed=scenario.seed, llm_backend=server_backend,
-                                    implementations=implementations)
+        if config.server == "mcp":
+            from .mcp_client import MCPToolServer
+
+            self.server = MCPToolServer(config.mcp_target)  # one session per conversation
+        else:
+            self.server = ToolSimulator({t.name: t for t in self.shown},
+                                        planned=[c.__dict__ for c in scenario.calls], user_ids=user_ids,
+                                        seed=scenario.seed, llm_backend=server_backend,
+                                        implementations=implementations)
 
     # what the assistant should do now, in blueprint mode
     def _pending_step(self) -> list[PlannedCall]:
@@ -279,7 +288,7 @@ class Episode:
             self.messages.append(_message("tool", json.dumps(result, ensure_ascii=False), tool_call_id=call["id"],
                                           name=call["function"]["name"]))
         if self.assistant_turns >= self.config.max_assistant_turns:
-            self.done = True
+            self._finish()
             return
         if calls:
             return
@@ -290,7 +299,7 @@ class Episode:
                 self.clarified = True
                 self.messages.append(_message("user", self.user.free_answer(self.scenario)))
                 return
-            self.done = True
+            self._finish()
             return
         if not self.clarified:
             self.clarified = True
@@ -301,7 +310,13 @@ class Episode:
             self.turn += 1
             self.messages.append(_message("user", follow_up))
             return
+        self._finish()
+
+    def _finish(self) -> None:
         self.done = True
+        close = getattr(self.server, "close", None)
+        if callable(close):
+            close()  # a live MCP session ends with its conversation
 
     def _final_text(self, message: dict[str, Any]) -> dict[str, Any]:
         text = (message.get("content") or "").strip()
