@@ -1,0 +1,96 @@
+"""Tokens/s of each backend for N conversations x M new tokens (greedy, ignore nothing: real stops).
+
+    .venv/bin/python benchmarks/backend_throughput.py --conversations 32 --new-tokens 64
+
+Prints a table and writes benchmarks/results/backend_throughput.json. The openai backend is measured
+against vLLM's OpenAI-compatible server started here on 127.0.0.1 with the same model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from inftool_hf.backends import make_backend
+from inftool_hf.configs import BackendConfig, SamplingConfig
+from inftool_hf.default_model import prepare_default_model
+
+TOOLS = json.loads((Path(__file__).parent.parent / "examples" / "weather_tools.json").read_text())
+
+
+def conversations(n: int) -> list[list[dict]]:
+    cities = ["Paris", "Lisbon", "Osaka", "Denver", "Oslo", "Hanoi", "Porto", "Austin"]
+    return [[{"role": "user", "content": f"What's the weather like in {cities[i % len(cities)]} today? ({i})"}]
+            for i in range(n)]
+
+
+def measure(backend, n: int, new_tokens: int) -> dict:
+    sampling = SamplingConfig(max_new_tokens=new_tokens)
+    backend.generate(conversations(2), [TOOLS] * 2, sampling)  # warm-up
+    started = time.monotonic()
+    out = backend.generate(conversations(n), [TOOLS] * n, sampling)
+    seconds = time.monotonic() - started
+    tokens = sum(g.completion_tokens for g in out)
+    return {"seconds": round(seconds, 2), "completion_tokens": tokens, "tokens_per_s": round(tokens / seconds, 1)}
+
+
+def start_server(model: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
+                                "--served-model-name", "smollm2", "--host", "127.0.0.1", "--port", str(port),
+                                "--dtype", "bfloat16", "--max-model-len", "2048"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"})
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return process, f"http://127.0.0.1:{port}/v1"
+        except OSError:
+            time.sleep(2)
+    process.kill()
+    raise RuntimeError("vLLM server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--conversations", type=int, default=32)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    args = parser.parse_args()
+    model = str(prepare_default_model())
+    results = {}
+    for name, config in (("transformers", BackendConfig(backend="transformers", batch_size=32)),
+                         ("vllm", BackendConfig(backend="vllm", max_model_len=2048))):
+        backend = make_backend(config)
+        results[name] = measure(backend, args.conversations, args.new_tokens)
+        backend.close()
+        print(name, results[name], flush=True)
+    process, url = start_server(model)
+    try:
+        backend = make_backend(BackendConfig(backend="openai", model="smollm2", base_urls=[url], max_concurrency=32))
+        results["openai (vLLM server)"] = measure(backend, args.conversations, args.new_tokens)
+        print("openai", results["openai (vLLM server)"], flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    record = {"date": time.strftime("%Y-%m-%d"), "conversations": args.conversations, "new_tokens": args.new_tokens,
+              "machine": f"{os.cpu_count()} CPU cores", "results": results}
+    (out / "backend_throughput.json").write_text(json.dumps(record, indent=2))
+    print("| backend | seconds | tokens | tokens/s |\n| --- | ---: | ---: | ---: |")
+    for name, r in results.items():
+        print(f"| {name} | {r['seconds']} | {r['completion_tokens']} | {r['tokens_per_s']} |")
+
+
+if __name__ == "__main__":
+    main()
