@@ -105,3 +105,30 @@ def test_cpu_4bit_repacking_is_disabled():
                                 Linear4bit(16, 4, compute_dtype=torch.bfloat16))
     assert disable_cpu_4bit_repacking(model) == 2
     assert all(not m.support_avx512bf16_for_cpu for m in model if isinstance(m, Linear4bit))
+
+
+def test_push_adapter_without_network(tmp_path, monkeypatch):
+    from unittest import mock
+
+    from huggingface_hub import HfApi
+
+    from inftool_hf.train import push_adapter
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (tmp_path / "README.md").write_text("card")
+    api = mock.create_autospec(HfApi, instance=True)
+    uploaded = {}
+
+    def upload_folder(**kwargs):
+        from pathlib import Path
+
+        uploaded.update(kwargs, files=sorted(p.name for p in Path(kwargs["folder_path"]).iterdir()))
+        return mock.Mock(commit_url="https://hub.example/c/1")
+
+    api.upload_folder.side_effect = upload_folder
+    assert push_adapter(adapter, tmp_path, "me/adapter", api=api) == "https://hub.example/c/1"
+    api.create_repo.assert_called_once_with(repo_id="me/adapter", repo_type="model", exist_ok=True)
+    assert uploaded["files"] == ["README.md", "adapter_config.json"] and uploaded["repo_id"] == "me/adapter"

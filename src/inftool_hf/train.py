@@ -483,12 +483,27 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
     result["plot"] = str(plot) if plot else None
     write_model_card(out, config, dataset_name, metrics)
     if config.push_to_hub and adapter is not None:
-        from huggingface_hub import HfApi
-
-        api = HfApi()
-        api.create_repo(repo_id=config.push_to_hub, exist_ok=True)
-        api.upload_folder(folder_path=str(adapter), repo_id=config.push_to_hub)
+        result["hub"] = push_adapter(adapter, out, config.push_to_hub)
     return result
+
+
+def push_adapter(adapter: Path, out: Path, repo_id: str, api: Any = None) -> str:
+    """Upload the adapter with its model card and curves (token from ``HF_TOKEN``, never printed)."""
+    import shutil
+    import tempfile
+
+    from huggingface_hub import HfApi
+
+    api = api or HfApi()
+    api.create_repo(repo_id=repo_id, repo_type="model", exist_ok=True)
+    with tempfile.TemporaryDirectory() as staging:
+        shutil.copytree(adapter, staging, dirs_exist_ok=True)
+        for extra in ("README.md", "training_curves.png", "metrics.json"):
+            if (out / extra).exists():
+                shutil.copy(out / extra, staging)
+        info = api.upload_folder(folder_path=staging, repo_id=repo_id, repo_type="model",
+                                 commit_message="Upload inftool-hf adapter")
+    return str(getattr(info, "commit_url", info))
 
 
 def main(args) -> int:
