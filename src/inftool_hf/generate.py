@@ -133,22 +133,22 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     owned = backend is None
     backend = backend or make_backend(config.backend)
     user_backend = make_backend(config.user_backend) if config.user_backend else backend
-    started = time.monotonic()
-    pool = build_pool(config, work, merger_backend=user_backend)
-    timings["tool_pool"] = time.monotonic() - started
+    try:  # engines are closed whatever fails below (a broken spec, an interrupted role-play...)
+        started = time.monotonic()
+        pool = build_pool(config, work, merger_backend=user_backend)
+        timings["tool_pool"] = time.monotonic() - started
 
-    started = time.monotonic()
-    scenario_file = work / "scenarios.parquet"
-    if scenario_file.exists():
-        scenarios = Dataset.from_parquet(str(scenario_file))
-    else:
-        scenarios = sample_scenarios(pool, config.scenarios)
-        tmp = scenario_file.with_name(".scenarios.tmp.parquet")
-        scenarios.to_parquet(str(tmp))
-        tmp.replace(scenario_file)
-    timings["scenarios"] = time.monotonic() - started
+        started = time.monotonic()
+        scenario_file = work / "scenarios.parquet"
+        if scenario_file.exists():
+            scenarios = Dataset.from_parquet(str(scenario_file))
+        else:
+            scenarios = sample_scenarios(pool, config.scenarios)
+            tmp = scenario_file.with_name(".scenarios.tmp.parquet")
+            scenarios.to_parquet(str(tmp))
+            tmp.replace(scenario_file)
+        timings["scenarios"] = time.monotonic() - started
 
-    try:
         started = time.monotonic()
         trajectories = role_play(scenarios, pool, config.roleplay, backend,
                                  user_backend=user_backend if config.roleplay.user == "llm" else None,
@@ -162,6 +162,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     finally:
         if owned:
             backend.close()
+        if user_backend is not backend:
+            user_backend.close()
     if config.decontaminate:
         from .evaluate import check_dataset_decontamination
 
