@@ -147,3 +147,25 @@ def test_generated_dataset_is_decontaminated_and_contamination_fails_loudly(fing
         check_dataset_decontamination(Dataset.from_list([leaked]), fingerprint)
     with pytest.raises(ContaminationError, match="calculate_triangle_area"):
         check_decontamination(["calculate_triangle_area"], [], fingerprint)
+
+
+def test_bfcl_generation_resumes_by_category(tmp_path):
+    from inftool_hf.evaluate import EvalConfig, generate_bfcl
+    from tests.fakes import ScriptedBackend
+
+    config = EvalConfig(categories=["simple_python", "irrelevance"], limit=3, output_dir=str(tmp_path))
+    first = ScriptedBackend(reply="no call")
+    path = generate_bfcl(config, backend=first, progress=False)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 6 and first.calls == 2
+    path.write_text("\n".join(lines[:4]) + '\n{"id": "torn')  # killed while writing the second category
+    again = ScriptedBackend(reply="no call")
+    generate_bfcl(config, backend=again, progress=False)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert again.calls == 1  # only the unfinished category ran again
+    assert sorted(r["id"] for r in rows) == sorted(json.loads(line)["id"] for line in lines)
+    other = EvalConfig(categories=["simple_python"], limit=3, output_dir=str(tmp_path))
+    other.backend.model = "another-model"
+    third = ScriptedBackend(reply="no call")
+    generate_bfcl(other, backend=third, progress=False)
+    assert third.calls == 1 and len(path.read_text().splitlines()) == 3  # other settings: fresh outputs

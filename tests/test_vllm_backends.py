@@ -112,3 +112,10 @@ def test_openai_backend_on_vllm_server_matches_offline(openai_server, vllm_backe
     assert [g.completion_tokens for g in served] == [g.completion_tokens for g in offline]
     for s, o in zip(served, offline, strict=True):
         assert s.message["content"] == o.message["content"]
+
+
+def test_vllm_over_long_prompt_is_answered_not_raised(vllm_backend):
+    huge = [{"role": "user", "content": "word " * 5000}]
+    out = vllm_backend.generate([huge, PROMPTS[0]], None, GREEDY)
+    assert out[0].raw_text == "" and "exceeds max_model_len 2048" in out[0].parse_error
+    assert "Paris" in out[1].raw_text

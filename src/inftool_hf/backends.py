@@ -200,10 +200,22 @@ class VLLMBackend(_LocalBackend):
             seed=sampling.seed if sampling.temperature > 0 else None,
             stop=list(sampling.stop) or None,
         )
-        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in ids], params, use_tqdm=False)
+        # A prompt that does not fit the context is answered with nothing (and the reason) instead of failing
+        # the whole batch: one over-long BFCL entry must not cost the other thousands.
+        limit = self.config.max_model_len
+        fits = [i for i, p in enumerate(ids) if len(p) < limit]
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=ids[i]) for i in fits],
+                                    [params.clone() if len(ids[i]) + sampling.max_new_tokens <= limit
+                                     else _capped(params, limit - len(ids[i])) for i in fits], use_tqdm=False)
+        by_index = dict(zip(fits, outputs, strict=True))
         results = []
-        for prompt, output, conv_tools in zip(ids, outputs, tools, strict=True):
-            completion = output.outputs[0]
+        for index, (prompt, conv_tools) in enumerate(zip(ids, tools, strict=True)):
+            if index not in by_index:
+                results.append(Generation(message={"role": "assistant", "content": "", "tool_calls": None},
+                                          raw_text="", prompt_tokens=len(prompt), finish_reason="length",
+                                          parse_error=f"prompt of {len(prompt)} tokens exceeds max_model_len {limit}"))
+                continue
+            completion = by_index[index].outputs[0]
             results.append(_generation_from_text(
                 completion.text, conv_tools, prompt_tokens=len(prompt),
                 completion_tokens=len(completion.token_ids), finish_reason=completion.finish_reason,
@@ -216,6 +228,12 @@ class VLLMBackend(_LocalBackend):
         if callable(shutdown):
             shutdown()
         del self.llm
+
+
+def _capped(params: Any, max_tokens: int) -> Any:
+    capped = params.clone()
+    capped.max_tokens = max(1, max_tokens)
+    return capped
 
 
 class OpenAIBackend:

@@ -46,7 +46,8 @@ class ContaminationError(AssertionError):
 
 @dataclass
 class EvalConfig:
-    backend: BackendConfig = field(default_factory=lambda: BackendConfig(backend="auto"))
+    # BFCL's live entries can carry dozens of functions: use the model's full context (SmolLM2: 8192)
+    backend: BackendConfig = field(default_factory=lambda: BackendConfig(backend="auto", max_model_len=8192))
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=256))
     categories: list[str] = field(default_factory=lambda: list(BFCL_CATEGORIES))
     # entries per category (None: all)
@@ -163,30 +164,61 @@ def generate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
     out_dir.mkdir(parents=True, exist_ok=True)
     data_dir = bfcl_data_dir()
     owned = backend is None
-    backend = backend or _make_backend(config)
     path = out_dir / "outputs.jsonl"
-    tmp = out_dir / ".outputs.jsonl.tmp"
+    done = _finished_categories(path, config)
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            for category in tqdm(config.categories, desc="BFCL categories", disable=not progress):
-                entries = load_bfcl(category, config.limit, data_dir)
-                conversations = [entry["question"][0] for entry in entries]
-                tools = [bfcl_tools(entry["function"]) for entry in entries]
-                started = time.monotonic()
-                generations = backend.generate(conversations, tools, config.sampling)
-                seconds = time.monotonic() - started
-                for entry, generation in zip(entries, generations, strict=True):
-                    handle.write(json.dumps({
-                        "id": entry["id"], "category": category, "raw": generation.raw_text,
-                        "tool_calls": generation.message.get("tool_calls"), "parse_error": generation.parse_error,
-                        "decoded": decode_for_bfcl(generation.message),
-                        "seconds": round(seconds / max(1, len(entries)), 4),
-                    }, ensure_ascii=False) + "\n")
+        for category in tqdm(config.categories, desc="BFCL categories", disable=not progress):
+            if category in done:
+                continue  # finished by an earlier, interrupted run
+            if backend is None:
+                backend = _make_backend(config)
+            entries = load_bfcl(category, config.limit, data_dir)
+            conversations = [entry["question"][0] for entry in entries]
+            tools = [bfcl_tools(entry["function"]) for entry in entries]
+            started = time.monotonic()
+            generations = backend.generate(conversations, tools, config.sampling)
+            seconds = time.monotonic() - started
+            lines = [json.dumps({
+                "id": entry["id"], "category": category, "raw": generation.raw_text,
+                "tool_calls": generation.message.get("tool_calls"), "parse_error": generation.parse_error,
+                "decoded": decode_for_bfcl(generation.message), "seconds": round(seconds / max(1, len(entries)), 4),
+            }, ensure_ascii=False) for entry, generation in zip(entries, generations, strict=True)]
+            with open(path, "a", encoding="utf-8") as handle:  # one category at a time, flushed as it finishes
+                handle.write("\n".join(lines) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
     finally:
-        if owned:
+        if owned and backend is not None:
             backend.close()
-    os.replace(tmp, path)
     return path
+
+
+def _finished_categories(path: Path, config: EvalConfig) -> set[str]:
+    """Categories already complete in ``outputs.jsonl``; a partly written one is dropped (rewritten)."""
+    settings = path.with_name("run.json")
+    fingerprint = json.dumps({"model": config.backend.model, "adapter": config.adapter, "limit": config.limit,
+                              "backend": config.backend.backend, "sampling": config.sampling.__dict__,
+                              "system_prompt": config.backend.system_prompt}, sort_keys=True)
+    if path.exists() and (not settings.exists() or settings.read_text() != fingerprint):
+        path.unlink()  # outputs of other settings (another model...) are never mixed in
+    settings.write_text(fingerprint)
+    if not path.exists():
+        return set()
+    records: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a torn last line
+            records.setdefault(entry["category"], []).append(line.rstrip("\n"))
+    data_dir = bfcl_data_dir()
+    done = {c for c, lines in records.items()
+            if c in config.categories and len(lines) == len(load_bfcl(c, config.limit, data_dir))}
+    tmp = path.with_name(".outputs.jsonl.tmp")
+    tmp.write_text("".join("\n".join(records[c]) + "\n" for c in sorted(done)))
+    os.replace(tmp, path)
+    return done
 
 
 def score_bfcl(outputs: Path) -> Path:
