@@ -169,3 +169,21 @@ def test_bfcl_generation_resumes_by_category(tmp_path):
     third = ScriptedBackend(reply="no call")
     generate_bfcl(other, backend=third, progress=False)
     assert third.calls == 1 and len(path.read_text().splitlines()) == 3  # other settings: fresh outputs
+
+
+def test_heldout_report_counts_gates_and_tools():
+    from inftool_hf.evaluate import evaluate_heldout
+    from inftool_hf.roleplay import RolePlayConfig, role_play
+    from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
+    from inftool_hf.tool_pool import build_tool_pool
+    from tests.fakes import ScriptedBackend
+
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    mix = {"simple": 1, "irrelevance": 1}
+    rows = role_play(sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=4, category_mix=mix)), pool,
+                     RolePlayConfig(), ScriptedBackend(), progress=False)
+    report = evaluate_heldout(rows, ScriptedBackend(reply="Sorry, no tool can do that."))
+    assert report["categories"]["irrelevance"]["accuracy"] == 1.0
+    simple = report["categories"]["simple"]
+    assert simple["accuracy"] == 0.0 and simple["failed_gate"] == {"format": simple["total"]}
+    assert all(t["correct"] == 0 for t in report["tools"].values()) and report["points"] == 6

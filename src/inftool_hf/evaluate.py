@@ -284,27 +284,41 @@ def evaluate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
 
 # --- held-out split of our own data -------------------------------------------------------------------
 
-def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None) -> dict[str, Any]:
-    """Per category: share of decision points answered right, and where the rest failed (last gate)."""
+def score_decision_points(rows, backend: Any, sampling: SamplingConfig,
+                          calls_only: bool = False) -> list[tuple[dict, dict, Any, str | None]]:
+    """Generate at every decision point of ``rows``; returns (row, point, generation, last gate passed).
+
+    The gate is None for points where no call is expected (and for completions that do not even parse)."""
     from .rewards import last_gate
     from .train import decision_points
 
-    sampling = sampling or SamplingConfig(max_new_tokens=192)
-    points = [(row, p) for row in rows for p in decision_points(row)]
+    points = [(row, p) for row in rows for p in decision_points(row) if p["expected"]["calls"] or not calls_only]
     if not points:
-        return {"categories": {}, "points": 0}
+        return []
     generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
                                    sampling)
+    return [(row, point, generation,
+             last_gate(generation.raw_text, point["expected"], row["tools"], json.dumps(point["known_ids"]))
+             if point["expected"]["calls"] else None)
+            for (row, point), generation in zip(points, generations, strict=True)]
+
+
+def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None) -> dict[str, Any]:
+    """Per category: share of decision points answered right, and where the rest failed (last gate)."""
+    from .rewards import GATE_NAMES
+
+    scored = score_decision_points(rows, backend, sampling or SamplingConfig(max_new_tokens=192))
+    if not scored:
+        return {"categories": {}, "points": 0}
     per: dict[str, dict[str, Any]] = {}
     tools: dict[str, dict[str, int]] = {}
-    for (row, point), generation in zip(points, generations, strict=True):
+    for row, point, generation, gate in scored:
         stats = per.setdefault(row["category"], {"total": 0, "correct": 0, "failed_gate": {}})
         stats["total"] += 1
         if point["expected"]["calls"]:
-            gate = last_gate(generation.raw_text, point["expected"], row["tools"], json.dumps(point["known_ids"]))
-            ok = gate == "state"
-            failed = "format" if gate is None else {"format": "schema", "schema": "names", "names": "arguments",
-                                                    "arguments": "state"}.get(gate)
+            ok = gate == GATE_NAMES[-1]
+            # the gate the completion failed: the one after the last it passed
+            failed = GATE_NAMES[0] if gate is None else None if ok else GATE_NAMES[GATE_NAMES.index(gate) + 1]
         else:
             ok = not generation.message.get("tool_calls") and bool((generation.message.get("content") or "").strip())
             failed = None if ok else "called_when_none_fits"
@@ -317,8 +331,8 @@ def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None)
             stats["failed_gate"][failed] = stats["failed_gate"].get(failed, 0) + 1
     for stats in per.values():
         stats["accuracy"] = stats["correct"] / stats["total"]
-    return {"categories": per, "points": len(points), "tools": tools,
-            "accuracy": sum(s["correct"] for s in per.values()) / len(points)}
+    return {"categories": per, "points": len(scored), "tools": tools,
+            "accuracy": sum(s["correct"] for s in per.values()) / len(scored)}
 
 
 # --- decontamination -----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 from .chat_format import load_tokenizer, render_prompt, to_template_messages
 from .configs import ConfigError, config_from_dict, load_yaml
 from .default_model import resolve_model
-from .rewards import RewardWeights, gate_indicators, irrelevance_reward, last_gate, make_gated_reward
+from .rewards import RewardWeights, gate_indicators, irrelevance_reward, make_gated_reward
 from .roleplay import SYSTEM_PROMPT
 from .tool_pool import is_minted
 
@@ -360,20 +360,21 @@ def call_validity(model: Any, tokenizer: Any, rows, system_prompt: str, max_new_
     schema-valid calls (right tools, valid arguments), and with exactly the expected calls."""
     from .backends import TransformersBackend
     from .configs import BackendConfig, SamplingConfig
+    from .evaluate import score_decision_points
+    from .rewards import GATE_NAMES
 
-    points = [(row, p) for row in rows for p in decision_points(row) if p["expected"]["calls"]]
-    if not points:
-        return {"points": 0, "parseable": 0.0, "schema_valid": 0.0, "exact": 0.0}
     settings = BackendConfig(backend="transformers", batch_size=batch_size, system_prompt=system_prompt)
     backend = TransformersBackend(settings, model=model)
     backend.tokenizer = tokenizer
-    generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
-                                   SamplingConfig(max_new_tokens=max_new_tokens))
-    order = ("format", "schema", "names", "arguments", "state")
-    reached = [last_gate(g.raw_text, p["expected"], r["tools"], json.dumps(p["known_ids"]))
-               for (r, p), g in zip(points, generations, strict=True)]
-    share = lambda gate: sum(g is not None and order.index(g) >= order.index(gate) for g in reached) / len(reached)  # noqa: E731
-    return {"points": len(points), "parseable": share("format"), "schema_valid": share("schema"),
+    scored = score_decision_points(rows, backend, SamplingConfig(max_new_tokens=max_new_tokens), calls_only=True)
+    if not scored:
+        return {"points": 0, "parseable": 0.0, "schema_valid": 0.0, "exact": 0.0}
+    reached = [gate for _, _, _, gate in scored]
+
+    def share(gate: str) -> float:
+        return sum(g is not None and GATE_NAMES.index(g) >= GATE_NAMES.index(gate) for g in reached) / len(reached)
+
+    return {"points": len(scored), "parseable": share("format"), "schema_valid": share("schema"),
             "exact": share("arguments")}
 
 
