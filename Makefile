@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model demo test test-fast lint clean
+.PHONY: install model demo test test-fast lint notebooks space space-bundle clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml Makefile
 	test -x .venv-bfcl/bin/python || $(PYTHON) -m venv .venv-bfcl
 	.venv-bfcl/bin/pip install --quiet torch==2.13.0
 	.venv-bfcl/bin/pip install --quiet bfcl-eval==2026.3.23 soundfile
+	# The Space's browser test drives Debian's chromium with Playwright (never `playwright install`).
+	command -v chromium >/dev/null || { command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "WARNING: chromium is not installed; the Space's browser test will be skipped"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,7 +42,18 @@ test-fast: model
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests notebooks spaces
+
+# Rebuild the committed .ipynb files (with outputs) from their jupytext .py sources, on CPU defaults.
+notebooks: model
+	cd notebooks && for f in 0*.py; do ../$(BIN)/jupytext --to ipynb --execute "$$f" || exit 1; done
+
+space: model
+	$(BIN)/inftool-hf space
+
+# The Space folder is pushable as is once the library's wheel sits next to it (requirements.txt points there).
+space-bundle: install
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir spaces/inftool-explorer/wheels .
 
 clean:
 	rm -rf $(VENV) .venv-bfcl

@@ -170,3 +170,21 @@ def test_free_mode_open_role_play(pool):
     assert check_trajectory(row) == (None, [])
     with pytest.raises(ConfigError, match="free"):
         RolePlayConfig(mode="free")
+
+
+def test_shards_without_any_tool_call_concatenate_with_the_rest(pool, tmp_path):
+    """A shard where the model never called a tool has all-null tool_calls; it must still join the others
+    (and an earlier run's shards on resume) under one schema."""
+    from datasets import concatenate_datasets
+
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=11))
+    no_calls = role_play(scenarios, pool, RolePlayConfig(assistant="model", shard_size=2), ScriptedBackend(),
+                         progress=False, shard_dir=tmp_path / "shards")
+    assert not any(m["tool_calls"] for row in no_calls for m in row["messages"])
+    with_calls = role_play(scenarios, pool, RolePlayConfig(), ScriptedBackend(), progress=False)
+    both = concatenate_datasets([no_calls, with_calls])
+    assert len(both) == 12 and any(m["tool_calls"] for row in both for m in row["messages"])
+    resumed = role_play(scenarios, pool, RolePlayConfig(assistant="model", shard_size=2), ScriptedBackend(),
+                        progress=False, shard_dir=tmp_path / "shards")
+    assert resumed.features == with_calls.features and resumed["id"] == no_calls["id"]
+    assert len(verify_trajectories(both)["rejected"]) >= 6

@@ -25,7 +25,8 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from .chat_format import load_tokenizer, render_prompt
@@ -326,9 +327,24 @@ def vllm_available() -> bool:
     return importlib.util.find_spec("vllm") is not None
 
 
-def make_backend(config: BackendConfig) -> GenerationBackend:
-    """Build the configured backend; ``auto`` is vllm when importable, else transformers."""
+def make_backend(config: BackendConfig, adapter: str | None = None) -> GenerationBackend:
+    """Build the configured backend; ``auto`` is vllm when importable, else transformers.
+
+    ``adapter`` (a LoRA folder) is applied on top of ``config.model`` with the transformers backend; vLLM
+    users merge the adapter first (``train.merge: true``)."""
     kind = config.backend
+    if adapter:
+        if kind not in ("auto", "transformers"):
+            raise ConfigError("an adapter is applied with the transformers backend (merge the adapter for vllm)")
+        if not Path(adapter, "adapter_config.json").is_file():
+            raise ConfigError(f"adapter {adapter!r}: no adapter_config.json there (a LoRA folder from `train`)")
+        import torch
+        from peft import PeftModel
+        from transformers import AutoModelForCausalLM
+
+        base = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
+        model = PeftModel.from_pretrained(base, str(adapter))
+        return TransformersBackend(replace(config, backend="transformers"), model=model)
     if kind == "auto":
         kind = "vllm" if vllm_available() else "transformers"
     if kind == "vllm":

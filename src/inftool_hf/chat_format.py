@@ -85,3 +85,23 @@ def render_prompt(
         tokenize=False,
         add_generation_prompt=True,
     )
+
+
+def conversation_text(messages: list[dict[str, Any]], width: int = 400) -> str:
+    """A conversation as plain text, one block per message, tool calls spelled out (for notebooks and logs)."""
+    lines = []
+    for message in messages:
+        role = message.get("role", "?")
+        content = (message.get("content") or "").strip()
+        if role == "tool":
+            lines.append(f"[tool result: {message.get('name') or '?'}] {content[:width]}")
+            continue
+        if content:
+            lines.append(f"[{role}] {content[:width]}")
+        for call in message.get("tool_calls") or []:
+            function = call.get("function", {})
+            arguments = function.get("arguments")
+            if not isinstance(arguments, str):
+                arguments = json.dumps(arguments, ensure_ascii=False)
+            lines.append(f"[{role} calls] {function.get('name')}({arguments[:width]})")
+    return "\n".join(lines)

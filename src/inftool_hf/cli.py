@@ -163,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.set_defaults(func=_lazy("mcp_server"))
+
+    space = commands.add_parser("space", help="the Gradio app: trajectory explorer and chat with a checkpoint")
+    space.add_argument("--dataset", help="dataset folder or Hub id to open at start")
+    space.add_argument("--checkpoint", default="default", help="checkpoint preselected in the chat tab")
+    space.add_argument("--host", default="127.0.0.1")
+    space.add_argument("--port", type=int, default=7860)
+    space.set_defaults(func=_lazy("space"))
     return parser
 
 

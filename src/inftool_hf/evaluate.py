@@ -137,23 +137,9 @@ def decode_for_bfcl(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _make_backend(config: EvalConfig):
-    from .backends import TransformersBackend, make_backend
+    from .backends import make_backend
 
-    if config.adapter:
-        import torch
-        from peft import PeftModel
-        from transformers import AutoModelForCausalLM
-
-        from .default_model import resolve_model
-
-        if config.backend.backend not in ("auto", "transformers"):
-            raise ConfigError("--adapter is applied with the transformers backend (merge the adapter for vllm)")
-        base = AutoModelForCausalLM.from_pretrained(resolve_model(config.backend.model),
-                                                    dtype=getattr(torch, config.backend.dtype))
-        model = PeftModel.from_pretrained(base, config.adapter)
-        settings = config_from_dict(BackendConfig, {**config.backend.__dict__, "backend": "transformers"})
-        return TransformersBackend(settings, model=model)
-    return make_backend(config.backend)
+    return make_backend(config.backend, adapter=config.adapter)
 
 
 def generate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True) -> Path:

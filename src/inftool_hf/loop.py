@@ -154,8 +154,12 @@ def _run_heldout(config: LoopConfig, model: str, dataset_folder: Path) -> tuple[
         report = evaluate_heldout(heldout, backend, config.eval.sampling)
     finally:
         backend.close()
-    tool_failure = {name: 1.0 - t["correct"] / t["total"] for name, t in report.get("tools", {}).items()}
-    return report, tool_failure
+    return report, tool_failure_rates(report)
+
+
+def tool_failure_rates(heldout_report: dict[str, Any]) -> dict[str, float]:
+    """Share of held-out decision points each tool was part of and that failed."""
+    return {name: 1.0 - t["correct"] / t["total"] for name, t in heldout_report.get("tools", {}).items()}
 
 
 def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool = True) -> dict[str, Any]:

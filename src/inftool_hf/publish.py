@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -85,6 +86,31 @@ def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, it
     return folder
 
 
+TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")
+_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{8,}")
+
+
+class PublishError(RuntimeError):
+    """An upload failed; the message never contains a token."""
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` with Hub tokens (given ones, the ones in the environment, anything shaped like ``hf_...``)
+    replaced by ``***``."""
+    for secret in [*secrets, *(os.environ.get(name) for name in TOKEN_ENV_VARS)]:
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, "***")
+    return _TOKEN_PATTERN.sub("hf_***", text)
+
+
+def hub_upload(upload: Any, token: str | None = None) -> Any:
+    """Run ``upload()``; any failure comes back as a :class:`PublishError` with tokens redacted."""
+    try:
+        return upload()
+    except Exception as error:  # noqa: BLE001 - whatever the Hub client raises, the token must not travel on
+        raise PublishError(f"upload to the Hub failed: {redact(f'{type(error).__name__}: {error}', token)}") from None
+
+
 def push_to_hub(folder: str | os.PathLike[str], repo_id: str, token: str | None = None, private: bool = False,
                 api: Any = None) -> str:
     """Upload a Hub-layout folder as a dataset repo; the token comes from the argument or ``HF_TOKEN``.
@@ -94,7 +120,12 @@ def push_to_hub(folder: str | os.PathLike[str], repo_id: str, token: str | None 
     from huggingface_hub import HfApi
 
     api = api or HfApi(token=token)
-    api.create_repo(repo_id=repo_id, repo_type="dataset", private=private, exist_ok=True)
-    info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
-                             commit_message="Upload inftool-hf dataset", allow_patterns=["data/*.parquet", "README.md"])
-    return str(getattr(info, "commit_url", info))
+
+    def upload() -> Any:
+        api.create_repo(repo_id=repo_id, repo_type="dataset", private=private, exist_ok=True)
+        return api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
+                                 commit_message="Upload inftool-hf dataset",
+                                 allow_patterns=["data/*.parquet", "README.md"])
+
+    info = hub_upload(upload, token)
+    return redact(str(getattr(info, "commit_url", info)), token)

@@ -3,7 +3,8 @@
 A spec can be a Python module (``python:my_package.tools`` in a recipe's ``specs``): its public functions
 become tools (signature + docstring) and, during role-play, the MCP Server agent *runs* them instead of
 simulating a result. Each call runs in a child process with a timeout (killed when it runs over), with a
-fresh temporary directory as its working directory, and its return value must be JSON-serializable;
+fresh temporary directory as its working directory and the only place it may write (an audit hook refuses
+writes elsewhere, programs and sockets), and its return value must be JSON-serializable;
 anything else comes back as an error result, as a real server would answer. Only code the user
 registered runs here — never model output or spec text.
 """
@@ -34,8 +35,48 @@ def load_python_tools(module_name: str, domain: str | None = None) -> tuple[Spec
     return load, implementations
 
 
+# Audit events (PEP 578) that write to the file system, and those that start programs or reach the network.
+_PATH_EVENTS = {"os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod", "os.chown", "os.link", "os.symlink",
+                "os.truncate", "os.utime", "os.chflags", "os.lchflags", "os.mkfifo", "os.mknod", "shutil.rmtree",
+                "shutil.move", "shutil.copyfile", "shutil.copytree", "shutil.make_archive"}
+_FORBIDDEN_EVENTS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "os.kill",
+                     "os.killpg", "subprocess.Popen", "socket.connect", "socket.bind", "os.startfile"}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def confine_to(workdir: str) -> None:
+    """From now on, this process may write only inside ``workdir`` and may not start programs or open
+    sockets. An audit hook (PEP 578) cannot be removed once added; the child process exits after the call."""
+    import sys
+
+    root = os.path.realpath(workdir)
+
+    def inside(path: Any) -> bool:
+        if isinstance(path, int) or path is None:
+            return True  # an already open descriptor (opened under these rules)
+        resolved = os.path.realpath(os.fsdecode(path))
+        return resolved == root or resolved.startswith(root + os.sep)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open":
+            path, mode, flags = args
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & _WRITE_FLAGS)
+            if writing and not inside(path):
+                raise PermissionError(f"tools may write only in their working directory, not {path!r}")
+        elif event in _PATH_EVENTS:
+            for arg in args:
+                if isinstance(arg, (str, bytes, os.PathLike)) and not inside(arg):
+                    raise PermissionError(f"tools may change files only in their working directory ({event} {arg!r})")
+        elif event in _FORBIDDEN_EVENTS:
+            raise PermissionError(f"tools may not start programs or open network connections ({event})")
+
+    sys.dont_write_bytecode = True
+    sys.addaudithook(hook)
+
+
 def _child(function: Callable[..., Any], arguments: dict[str, Any], workdir: str, queue) -> None:
     os.chdir(workdir)
+    confine_to(workdir)
     try:
         result = function(**arguments)
         queue.put(("ok", json.dumps(result, default=str)))

@@ -404,6 +404,19 @@ async def run_episode_async(scenario: Scenario, pool: ToolPool, config: RolePlay
     return episode
 
 
+def trajectory_features():
+    """The fixed Arrow schema of trajectory rows, so a shard where no assistant called a tool (all-null
+    ``tool_calls``) still concatenates with the others and with earlier runs' shards."""
+    from datasets import Features, List, Value
+
+    text = Value("string")
+    call = {"id": text, "type": text, "function": {"name": text, "arguments": text}}
+    message = {"role": text, "content": text, "tool_calls": List(call), "tool_call_id": text, "name": text}
+    return Features({"id": text, "iteration": Value("int64"), "category": text, "domain": text,
+                     "seed": Value("int64"), "tools": text, "messages": List(message), "blueprint": text,
+                     "generator": {"user": text, "assistant": text, "server": text}, "episode": text})
+
+
 def _write_atomic(dataset, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     dataset.to_parquet(str(tmp))
@@ -445,16 +458,16 @@ def role_play(
     for index, start in enumerate(range(0, len(scenarios), size)):
         path = directory / f"shard-{index:05d}.parquet" if directory is not None else None
         if path is not None and path.exists():
-            shards.append(Dataset.from_parquet(str(path)))
+            shards.append(Dataset.from_parquet(str(path)).cast(trajectory_features()))
             bar.update(min(size, len(scenarios) - start))
             continue
         batch = [Scenario.from_row(row) for row in scenarios.select(range(start, min(start + size, len(scenarios))))]
         episodes = play_episodes(batch, pool, config, assistant_backend, user_backend, server_backend,
                                  implementations)
-        shard = Dataset.from_list([e.to_row(iteration, generator) for e in episodes])
+        shard = Dataset.from_list([e.to_row(iteration, generator) for e in episodes], features=trajectory_features())
         if path is not None:
             _write_atomic(shard, path)
         shards.append(shard)
         bar.update(len(batch))
     bar.close()
-    return concatenate_datasets(shards) if shards else Dataset.from_list([])
+    return concatenate_datasets(shards) if shards else Dataset.from_list([], features=trajectory_features())

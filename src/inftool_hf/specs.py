@@ -16,6 +16,7 @@ import copy
 import inspect
 import json
 import logging
+import os
 import re
 import types
 from collections.abc import Callable, Iterable
@@ -28,7 +29,8 @@ import yaml
 logger = logging.getLogger(__name__)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-MAX_SPEC_BYTES = 64 * 1024 * 1024
+# Larger files are refused before parsing (memory stays bounded); the biggest public OpenAPI files are ~12 MiB.
+MAX_SPEC_BYTES = int(os.environ.get("INFTOOL_HF_MAX_SPEC_BYTES", 32 * 1024 * 1024))
 # Schemas nested deeper than this are cut (replaced by a free-form object) when normalizing.
 MAX_SCHEMA_DEPTH = 12
 _NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
@@ -100,7 +102,9 @@ def read_document(path: str | Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        document = yaml.safe_load(text)
+        _check_expansion(document, path, budget=len(raw) + 1_000_000)
+        return document
     except json.JSONDecodeError as err:
         raise SpecError(path, f"line {err.lineno}, column {err.colno}", f"invalid JSON: {err.msg}") from None
     except yaml.YAMLError as err:
@@ -110,6 +114,22 @@ def read_document(path: str | Path) -> Any:
         raise SpecError(path, where, f"invalid YAML: {problem}") from None
     except RecursionError:
         raise SpecError(path, "-", "document nested too deeply to parse") from None
+
+
+def _check_expansion(document: Any, path: Path, budget: int) -> None:
+    """Refuse YAML whose aliases expand far beyond the file's size (a "billion laughs" bomb): every later
+    stage walks the expanded tree, so it would hang or exhaust memory there."""
+    stack, seen = [document], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > budget:
+            raise SpecError(path, "-", f"document expands to more than {budget:,} values through YAML aliases "
+                                       "(an alias bomb?); refused")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _stem(path: Path) -> str:
@@ -197,6 +217,8 @@ def _validate_tool(name: Any, parameters: Any, where: str) -> str | None:
                         "(YAML reads unquoted on/off/yes/no as booleans: quote them)")
     try:
         validator_for(parameters).check_schema(parameters)
+    except RecursionError:
+        return f"{where}: parameters of {name!r} are nested too deeply to validate"
     except Exception as err:  # noqa: BLE001 - jsonschema raises several types for bad schemas
         return f"{where}: parameters of {name!r} are not a valid JSON schema: {str(err).splitlines()[0]}"
     return None
@@ -225,7 +247,10 @@ def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, w
     properties: dict[str, Any] = {}
     required: set[str] = set()
     by_key = {}
-    for param in [*shared, *(op.get("parameters") or [])]:
+    own = op.get("parameters") or []
+    if not isinstance(own, list):
+        raise ValueError(f"{where}: 'parameters' must be a list, got {type(own).__name__}")
+    for param in [*shared, *own]:
         if not isinstance(param, dict) or "name" not in param or "in" not in param:
             raise ValueError(f"{where}: a parameter has no 'name' or 'in'")
         by_key[(param["name"], param["in"])] = param  # operation-level overrides path-level
@@ -255,6 +280,8 @@ def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, w
     body = op.get("requestBody")
     if isinstance(body, dict):
         content = body.get("content") or {}
+        if not isinstance(content, dict):
+            raise ValueError(f"{where}: requestBody.content must be a mapping of media types")
         media = content.get("application/json") or next(iter(content.values()), None) or {}
         schema = _clean_schema(media.get("schema") or {})
         if schema.get("type") == "object" or "properties" in schema:

@@ -495,16 +495,22 @@ def push_adapter(adapter: Path, out: Path, repo_id: str, api: Any = None) -> str
 
     from huggingface_hub import HfApi
 
+    from .publish import hub_upload, redact
+
     api = api or HfApi()
-    api.create_repo(repo_id=repo_id, repo_type="model", exist_ok=True)
     with tempfile.TemporaryDirectory() as staging:
         shutil.copytree(adapter, staging, dirs_exist_ok=True)
         for extra in ("README.md", "training_curves.png", "metrics.json"):
             if (out / extra).exists():
                 shutil.copy(out / extra, staging)
-        info = api.upload_folder(folder_path=staging, repo_id=repo_id, repo_type="model",
-                                 commit_message="Upload inftool-hf adapter")
-    return str(getattr(info, "commit_url", info))
+
+        def upload() -> Any:
+            api.create_repo(repo_id=repo_id, repo_type="model", exist_ok=True)
+            return api.upload_folder(folder_path=staging, repo_id=repo_id, repo_type="model",
+                                     commit_message="Upload inftool-hf adapter")
+
+        info = hub_upload(upload)
+    return redact(str(getattr(info, "commit_url", info)))
 
 
 def main(args) -> int:
