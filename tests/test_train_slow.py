@@ -70,3 +70,31 @@ def test_grpo_rewards_reach_trainer_and_gradients_flow(rows, tmp_path, default_m
     weights = _lora_state(adapter)
     lora_b = [v for k, v in weights.items() if "lora_B" in k]
     assert lora_b and any(torch.count_nonzero(v) > 0 for v in lora_b)  # B starts at zero: it moved
+
+
+def test_grpo_environment_rollouts_reset_environments_and_reward_final_state(tmp_path, default_model_path):
+    """rollouts: environment — TRL's environment_factory with the simulator: every rollout gets a reset
+    environment of its row's domain, the final-state reward is logged, gradients flow."""
+    from inftool_hf.environments import SimulatorEnvironment
+
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=3, category_mix={"multi_step": 1}))
+    rows = role_play(scenarios, pool, RolePlayConfig(), ScriptedBackend(), progress=False)
+    tokenizer = load_tokenizer(default_model_path)
+    config = TrainConfig(grpo=GRPOSection(max_steps=2, batch_size=2, num_generations=2, max_completion_length=32,
+                                          learning_rate=1e-3, save_steps=1, rollouts="environment",
+                                          max_tool_calls=2))
+    seen = []
+
+    def inspect_environments(completions, environments=None, **kwargs):
+        seen.append([(type(e).__name__, e.server is not None, e.planned) for e in environments or []])
+        return [len(str(c)) / 100 for c in completions]
+
+    out = tmp_path / "grpo-env"
+    run_grpo(config, rows, tokenizer, out, None, extra_rewards=[(inspect_environments, 1.0)])
+    history = json.loads((out / "log_history.json").read_text())
+    logged = [e for e in history if "rewards/state_reward/mean" in e or "rewards/state_reward/std" in e]
+    assert logged, history[:1]
+    assert seen and all(len(batch) == 2 for batch in seen)
+    assert all(name.endswith("Environment") and reset and planned for batch in seen for name, reset, planned in batch)
+    assert issubclass(SimulatorEnvironment, object) and any(float(e.get("grad_norm", 0)) > 0 for e in history)

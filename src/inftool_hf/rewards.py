@@ -53,12 +53,30 @@ class RewardWeights:
 
 
 def _text(completion: Any) -> str:
-    """TRL passes strings (standard format) or message lists (conversational)."""
+    """TRL passes strings (standard format) or message lists (conversational). In environment rollouts the
+    list is the whole episode (assistant, tool results, assistant, ...): the first assistant turn is the
+    decision these rewards score, its parsed ``tool_calls`` written back as Hermes blocks."""
     if isinstance(completion, str):
         return completion
-    if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
-        return str(completion[-1].get("content") or "")
-    return ""
+    if not isinstance(completion, list):
+        return ""
+    first = next((m for m in completion if isinstance(m, dict) and m.get("role", "assistant") == "assistant"), None)
+    if first is None:
+        return ""
+    text = str(first.get("content") or "")
+    for call in first.get("tool_calls") or []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            continue
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            arguments = _loads(arguments, arguments)
+        try:
+            payload = json.dumps({"name": function.get("name"), "arguments": arguments}, ensure_ascii=False)
+        except (TypeError, ValueError):
+            continue
+        text += f"\n<tool_call>\n{payload}\n</tool_call>"
+    return text
 
 
 def _loads(value: Any, default: Any) -> Any:

@@ -210,6 +210,11 @@ def _validate_tool(name: Any, parameters: Any, where: str) -> str | None:
     if parameters.get("type", "object") != "object":
         return f"{where}: parameters of {name!r} must have type 'object', got {parameters.get('type')!r}"
     for prop, sub in (parameters.get("properties") or {}).items():
+        empty = [k for k, v in sub.items() if v is None and k not in ("default", "const", "example")] \
+            if isinstance(sub, dict) else []
+        if empty:
+            return (f"{where}: schema of {name}.{prop} has key(s) {empty!r} with no value (an unquoted comma inside "
+                    "a YAML {...} mapping? quote the text)")
         if isinstance(sub, dict) and sub.get("type") == "string" and isinstance(sub.get("enum"), list):
             odd = [v for v in sub["enum"] if not isinstance(v, str)]
             if odd:

@@ -75,6 +75,12 @@ class GRPOSection:
     vllm_gpu_memory_utilization: float = 0.3
     save_steps: int = 10
     reward_weights: RewardWeights = field(default_factory=RewardWeights)
+    # decision_points: score one assistant decision per prompt, after a prefix holding the real simulated results
+    # environment: the model plays whole episodes; TRL's environment_factory runs each call through the MCP
+    # Server simulator and feeds the result back (inftool_hf.environments), and the final state is rewarded
+    rollouts: str = "decision_points"
+    max_tool_calls: int = 4  # environment rollouts: tool-calling rounds per episode
+    state_reward_weight: float = 1.0  # environment rollouts: weight of the final-state reward
 
 
 @dataclass
@@ -104,6 +110,9 @@ class TrainConfig:
             raise ConfigError(f"train.stages must be a non-empty list of {STAGES}, got {self.stages}")
         if self.quantization not in ("none", "nf4"):
             raise ConfigError(f"train.quantization must be 'none' or 'nf4', got {self.quantization!r}")
+        if self.grpo.rollouts not in ("decision_points", "environment"):
+            raise ConfigError(f"train.grpo.rollouts must be 'decision_points' or 'environment', got "
+                              f"{self.grpo.rollouts!r}")
         if self.grpo.vllm_mode not in ("colocate", "server"):
             raise ConfigError(f"train.grpo.vllm_mode must be 'colocate' or 'server', got {self.grpo.vllm_mode!r}")
 
@@ -312,7 +321,15 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
     adapter = out / "adapter"
     if (adapter / "adapter_config.json").exists():
         return adapter
-    prompts = grpo_dataset(train_rows, tokenizer, config.system_prompt)
+    grpo = config.grpo
+    factories = None
+    if grpo.rollouts == "environment":
+        from .environments import environment_dataset, state_reward
+
+        prompts, factories = environment_dataset(train_rows, config.system_prompt)
+        extra_rewards = [(state_reward, grpo.state_reward_weight), *extra_rewards]
+    else:
+        prompts = grpo_dataset(train_rows, tokenizer, config.system_prompt)
     if len(prompts) == 0:
         raise ConfigError("GRPO: the dataset has no verifiable decision points")
     model = load_base_model(config)
@@ -321,7 +338,6 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         model = PeftModel.from_pretrained(model, str(start_adapter), is_trainable=True)
     else:
         peft_config = lora_config(config)
-    grpo = config.grpo
     reward_funcs = [make_gated_reward(grpo.reward_weights), irrelevance_reward, *gate_indicators()]
     # only the gated reward trains by default; the others are logged (weight 0)
     weights = [1.0] + [0.0] * (len(reward_funcs) - 1)
@@ -335,11 +351,12 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         save_steps=grpo.save_steps, use_vllm=grpo.use_vllm, vllm_mode=grpo.vllm_mode,
         vllm_gpu_memory_utilization=grpo.vllm_gpu_memory_utilization,
         reward_weights=weights,
+        **({"max_tool_calling_iterations": grpo.max_tool_calls} if factories else {}),
         **_common_args(config),
     )
     tokenizer.padding_side = "left"
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=args, train_dataset=prompts,
-                          processing_class=tokenizer, peft_config=peft_config)
+                          processing_class=tokenizer, peft_config=peft_config, environment_factory=factories)
     trainer.train(resume_from_checkpoint=_last_checkpoint(out))
     _save_stage(trainer, adapter, out)
     return adapter
