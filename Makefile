@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model demo test test-fast lint notebooks space space-bundle clean
+.PHONY: install model demo test test-fast lint notebooks space space-bundle bench bench-quick clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,22 @@ lint: install
 # Rebuild the committed .ipynb files (with outputs) from their jupytext .py sources, on CPU defaults.
 notebooks: model
 	cd notebooks && for f in 0*.py; do ../$(BIN)/jupytext --to ipynb --execute "$$f" || exit 1; done
+
+# Speed and memory: each script prints its numbers and writes benchmarks/results/<name>.json; the README table
+# comes from benchmarks/report.py. `make bench-quick` runs every script at a small size (a few minutes).
+bench: model
+	$(BIN)/python benchmarks/verify_rewards.py
+	$(BIN)/python benchmarks/backend_throughput.py
+	$(BIN)/python benchmarks/synthesis.py
+	$(BIN)/python benchmarks/grpo_step.py
+	$(BIN)/python benchmarks/grpo_step.py --rollouts environment
+	$(BIN)/python benchmarks/eval_wall_time.py
+	$(BIN)/python benchmarks/report.py | tee benchmarks/results/table.md
+
+bench-quick: model
+	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time; do \
+		$(BIN)/python benchmarks/$$script.py --quick || exit 1; done
+	$(BIN)/python benchmarks/report.py
 
 space: model
 	$(BIN)/inftool-hf space

@@ -18,9 +18,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from inftool_hf.backends import make_backend
-from inftool_hf.configs import BackendConfig, SamplingConfig
-from inftool_hf.default_model import prepare_default_model
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import write_result  # noqa: E402
+
+from inftool_hf.backends import make_backend  # noqa: E402
+from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
+from inftool_hf.default_model import prepare_default_model  # noqa: E402
 
 TOOLS = json.loads((Path(__file__).parent.parent / "examples" / "weather_tools.json").read_text())
 
@@ -65,7 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--quick", action="store_true", help="8 conversations x 16 tokens")
     args = parser.parse_args()
+    if args.quick:
+        args.conversations, args.new_tokens = 8, 16
     model = str(prepare_default_model())
     results = {}
     for name, config in (("transformers", BackendConfig(backend="transformers", batch_size=32)),
@@ -82,11 +89,8 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    record = {"date": time.strftime("%Y-%m-%d"), "conversations": args.conversations, "new_tokens": args.new_tokens,
-              "machine": f"{os.cpu_count()} CPU cores", "results": results}
-    (out / "backend_throughput.json").write_text(json.dumps(record, indent=2))
+    write_result("backend_throughput", {"conversations": args.conversations, "new_tokens": args.new_tokens,
+                                        "results": results})
     print("| backend | seconds | tokens | tokens/s |\n| --- | ---: | ---: | ---: |")
     for name, r in results.items():
         print(f"| {name} | {r['seconds']} | {r['completion_tokens']} | {r['tokens_per_s']} |")

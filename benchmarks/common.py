@@ -1,0 +1,63 @@
+"""Shared by the benchmark scripts: where results go, the machine they ran on, a token-counting backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(os.environ.get("INFTOOL_BENCH_RESULTS", Path(__file__).parent / "results"))
+
+
+def machine() -> str:
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+        memory = f", {kb / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"{os.cpu_count()} CPU cores ({model or platform.processor()}){memory}, no GPU"
+
+
+def write_result(name: str, record: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    record = {"benchmark": name, "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), **record}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2))
+    print(f"wrote {path}")
+    return path
+
+
+class CountingBackend:
+    """Wraps a backend: counts generate() calls, prompts and completion tokens; can record the prompts."""
+
+    def __init__(self, backend: Any, record: bool = False):
+        self.backend, self.record = backend, record
+        self.calls = self.prompts = self.tokens = 0
+        self.recorded: list[tuple[Any, Any]] = []
+        self.model_name = getattr(backend, "model_name", "?")
+
+    def generate(self, conversations, tools=None, sampling=None):
+        out = self.backend.generate(conversations, tools, sampling)
+        self.calls += 1
+        self.prompts += len(conversations)
+        self.tokens += sum(g.completion_tokens for g in out)
+        if self.record:
+            self.recorded += list(zip(conversations, tools or [None] * len(conversations), strict=True))
+        return out
+
+    def reset(self) -> None:
+        self.calls = self.prompts = self.tokens = 0
+
+    def close(self) -> None:
+        self.backend.close()

@@ -1,0 +1,63 @@
+"""The README table from benchmarks/results/*.json (run after the benchmarks; `make bench` does)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+RESULTS = Path(os.environ.get("INFTOOL_BENCH_RESULTS", Path(__file__).parent / "results"))
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str]] = []
+    machine, dates = None, set()
+    if s := load("synthesis"):
+        machine = s["machine"]
+        dates.add(s["date"])
+        summary = s["summary"]
+        rows.append(("synthesis: verified trajectories/s (best concurrency "
+                     f"{summary['best_concurrency']}, {s['backend']})", f"{summary['best_verified_per_s']}",
+                     "benchmarks/synthesis.py"))
+        rows.append(("synthesis: generated tokens/s vs raw batched decode", f"{summary['best_tokens_per_s']} vs "
+                     f"{summary['raw_tokens_per_s']} = **{summary['saturation_ratio']:.2f}** of raw (target ≥ 0.8)",
+                     "benchmarks/synthesis.py"))
+        curve = ", ".join(f"{p['concurrency']}: {p['verified_per_s']}" for p in s["curve"])
+        rows.append(("batching gain: best vs one conversation at a time", f"**{summary['batching_gain']}x** "
+                     f"(verified/s by concurrency: {curve}; target ≥ 5x)", "benchmarks/synthesis.py"))
+    if b := load("backend_throughput"):
+        dates.add(b["date"])
+        for name, r in b["results"].items():
+            rows.append((f"backend {name}: decode tokens/s ({b['conversations']} conversations × {b['new_tokens']} "
+                         "new tokens)", f"{r['tokens_per_s']}", "benchmarks/backend_throughput.py"))
+    if v := load("verify_rewards"):
+        dates.add(v["date"])
+        rows.append(("trajectories verified / s / core", f"{v['trajectories_verified_per_s_per_core']}",
+                     "benchmarks/verify_rewards.py"))
+        rows.append(("gated reward calls / s / core", f"{v['gated_reward_calls_per_s_per_core']}",
+                     "benchmarks/verify_rewards.py"))
+    if e := load("eval_wall_time"):
+        dates.add(e["date"])
+        for name, r in e["results"].items():
+            rows.append((f"BFCL non-live set ({r['entries']} entries) via {name}: wall time",
+                         f"{r['generate_seconds'] + r['score_seconds']:.0f} s ({r['generate_seconds']:.0f} s "
+                         f"generation, {r['score_seconds']:.0f} s BFCL checkers)", "benchmarks/eval_wall_time.py"))
+    for rollouts in ("decision_points", "environment"):
+        if g := load(f"grpo_step_{rollouts}"):
+            dates.add(g["date"])
+            rows.append((f"GRPO step on the CPU recipe ({rollouts} rollouts, {g['batch_size']} completions × "
+                         f"≤ {g['max_completion_length']} tokens)", f"{g['seconds_per_step']} s/step, peak RSS "
+                         f"{g['peak_rss_gib']} GiB", "benchmarks/grpo_step.py"))
+    print(f"Machine: {machine or 'see results/*.json'}; runs of {', '.join(sorted(dates))}; command: `make bench`.\n")
+    print("| measure | result | code |\n| --- | --- | --- |")
+    for measure, result, code in rows:
+        print(f"| {measure} | {result} | `{code}` |")
+
+
+if __name__ == "__main__":
+    main()

