@@ -38,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--rollouts", default="decision_points", choices=("decision_points", "environment"))
+    parser.add_argument("--gradient-checkpointing", choices=("recipe", "on", "off"), default="recipe")
     parser.add_argument("--quick", action="store_true", help="3 steps")
     args = parser.parse_args()
     steps = 3 if args.quick else args.steps
@@ -47,6 +48,8 @@ def main() -> None:
                      ScriptedBackend(), progress=False)
     tokenizer = load_tokenizer(resolve_model(config.model))
     with tempfile.TemporaryDirectory() as out:
+        if args.gradient_checkpointing != "recipe":
+            config = replace(config, gradient_checkpointing=args.gradient_checkpointing == "on")
         config = replace(config, output_dir=out, grpo=replace(config.grpo, max_steps=steps, save_steps=10_000,
                                                              rollouts=args.rollouts))
         started = time.monotonic()
@@ -56,6 +59,7 @@ def main() -> None:
     runtime = next((e["train_runtime"] for e in history if "train_runtime" in e), seconds)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     result = {"recipe": "recipes/train_cpu.yaml", "rollouts": args.rollouts, "steps": steps,
+              "gradient_checkpointing": config.gradient_checkpointing,
               "num_generations": config.grpo.num_generations, "batch_size": config.grpo.batch_size,
               "max_completion_length": config.grpo.max_completion_length,
               "seconds_per_step": round(runtime / steps, 1), "train_runtime_s": round(runtime, 1),

@@ -162,10 +162,22 @@ def tool_failure_rates(heldout_report: dict[str, Any]) -> dict[str, float]:
     return {name: 1.0 - t["correct"] / t["total"] for name, t in heldout_report.get("tools", {}).items()}
 
 
+def train_in_child(config: Any, dataset: str, dataset_name: str, measure: bool) -> dict[str, Any]:
+    """``train.train`` in a fresh (spawned) process: CPU PyTorch keeps freed training memory in its allocator's
+    arenas, so a loop that trained in-process carried ~9 GB into evaluation and the next GRPO stage (an
+    OOM kill at 24 GB in a two-iteration CPU run). A child returns everything when it exits."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .train import train
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(train, config, dataset, dataset_name, measure).result()
+
+
 def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) the loop; returns the state. Same config + run_dir → continues where it stopped."""
     from .generate import generate
-    from .train import train
 
     iterations = iterations or config.iterations
     run_dir = Path(config.run_dir)
@@ -220,8 +232,8 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             train_config.stages = list(config.first_stages if trainings == 0 else config.later_stages)
             train_config.merge = True
             started = time.monotonic()
-            result = train(train_config, state.stage(k, "generate")["dataset"], dataset_name=gen.name,
-                           measure=config.measure_call_validity)
+            result = train_in_child(train_config, state.stage(k, "generate")["dataset"], dataset_name=gen.name,
+                                    measure=config.measure_call_validity)
             record = {"model": result["merged"], "adapter": result["adapter"], "stages": train_config.stages,
                       "call_validity": result["metrics"].get("call_validity"), "plot": result.get("plot"),
                       "seconds": time.monotonic() - started}

@@ -6,8 +6,6 @@ visitor sends is bounded (:class:`SpaceLimits`); an uploaded spec is parsed as Y
 run, and a bad one gets a message in the page instead of a stack trace.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 import tempfile
