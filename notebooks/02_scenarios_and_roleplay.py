@@ -31,11 +31,11 @@
 # verification keeps only what it got right (notebook 06 closes that loop).
 
 # %% tags=["parameters"]
-# CPU defaults: the embedded SmolLM2-135M-Instruct through transformers, 9 conversations played twice (~1-2 min).
+# CPU defaults: the embedded SmolLM2-135M-Instruct through transformers, 18 conversations played twice (~1 min).
 # GPU (recipes/gpu_teacher.yaml): BACKEND = "vllm", MODEL = "Qwen/Qwen2.5-7B-Instruct", NUM_SCENARIOS = 5000.
 BACKEND = "transformers"  # transformers | vllm | openai
 MODEL = "default"
-NUM_SCENARIOS = 9  # one per category
+NUM_SCENARIOS = 18  # two per category
 SEED = 0
 MAX_NEW_TOKENS = 48
 TOOL_POOL = "outputs/notebooks/tool_pool.parquet"  # notebook 01's output; rebuilt from the pack when missing
@@ -126,7 +126,7 @@ print("\nserver state at the end:", json.dumps(episode.server.state.snapshot())[
 # %%
 scripted = role_play(scenarios, pool, config, backend, progress=False)
 model_played = role_play(scenarios, pool, RolePlayConfig(assistant="model", sampling=sampling), backend,
-                         progress=False)
+                         progress=False).map(lambda row: {"id": row["id"] + "-model"})
 trajectories = concatenate_datasets([scripted, model_played])
 backend.close()
 print(trajectories)

@@ -139,7 +139,7 @@ if result["plot"]:
 history = json.loads((Path(config.output_dir) / "grpo" / "log_history.json").read_text())
 gate_columns = [k for k in history[0] if k.startswith("rewards/") and k.endswith("/mean")]
 curves = pd.DataFrame([{k: e.get(k) for k in ["step", *gate_columns]} for e in history if "step" in e])
-curves = curves.dropna().set_index("step").rename(columns=lambda k: k.split("/")[1])
+curves = curves.set_index("step").rename(columns=lambda k: k.split("/")[1]).dropna(axis=1, how="all")
 curves.plot(marker="o", figsize=(8, 3.5), title="GRPO: gated reward and per-gate pass rates")
 plt.show()
 curves
