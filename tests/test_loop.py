@@ -60,7 +60,7 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
     train_dir = tmp_path / "run" / "iter1" / "train" / "sft"
     deadline = time.time() + 900
     try:
-        while not (train_dir / "checkpoint-1").exists():  # mid-training: a checkpoint, no adapter yet
+        while not (train_dir / "checkpoint-1" / "trainer_state.json").exists():  # mid-training, checkpoint saved
             assert process.poll() is None, "loop ended before it could be interrupted"
             assert time.time() < deadline
             time.sleep(0.5)

@@ -132,3 +132,23 @@ def test_push_adapter_without_network(tmp_path, monkeypatch):
     assert push_adapter(adapter, tmp_path, "me/adapter", api=api) == "https://hub.example/c/1"
     api.create_repo.assert_called_once_with(repo_id="me/adapter", repo_type="model", exist_ok=True)
     assert uploaded["files"] == ["README.md", "adapter_config.json"] and uploaded["repo_id"] == "me/adapter"
+
+
+def test_a_checkpoint_cut_off_mid_write_is_skipped(tmp_path):
+    """A kill while the Trainer saves leaves checkpoint-N without trainer_state.json (written last)."""
+    import json as _json
+
+    from inftool_hf.train import _last_checkpoint
+
+    assert _last_checkpoint(tmp_path / "missing") is None
+    good = tmp_path / "checkpoint-10"
+    good.mkdir()
+    (good / "trainer_state.json").write_text(_json.dumps({"global_step": 10}))
+    torn = tmp_path / "checkpoint-20"
+    torn.mkdir()
+    (torn / "adapter_model.safetensors").write_bytes(b"partial")
+    half_written = tmp_path / "checkpoint-30"
+    half_written.mkdir()
+    (half_written / "trainer_state.json").write_text('{"global_st')
+    assert _last_checkpoint(tmp_path) == str(good)
+    assert not torn.exists() and not half_written.exists()

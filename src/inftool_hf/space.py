@@ -164,11 +164,11 @@ def chat_messages(messages: list[dict[str, Any]]) -> list[Any]:
                 function = call.get("function") or {}
                 out.append(gr.ChatMessage(role="assistant",
                                           content=f"```json\n{_pretty(function.get('arguments'))}\n```",
-                                          metadata={"title": f"🔧 tool call: {function.get('name')}",
+                                          metadata={"title": f"tool call: {function.get('name')}",
                                                     "status": "done"}))
         elif role == "tool":
             out.append(gr.ChatMessage(role="assistant", content=f"```json\n{_pretty(content)}\n```",
-                                      metadata={"title": f"📦 result of {message.get('name') or 'tool'}",
+                                      metadata={"title": f"tool result: {message.get('name') or 'tool'}",
                                                 "status": "done"}))
     return out
 
@@ -352,8 +352,9 @@ def build_app(dataset: str | None = None, checkpoint: str = "default", limits: S
         return session, [], f"New chat with {len(tools)} tools ({names}) on `{checkpoint_text or 'default'}`."
 
     def send(text: str, session: dict[str, Any] | None, checkpoint_text: str, base_model: str):
-        if session is None:
-            session = new_chat(domains[sorted(domains)[0]], checkpoint_text or "default", sorted(domains)[0])
+        if session is None:  # no "New chat" yet: the domain shown in the dropdown
+            first = "weather" if "weather" in domains else sorted(domains)[0]
+            session = new_chat(domains[first], checkpoint_text or "default", first)
         try:
             backend = cache.get(checkpoint_text or "default", base_model)
             chat_turn(session, text, backend, limits)
@@ -396,7 +397,8 @@ def build_app(dataset: str | None = None, checkpoint: str = "default", limits: S
             yields, gates = summary_frames(initial_rows)
             with gr.Row():
                 yield_plot = gr.BarPlot(yields, x="category", y="yield", title="yield per category", y_lim=[0, 1])
-                gate_plot = gr.BarPlot(gates, x="gate", y="rejected", title="rejections per failed gate")
+                gate_plot = gr.BarPlot(gates, x="gate", y="rejected", title="rejections per failed gate",
+                                       y_lim=[0, None])
             load_button.click(load, source, [rows_state, table, status, *filters, yield_plot, gate_plot],
                               api_name="load_dataset")
             for dropdown in filters:
@@ -412,7 +414,8 @@ def build_app(dataset: str | None = None, checkpoint: str = "default", limits: S
             with gr.Row():
                 tool_source = gr.Radio(["spec pack domain", "uploaded spec"], value="spec pack domain",
                                        label="tools from")
-                domain_box = gr.Dropdown(sorted(domains), value=sorted(domains)[0], label="domain",
+                first_domain = "weather" if "weather" in domains else sorted(domains)[0]
+                domain_box = gr.Dropdown(sorted(domains), value=first_domain, label="domain",
                                          elem_id="domain")
                 upload = gr.File(label=f"spec (.yaml/.json, ≤ {limits.max_upload_bytes // 1000} kB)",
                                  file_types=list(UPLOAD_SUFFIXES), type="filepath")

@@ -275,9 +275,22 @@ def lora_config(config: TrainConfig):
 
 
 def _last_checkpoint(folder: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest *complete* checkpoint. The Trainer writes ``trainer_state.json`` last, so a checkpoint folder
+    without a readable one was cut off mid-write (a kill during saving): it is removed, the one before is used."""
+    import shutil
 
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if not folder.is_dir():
+        return None
+    candidates = sorted((p for p in folder.glob("checkpoint-*") if p.is_dir() and p.name[11:].isdigit()),
+                        key=lambda p: int(p.name[11:]), reverse=True)
+    for checkpoint in candidates:
+        try:
+            json.loads((checkpoint / "trainer_state.json").read_text())
+            return str(checkpoint)
+        except (OSError, ValueError):
+            logger.warning("%s was cut off while being written; removed, resuming from the one before", checkpoint)
+            shutil.rmtree(checkpoint, ignore_errors=True)
+    return None
 
 
 def _common_args(config: TrainConfig) -> dict[str, Any]:
