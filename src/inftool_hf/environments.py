@@ -22,10 +22,9 @@ import logging
 from typing import Any
 
 from .chat_format import to_template_messages
-from .scenarios import NO_CALL_CATEGORIES
+from .scenarios import NO_CALL_CATEGORIES, user_stated_values
 from .simulator import ToolSimulator
 from .specs import ToolSpec
-from .tool_pool import is_minted
 from .verify import arguments_match
 
 logger = logging.getLogger(__name__)
@@ -97,13 +96,11 @@ class SimulatorEnvironment:
     def reset(self, **row: Any) -> None:
         blueprint = json.loads(row.get("blueprint") or "{}")
         calls = blueprint.get("calls") or []
-        user_ids = list((blueprint.get("knows") or {}).items())
-        user_ids += [(k, v) for c in calls for k, v in c["arguments"].items() if k not in (c.get("sources") or {})]
         self.expects_calls = row.get("category") not in NO_CALL_CATEGORIES and not blueprint.get("withheld")
         # what this episode can achieve from the first user message alone: the first user turn's calls
         self.planned = [c for c in calls if c.get("turn", 0) == 0] if self.expects_calls else []
         self.server = ToolSimulator(dict(self.specs), planned=calls,
-                                    user_ids=[(k, v) for k, v in user_ids if is_minted(k)],
+                                    user_ids=user_stated_values(blueprint),
                                     seed=int(row.get("seed") or 0))
         return None
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .configs import ConfigError, SamplingConfig
-from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario
+from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario, user_stated_values
 from .simulator import ToolSimulator
 from .specs import ToolSpec
 from .tool_calls import make_tool_call
@@ -231,9 +231,7 @@ class Episode:
         self.done = False
         self.parse_errors: list[str | None] = []
         self.scripted_turns = 0
-        # every value the user states (parallel calls may state several ids for the same parameter)
-        user_ids = [(k, v) for k, v in scenario.knows.items()]
-        user_ids += [(k, v) for c in scenario.calls for k, v in c.arguments.items() if k not in c.sources]
+        user_ids = user_stated_values(scenario.blueprint())
         if config.server == "mcp":
             from .mcp_client import MCPToolServer
 

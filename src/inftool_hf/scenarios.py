@@ -295,6 +295,15 @@ class _Sampler:
         return scenario
 
 
+def user_stated_values(blueprint: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every value the user states in a planned conversation: their facts, and each planned argument that no
+    earlier call produces (parallel calls may state several values for the same parameter)."""
+    values = list((blueprint.get("knows") or {}).items())
+    values += [(k, v) for call in blueprint.get("calls") or [] for k, v in call["arguments"].items()
+               if k not in (call.get("sources") or {})]
+    return values
+
+
 def sample_scenario(pool: ToolPool, config: ScenarioConfig, seed: int, category: str) -> Scenario:
     """One scenario of ``category``; the same seed gives the same scenario."""
     if category not in CATEGORIES:

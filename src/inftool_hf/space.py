@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from .configs import BackendConfig, ConfigError, SamplingConfig
+from .roleplay import SYSTEM_PROMPT  # the prompt the checkpoints were trained with
 from .specs import SpecError, ToolSpec
 
 logger = logging.getLogger(__name__)
 
 ALL = "(all)"
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".json")
-SYSTEM_PROMPT = ("You are a helpful assistant with access to functions. Call a function when it fits the request "
-                 "and you have every required value; otherwise answer in plain text.")
 
 
 @dataclass
