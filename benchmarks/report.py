@@ -53,7 +53,9 @@ def main() -> None:
             rows.append((f"GRPO step on the CPU recipe ({rollouts} rollouts, {g['batch_size']} completions × "
                          f"≤ {g['max_completion_length']} tokens)", f"{g['seconds_per_step']} s/step, peak RSS "
                          f"{g['peak_rss_gib']} GiB", "benchmarks/grpo_step.py"))
-    print(f"Machine: {machine or 'see results/*.json'}; runs of {', '.join(sorted(dates))}; command: `make bench`.\n")
+    records = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    machine = machine or next((r["machine"] for r in records if "machine" in r), "unknown")
+    print(f"Machine: {machine}; runs of {', '.join(sorted(dates))}; command: `make bench`.\n")
     print("| measure | result | code |\n| --- | --- | --- |")
     for measure, result, code in rows:
         print(f"| {measure} | {result} | `{code}` |")
