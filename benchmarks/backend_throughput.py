@@ -51,7 +51,8 @@ def start_server(model: str) -> tuple[subprocess.Popen, str]:
         port = sock.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
                                 "--served-model-name", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                "--dtype", "bfloat16", "--max-model-len", "2048"],
+                                "--dtype", "bfloat16", "--max-model-len", "2048", "--enable-auto-tool-choice",
+                                "--tool-call-parser", "hermes"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"})
     deadline = time.time() + 600

@@ -156,3 +156,19 @@ def test_openai_backend_inside_running_loop():
     finally:
         server.stop()
     assert len(out) == 2 and out[0].message["tool_calls"]
+
+
+def test_openai_backend_generates_again_after_its_loop_closed():
+    """Each generate() runs its own event loop; the second call must not reuse the first loop's connections
+    ("Event loop is closed" before the fix)."""
+    server = FakeServer(_free_port(), delay=0.0)
+    try:
+        backend = make_backend(BackendConfig(backend="openai", model="m", max_retries=1,
+                                             base_urls=[f"http://127.0.0.1:{server.port}/v1"]))
+        first = backend.generate(PROMPTS[:2])
+        second = backend.generate(PROMPTS[:3])
+        third = asyncio.run(backend.agenerate(PROMPTS[:1]))
+    finally:
+        server.stop()
+    assert [len(first), len(second), len(third)] == [2, 3, 1]
+    assert all(g.message["tool_calls"] for g in first + second + third)

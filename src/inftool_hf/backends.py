@@ -243,21 +243,29 @@ class OpenAIBackend:
     name = "openai"
 
     def __init__(self, config: BackendConfig):
-        from openai import AsyncOpenAI
+        import weakref
 
         self.config = config
         self.model_name = config.served_model_name or config.model
-        api_key = os.environ.get(config.api_key_env) or "EMPTY"
-        self._clients = [
-            AsyncOpenAI(base_url=url, api_key=api_key, timeout=config.request_timeout, max_retries=config.max_retries)
-            for url in config.base_urls
-        ]
-        self._next_client = itertools.cycle(range(len(self._clients)))
+        # An async client's connections belong to the event loop that opened them, and every generate() call
+        # runs its own loop: one set of clients per loop (dropped with the loop).
+        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._next_client = itertools.cycle(range(len(config.base_urls)))
         self._lock = threading.Lock()
 
     def _client(self):
+        from openai import AsyncOpenAI
+
+        loop = asyncio.get_running_loop()
+        config = self.config
         with self._lock:
-            return self._clients[next(self._next_client)]
+            clients = self._clients.get(loop)
+            if clients is None:
+                api_key = os.environ.get(config.api_key_env) or "EMPTY"
+                clients = self._clients[loop] = [
+                    AsyncOpenAI(base_url=url, api_key=api_key, timeout=config.request_timeout,
+                                max_retries=config.max_retries) for url in config.base_urls]
+            return clients[next(self._next_client)]
 
     async def _one(self, semaphore: asyncio.Semaphore, messages, tools, sampling: SamplingConfig) -> Generation:
         if self.config.system_prompt and (not messages or messages[0]["role"] != "system"):
