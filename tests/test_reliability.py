@@ -3,7 +3,6 @@
 import ast
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -286,4 +285,3 @@ def test_memory_limit_in_probe_is_real():
             "x = bytearray(3 * 2**30)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "MemoryError" in result.stderr
-    assert resource.RLIMIT_AS  # the platform supports the limit

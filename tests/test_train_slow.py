@@ -75,8 +75,6 @@ def test_grpo_rewards_reach_trainer_and_gradients_flow(rows, tmp_path, default_m
 def test_grpo_environment_rollouts_reset_environments_and_reward_final_state(tmp_path, default_model_path):
     """rollouts: environment — TRL's environment_factory with the simulator: every rollout gets a reset
     environment of its row's domain, the final-state reward is logged, gradients flow."""
-    from inftool_hf.environments import SimulatorEnvironment
-
     pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
     scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=3, category_mix={"multi_step": 1}))
     rows = role_play(scenarios, pool, RolePlayConfig(), ScriptedBackend(), progress=False)
@@ -97,4 +95,4 @@ def test_grpo_environment_rollouts_reset_environments_and_reward_final_state(tmp
     assert logged, history[:1]
     assert seen and all(len(batch) == 2 for batch in seen)
     assert all(name.endswith("Environment") and reset and planned for batch in seen for name, reset, planned in batch)
-    assert issubclass(SimulatorEnvironment, object) and any(float(e.get("grad_norm", 0)) > 0 for e in history)
+    assert any(float(e.get("grad_norm", 0)) > 0 for e in history)
