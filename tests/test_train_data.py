@@ -152,3 +152,30 @@ def test_a_checkpoint_cut_off_mid_write_is_skipped(tmp_path):
     (half_written / "trainer_state.json").write_text('{"global_st')
     assert _last_checkpoint(tmp_path) == str(good)
     assert not torn.exists() and not half_written.exists()
+
+
+def test_model_card_records_stages_rollouts_weights_and_metrics(tmp_path):
+    from inftool_hf.train import TrainConfig, write_model_card
+
+    config = TrainConfig(stages=["sft", "grpo"])
+    config.grpo.rollouts = "environment"
+    metrics = {"call_validity": {"base": {"points": 10, "parseable": 0.0, "schema_valid": 0.0, "exact": 0.0},
+                                 "sft": {"points": 10, "parseable": 0.9, "schema_valid": 0.8, "exact": 0.5}}}
+    card = write_model_card(tmp_path, config, "me/data", metrics).read_text()
+    assert "`me/data`" in card and "stages: sft, grpo" in card
+    assert "GRPO rollouts: `environment`" in card and "environment_factory" in card
+    assert "| sft | 10 | 90.0% | 80.0% | 50.0% |" in card
+    assert all(f"| {gate} |" in card for gate in ("format", "schema"))
+    sft_only = write_model_card(tmp_path, TrainConfig(stages=["sft"]), "me/data", {}).read_text()
+    assert "GRPO rollouts" not in sft_only
+
+
+def test_sft_can_turn_gradient_checkpointing_off_while_grpo_keeps_it():
+    from inftool_hf.train import _common_args
+
+    config = load_train_config("recipes/train_cpu.yaml")
+    assert config.gradient_checkpointing is True and config.sft.gradient_checkpointing is False
+    assert _common_args(config, config.sft.gradient_checkpointing)["gradient_checkpointing"] is False
+    assert _common_args(config)["gradient_checkpointing"] is True  # GRPO follows train.gradient_checkpointing
+    config.sft.gradient_checkpointing = None
+    assert _common_args(config, config.sft.gradient_checkpointing)["gradient_checkpointing"] is True

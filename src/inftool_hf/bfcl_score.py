@@ -9,7 +9,8 @@ interpreter of ``.venv-bfcl``::
 Each input line is ``{"id", "category", "decoded": [{func_name: {arg: value}}, ...]}``; each output
 line adds ``valid``, ``error`` and ``error_type`` exactly as BFCL's checkers report them:
 ``ast_checker`` for the AST categories, BFCL's ``is_empty_output`` rule for irrelevance (no call is
-correct) and relevance (some call is correct).
+correct) and relevance (some call is correct). Multi-turn entries (``decoded`` per turn and step) go to
+BFCL's multi-turn runner through :mod:`bfcl_executor` (same folder).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 AST_CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "live_simple", "live_multiple",
                   "live_parallel", "live_parallel_multiple")
 RELEVANCE_CATEGORIES = ("irrelevance", "live_irrelevance", "live_relevance")
+MULTI_TURN_CATEGORIES = ("multi_turn_base",)
 
 
 def data_dir() -> Path:
@@ -95,7 +97,14 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("BFCL_PROJECT_ROOT", tempfile.mkdtemp(prefix="bfcl-root-"))
     with open(argv[1], encoding="utf-8") as handle:
         entries = [json.loads(line) for line in handle if line.strip()]
-    verdicts = score(entries)
+    multi_turn = [e for e in entries if e["category"] in MULTI_TURN_CATEGORIES]
+    verdicts = score([e for e in entries if e["category"] not in MULTI_TURN_CATEGORIES])
+    if multi_turn:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bfcl_executor import score_multi_turn
+
+        for category in sorted({e["category"] for e in multi_turn}):
+            verdicts += score_multi_turn([e for e in multi_turn if e["category"] == category], category)
     tmp = f"{argv[2]}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         for verdict in verdicts:

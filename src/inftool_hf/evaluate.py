@@ -5,7 +5,9 @@ backends generate (vllm / transformers / openai; base, merged, or base + LoRA ad
 are parsed and converted to the ``[{name: {arg: value}}]`` form BFCL's checkers expect, and
 :mod:`inftool_hf.bfcl_score` scores them with ``bfcl_eval``'s ``ast_checker`` and relevance rule in the
 separate BFCL environment (``.venv-bfcl``; it cannot share ours). Nothing of BFCL's scoring is
-re-implemented here.
+re-implemented here. Multi-turn entries are played turn by turn: the model's calls run on BFCL's
+executable classes in a long-lived process of that environment (:mod:`inftool_hf.bfcl_executor`),
+their results come back as tool messages, and BFCL's multi-turn runner scores the whole episode.
 
 Decontamination: BFCL is the held-out yardstick, so :func:`check_decontamination` fails loudly when a
 training dataset shares a function name or a long word n-gram of a question with BFCL.
@@ -31,7 +33,8 @@ logger = logging.getLogger(__name__)
 NON_LIVE_AST = ("simple_python", "multiple", "parallel", "parallel_multiple")
 LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
 RELEVANCE = ("irrelevance", "live_irrelevance", "live_relevance")
-BFCL_CATEGORIES = NON_LIVE_AST + LIVE_AST + RELEVANCE
+MULTI_TURN = ("multi_turn_base",)
+BFCL_CATEGORIES = NON_LIVE_AST + LIVE_AST + RELEVANCE + MULTI_TURN
 AST_CATEGORIES_SCORED = NON_LIVE_AST + LIVE_AST
 BFCL_ENV = "INFTOOL_HF_BFCL_PYTHON"
 
@@ -55,6 +58,8 @@ class EvalConfig:
     output_dir: str = "outputs/eval"
     # LoRA adapter on top of backend.model (transformers backend)
     adapter: str | None = None
+    # multi-turn: model steps per user turn before the entry is force-terminated (BFCL's MAXIMUM_STEP_LIMIT)
+    max_steps_per_turn: int = 20
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.categories if c not in BFCL_CATEGORIES]
@@ -158,6 +163,10 @@ def generate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
                 continue  # finished by an earlier, interrupted run
             if backend is None:
                 backend = _make_backend(config)
+            if category in MULTI_TURN:
+                lines = generate_multi_turn(category, config, backend, progress)
+                _append_lines(path, lines)
+                continue
             entries = load_bfcl(category, config.limit, data_dir)
             conversations = [entry["question"][0] for entry in entries]
             tools = [bfcl_tools(entry["function"]) for entry in entries]
@@ -169,14 +178,139 @@ def generate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
                 "tool_calls": generation.message.get("tool_calls"), "parse_error": generation.parse_error,
                 "decoded": decode_for_bfcl(generation.message), "seconds": round(seconds / max(1, len(entries)), 4),
             }, ensure_ascii=False) for entry, generation in zip(entries, generations, strict=True)]
-            with open(path, "a", encoding="utf-8") as handle:  # one category at a time, flushed as it finishes
-                handle.write("\n".join(lines) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            _append_lines(path, lines)
     finally:
         if owned and backend is not None:
             backend.close()
     return path
+
+
+def _append_lines(path: Path, lines: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as handle:  # one category at a time, flushed as it finishes
+        handle.write("\n".join(lines) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+# --- multi-turn: BFCL's executable classes, turn by turn ----------------------------------------------
+
+class BfclExecutor:
+    """A long-lived :mod:`inftool_hf.bfcl_executor` process in the BFCL environment (state per entry)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        script = Path(__file__).with_name("bfcl_executor.py")
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._process = subprocess.Popen([str(bfcl_python()), str(script)], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=self._log, text=True, encoding="utf-8")
+
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        try:
+            self._process.stdin.write(json.dumps(message) + "\n")
+            self._process.stdin.flush()
+            line = self._process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        if not line:
+            self._log.seek(0)
+            raise EvaluationError(f"the BFCL executor stopped (op {message.get('op')}):\n{self._log.read()[-2000:]}")
+        response = json.loads(line)
+        if "error" in response:
+            raise EvaluationError(f"BFCL executor, op {message.get('op')} {message.get('id', '')}: {response['error']}")
+        return response
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.stdin.close()  # type: ignore[union-attr]
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+    def __enter__(self) -> BfclExecutor:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _step_calls(message: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The step's calls as ``[{name: args}]``; None when a call's arguments do not decode (BFCL: turn ends)."""
+    decoded = []
+    for call in message.get("tool_calls") or []:
+        try:
+            args = json.loads(call["function"]["arguments"] or "{}")
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(args, dict):
+            return None
+        decoded.append({call["function"]["name"]: args})
+    return decoded
+
+
+def generate_multi_turn(category: str, config: EvalConfig, backend: Any, progress: bool = True) -> list[str]:
+    """Play BFCL's multi-turn protocol: per user turn the model steps (calls → BFCL executes → results)
+    until it answers without calls, or is force-terminated after ``max_steps_per_turn`` steps.
+
+    All entries advance together, one batched generation per round. Returns ``outputs.jsonl`` lines with
+    ``decoded[turn][step] = [{name: args}]`` for BFCL's multi-turn runner and the whole conversation."""
+    from tqdm.auto import tqdm
+
+    with BfclExecutor() as executor:
+        entries = executor.request({"op": "entries", "category": category, "limit": config.limit})["entries"]
+        states = [{"entry": entry, "tools": bfcl_tools(entry["function"]), "messages": list(entry["question"][0]),
+                   "turn": 0, "step": 0, "decoded": [[]], "raw": [[]], "force_quit": False, "done": False,
+                   "started": time.monotonic()} for entry in entries]
+        bar = tqdm(total=len(states), desc=f"{category} entries", disable=not progress)
+        while active := [state for state in states if not state["done"]]:
+            generations = backend.generate([s["messages"] for s in active], [s["tools"] for s in active],
+                                           config.sampling)
+            for state, generation in zip(active, generations, strict=True):
+                _advance(state, generation, executor, config.max_steps_per_turn)
+                if state["done"]:
+                    state["seconds"] = round(time.monotonic() - state["started"], 3)
+                    bar.update(1)
+        bar.close()
+    return [json.dumps({"id": s["entry"]["id"], "category": category, "raw": s["raw"], "tool_calls": None,
+                        "parse_error": None, "decoded": s["decoded"], "force_quit": s["force_quit"],
+                        "messages": s["messages"], "seconds": s["seconds"]}, ensure_ascii=False, default=str)
+            for s in states]
+
+
+def _advance(state: dict[str, Any], generation: Any, executor: BfclExecutor, max_steps: int) -> None:
+    message = generation.message
+    state["raw"][-1].append(generation.raw_text)
+    calls = _step_calls(message)
+    if calls:
+        results = executor.request({"op": "execute", "id": state["entry"]["id"], "calls": calls})["results"]
+        tool_calls = [{**call, "id": call.get("id") or f"call_{state['turn']}_{state['step']}_{i}"}
+                      for i, call in enumerate(message["tool_calls"])]
+        state["messages"].append({"role": "assistant", "content": message.get("content") or "",
+                                  "tool_calls": tool_calls})
+        for call, result in zip(tool_calls, results, strict=True):
+            state["messages"].append({"role": "tool", "content": result, "tool_call_id": call["id"],
+                                      "name": call["function"]["name"]})
+        state["decoded"][-1].append(calls)
+        state["step"] += 1
+        if state["step"] > max_steps:  # BFCL: the whole entry fails
+            state["force_quit"] = state["done"] = True
+        return
+    # no (decodable) call: the model answered; BFCL moves on to the next user turn
+    state["messages"].append({"role": "assistant", "content": message.get("content") or generation.raw_text or ""})
+    state["decoded"][-1].append([])
+    questions = state["entry"]["question"]
+    if state["turn"] + 1 >= len(questions):
+        state["done"] = True
+        return
+    state["turn"] += 1
+    state["step"] = 0
+    state["messages"].extend(questions[state["turn"]])
+    state["decoded"].append([])
+    state["raw"].append([])
 
 
 def _finished_categories(path: Path, config: EvalConfig) -> set[str]:
@@ -235,6 +369,9 @@ def summarize(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
     for name in RELEVANCE:
         if name in categories:
             summary[name] = categories[name]["accuracy"]
+    multi_turn = [categories[c]["accuracy"] for c in MULTI_TURN if c in categories]
+    if multi_turn:  # BFCL: unweighted over the multi-turn categories run
+        summary["multi_turn_mean"] = sum(multi_turn) / len(multi_turn)
     summary["overall_of_run"] = sum(c["accuracy"] for c in categories.values()) / len(categories) if categories else 0
     return {"categories": categories, "summary": summary}
 

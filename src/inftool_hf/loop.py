@@ -42,7 +42,7 @@ BFCL_TO_CATEGORY = {
     "simple_python": "simple", "live_simple": "simple", "multiple": "multiple", "live_multiple": "multiple",
     "parallel": "parallel", "live_parallel": "parallel", "parallel_multiple": "parallel_multiple",
     "live_parallel_multiple": "parallel_multiple", "irrelevance": "irrelevance",
-    "live_irrelevance": "irrelevance", "live_relevance": "simple",
+    "live_irrelevance": "irrelevance", "live_relevance": "simple", "multi_turn_base": "multi_turn",
 }
 
 
