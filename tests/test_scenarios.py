@@ -86,3 +86,36 @@ def test_mix_allocation_and_config_errors():
         ScenarioConfig(category_mix={"simpel": 1})
     with pytest.raises(ConfigError, match="positive weight"):
         ScenarioConfig(category_mix={"simple": 0})
+
+
+def test_range_ends_come_out_in_order():
+    from inftool_hf.values import ValueFactory, order_ranges
+
+    assert order_ranges({"start": "2026-12-05T10:00:00Z", "end": "2026-12-01T09:00:00Z"}) == {
+        "start": "2026-12-01T09:00:00Z", "end": "2026-12-05T10:00:00Z"}
+    assert order_ranges({"check_in": "2026-12-03", "check_out": "2026-12-03"})["check_out"] == "2026-12-04"
+    assert order_ranges({"min_price": 90, "max_price": 10}) == {"min_price": 10, "max_price": 90}
+    kept = {"start": "2026-12-05", "end": "2026-12-01"}
+    assert order_ranges(dict(kept), keep={"start"}) == kept  # planned values are not touched
+    currencies = {"from_currency": "USD", "to_currency": "EUR"}
+    assert order_ranges(dict(currencies)) == currencies  # not a range of instants
+    schema = {"type": "object", "required": ["start", "end"],
+              "properties": {"start": {"type": "string", "format": "date-time"},
+                             "end": {"type": "string", "format": "date-time"}}}
+    for seed in range(200):  # independent sampling reverses about half of these without the rule
+        value = ValueFactory(seed).for_schema(schema)
+        assert value["start"] <= value["end"], (seed, value)
+
+
+def test_planned_calendar_and_hotel_arguments_are_ordered():
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=300, seed=5))
+    checked = 0
+    for row in scenarios:
+        for call in json.loads(row["blueprint"])["calls"]:
+            args = call["arguments"]
+            for low, high in (("start", "end"), ("check_in", "check_out")):
+                if isinstance(args.get(low), str) and isinstance(args.get(high), str):
+                    assert args[low] < args[high], (call["name"], args)
+                    checked += 1
+    assert checked >= 10

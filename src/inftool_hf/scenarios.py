@@ -23,7 +23,7 @@ from typing import Any
 
 from .configs import ConfigError
 from .tool_pool import ToolPool, is_minted
-from .values import ValueFactory
+from .values import ValueFactory, order_ranges
 
 CATEGORIES = ("simple", "multiple", "parallel", "parallel_multiple", "multi_step", "multi_turn",
               "miss_param", "miss_func", "irrelevance")
@@ -135,7 +135,7 @@ class _Sampler:
                 args[param] = fixed[param]
             elif param in required or self.rng.random() < self.config.optional_rate:
                 args[param] = self.values.for_schema(sub, param)
-        return args
+        return order_ranges(args, keep=set(fixed or {}))
 
     def outputs(self, name: str) -> dict[str, Any]:
         """Planned minted values this call returns (ids the next calls will need)."""

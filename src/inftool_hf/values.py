@@ -33,6 +33,46 @@ _TOPICS = {
 _SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "VOO", "AMZN", "KO", "SAP"]
 _CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "CHF"]
 _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB"]
+# Argument pairs that name the two ends of one range (matched with the same prefix/suffix around them).
+_RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "return"), ("from", "to"),
+               ("min", "max"), ("begin", "finish")]
+
+
+def _as_instant(value: Any) -> Any:
+    """A comparable form of an ISO date / date-time string or a number; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+        except ValueError:
+            return None
+    return None
+
+
+def order_ranges(args: dict[str, Any], keep: set[str] = frozenset()) -> dict[str, Any]:
+    """Independently sampled range ends can come out reversed (an event ending before it starts, a
+    check-out before the check-in): swap such pairs; equal dates move the end one day later. Values in
+    ``keep`` (given by the plan, e.g. from an earlier call) are left alone."""
+    for low, high in _RANGE_ENDS:
+        for key in list(args):
+            if low not in key:
+                continue
+            other = key.replace(low, high, 1)
+            if other == key or other not in args or key in keep or other in keep:
+                continue
+            first, last = _as_instant(args[key]), _as_instant(args[other])
+            if first is None or last is None or type(first) is not type(last):
+                continue
+            if last < first:
+                args[key], args[other] = args[other], args[key]
+            elif last == first and isinstance(args[key], str) and len(args[key]) == 10:
+                args[other] = (dt.date.fromisoformat(args[key]) + dt.timedelta(days=1)).isoformat()
+    return args
 
 
 class ValueFactory:
@@ -90,8 +130,8 @@ class ValueFactory:
                 return {}
             props = schema.get("properties") or {}
             required = set(schema.get("required", []))
-            return {key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
-                    if key in required or self.rng.random() < 0.5}
+            return order_ranges({key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
+                                 if key in required or self.rng.random() < 0.5})
         return None
 
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
