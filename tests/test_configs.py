@@ -38,3 +38,23 @@ def test_missing_and_invalid_yaml(tmp_path):
     bad.write_text("backend: [unclosed\n")
     with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
         load_config(BackendConfig, bad)
+
+
+def test_every_shipped_recipe_loads_with_its_stage_loader():
+    from pathlib import Path
+
+    from inftool_hf.configs import load_yaml
+    from inftool_hf.evaluate import load_eval_config
+    from inftool_hf.generate import load_generate_config
+    from inftool_hf.loop import load_loop_config
+    from inftool_hf.train import load_train_config
+
+    loaders = {"generate": load_generate_config, "train": load_train_config, "eval": load_eval_config,
+               "loop": load_loop_config}
+    recipes = sorted(Path(__file__).parents[1].joinpath("recipes").glob("*.yaml"))
+    assert len(recipes) >= 7
+    for recipe in recipes:
+        sections = [name for name in load_yaml(recipe) if name in loaders]
+        assert sections, f"{recipe.name}: no stage section"
+        for name in sections:
+            assert loaders[name](str(recipe)) is not None, recipe.name
