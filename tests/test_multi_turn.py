@@ -115,7 +115,7 @@ def test_model_output_never_reaches_bfcl_eval_as_code(bfcl):
         executor.request({"op": "entries", "category": CATEGORY, "limit": None})
         response = executor.request({"op": "execute", "id": entry["id"], "calls": hostile + [{"ls": {}}]})
     assert len(response["rejected"]) == len(hostile)
-    assert all(result.startswith("Error during execution") for result in response["results"][1:])
-    assert "Error" not in response["results"][0]  # the one honest call, ls(), ran
+    assert all(result.startswith("Error during execution") for result in response["results"][:-1])
+    assert "Error" not in response["results"][-1]  # the one honest call, ls(), ran; results keep the calls' order
     with BfclExecutor() as executor, pytest.raises(Exception, match="unknown entry"):
         executor.request({"op": "execute", "id": "multi_turn_base_0", "calls": []})

@@ -44,28 +44,29 @@ def _is_literal(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def safe_calls(calls: Any, allowed: set[str]) -> tuple[list[str], list[str]]:
-    """``[{name: {arg: value}}]`` → BFCL call strings for the acceptable calls, and why the rest were refused."""
+def vet_call(call: Any, allowed: set[str]) -> tuple[str | None, str | None]:
+    """One ``{name: {arg: value}}`` call → (BFCL call string, None) if acceptable, else (None, why not)."""
     from bfcl_eval.model_handler.utils import convert_to_function_call
 
-    accepted: list[str] = []
-    rejected: list[str] = []
-    for call in calls if isinstance(calls, list) else []:
-        if not isinstance(call, dict) or len(call) != 1:
-            rejected.append(f"not a single {{name: arguments}} call: {str(call)[:200]}")
-            continue
-        [(name, arguments)] = call.items()
-        if name not in allowed:
-            rejected.append(f"function {str(name)[:100]!r} is not one of this entry's functions")
-        elif not isinstance(arguments, dict):
-            rejected.append(f"{name}: arguments are not an object")
-        elif bad := [k for k in arguments if not k.isidentifier() or keyword.iskeyword(k)]:
-            rejected.append(f"{name}: argument names {[k[:50] for k in bad][:5]} are not identifiers")
-        elif not _is_literal(arguments):
-            rejected.append(f"{name}: argument values are not JSON values")
-        else:
-            accepted.extend(convert_to_function_call({name: arguments}))
-    return accepted, rejected
+    if not isinstance(call, dict) or len(call) != 1:
+        return None, f"not a single {{name: arguments}} call: {str(call)[:200]}"
+    [(name, arguments)] = call.items()
+    if name not in allowed:
+        return None, f"function {str(name)[:100]!r} is not one of this entry's functions"
+    if not isinstance(arguments, dict):
+        return None, f"{name}: arguments are not an object"
+    if bad := [k for k in arguments if not k.isidentifier() or keyword.iskeyword(k)]:
+        return None, f"{name}: argument names {[k[:50] for k in bad][:5]} are not identifiers"
+    if not _is_literal(arguments):
+        return None, f"{name}: argument values are not JSON values"
+    [text] = convert_to_function_call({name: arguments})
+    return text, None
+
+
+def safe_calls(calls: Any, allowed: set[str]) -> list[str]:
+    """``[{name: {arg: value}}]`` → BFCL call strings of the acceptable calls (the rest are left out)."""
+    vetted = (vet_call(call, allowed)[0] for call in (calls if isinstance(calls, list) else []))
+    return [text for text in vetted if text is not None]
 
 
 def load_entries(category: str, limit: int | None = None) -> list[dict[str, Any]]:
@@ -80,11 +81,18 @@ def execute(entry: dict[str, Any], calls: Any) -> dict[str, Any]:
     from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_utils import execute_multi_turn_func_call
 
     allowed = {function["name"] for function in entry["function"]}
-    accepted, rejected = safe_calls(calls, allowed)
-    results, _ = execute_multi_turn_func_call(accepted, entry["initial_config"], entry["involved_classes"],
-                                              MODEL_NAME, entry["id"], long_context=False, is_evaL_run=False)
-    return {"results": list(results) + [f"Error during execution: {reason}" for reason in rejected],
-            "rejected": rejected}
+    results: list[str] = []
+    rejected: list[str] = []
+    for call in calls if isinstance(calls, list) else []:  # one at a time: results stay in the calls' order
+        text, reason = vet_call(call, allowed)
+        if text is None:
+            rejected.append(reason or "refused")
+            results.append(f"Error during execution: {reason}")
+            continue
+        [result], _ = execute_multi_turn_func_call([text], entry["initial_config"], entry["involved_classes"],
+                                                   MODEL_NAME, entry["id"], long_context=False, is_evaL_run=False)
+        results.append(result)
+    return {"results": results, "rejected": rejected}
 
 
 class _Handler:
@@ -94,8 +102,7 @@ class _Handler:
         self.allowed = allowed
 
     def decode_execute(self, step: Any, has_tool_call_tag: bool = False) -> list[str]:
-        accepted, _ = safe_calls(step, self.allowed)
-        return accepted
+        return safe_calls(step, self.allowed)
 
 
 def score_multi_turn(records: list[dict[str, Any]], category: str) -> list[dict[str, Any]]:
