@@ -58,8 +58,8 @@ class SFTSection:
     save_steps: int = 20
     # > 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs.
     max_steps: int = -1
-    # None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU, where it costs ~75% more
-    # time per step; GRPO (several completions per prompt) is where it saves memory.
+    # None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU (~7 GB), where it only costs
+    # time; GRPO (several completions per prompt) is where it saves memory.
     gradient_checkpointing: bool | None = None
 
 
