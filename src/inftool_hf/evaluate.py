@@ -129,15 +129,21 @@ def bfcl_tools(functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for f in functions]
 
 
-def decode_for_bfcl(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """Our parsed ``tool_calls`` → BFCL's ``[{func_name: {arg: value}}]``."""
+def decode_for_bfcl(message: dict[str, Any], strict: bool = False) -> list[dict[str, Any]] | None:
+    """Our parsed ``tool_calls`` → BFCL's ``[{func_name: {arg: value}}]``. Arguments that do not decode to
+    an object become ``{}`` (the checker then names what is missing), or, with ``strict``, make the whole
+    answer undecodable (None), as BFCL's multi-turn handler treats it."""
     decoded = []
     for call in message.get("tool_calls") or []:
         try:
-            args = json.loads(call["function"]["arguments"])
-        except (ValueError, KeyError):
+            args = json.loads(call["function"]["arguments"] or "{}")
+        except (ValueError, KeyError, TypeError):
+            args = None
+        if not isinstance(args, dict):
+            if strict:
+                return None
             args = {}
-        decoded.append({call["function"]["name"]: args if isinstance(args, dict) else {}})
+        decoded.append({call["function"]["name"]: args})
     return decoded
 
 
@@ -238,20 +244,6 @@ class BfclExecutor:
         self.close()
 
 
-def _step_calls(message: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The step's calls as ``[{name: args}]``; None when a call's arguments do not decode (BFCL: turn ends)."""
-    decoded = []
-    for call in message.get("tool_calls") or []:
-        try:
-            args = json.loads(call["function"]["arguments"] or "{}")
-        except (ValueError, KeyError, TypeError):
-            return None
-        if not isinstance(args, dict):
-            return None
-        decoded.append({call["function"]["name"]: args})
-    return decoded
-
-
 def generate_multi_turn(category: str, config: EvalConfig, backend: Any, progress: bool = True) -> list[str]:
     """Play BFCL's multi-turn protocol: per user turn the model steps (calls → BFCL executes → results)
     until it answers without calls, or is force-terminated after ``max_steps_per_turn`` steps.
@@ -262,29 +254,29 @@ def generate_multi_turn(category: str, config: EvalConfig, backend: Any, progres
 
     with BfclExecutor() as executor:
         entries = executor.request({"op": "entries", "category": category, "limit": config.limit})["entries"]
+        started = time.monotonic()
         states = [{"entry": entry, "tools": bfcl_tools(entry["function"]), "messages": list(entry["question"][0]),
-                   "turn": 0, "step": 0, "decoded": [[]], "raw": [[]], "force_quit": False, "done": False,
-                   "started": time.monotonic()} for entry in entries]
+                   "turn": 0, "step": 0, "decoded": [[]], "raw": [[]], "force_quit": False, "done": False}
+                  for entry in entries]
         bar = tqdm(total=len(states), desc=f"{category} entries", disable=not progress)
         while active := [state for state in states if not state["done"]]:
             generations = backend.generate([s["messages"] for s in active], [s["tools"] for s in active],
                                            config.sampling)
             for state, generation in zip(active, generations, strict=True):
                 _advance(state, generation, executor, config.max_steps_per_turn)
-                if state["done"]:
-                    state["seconds"] = round(time.monotonic() - state["started"], 3)
-                    bar.update(1)
+                bar.update(int(state["done"]))
         bar.close()
+    seconds = round((time.monotonic() - started) / max(1, len(states)), 4)  # per entry, as for single-turn
     return [json.dumps({"id": s["entry"]["id"], "category": category, "raw": s["raw"], "tool_calls": None,
                         "parse_error": None, "decoded": s["decoded"], "force_quit": s["force_quit"],
-                        "messages": s["messages"], "seconds": s["seconds"]}, ensure_ascii=False, default=str)
+                        "messages": s["messages"], "seconds": seconds}, ensure_ascii=False, default=str)
             for s in states]
 
 
 def _advance(state: dict[str, Any], generation: Any, executor: BfclExecutor, max_steps: int) -> None:
     message = generation.message
     state["raw"][-1].append(generation.raw_text)
-    calls = _step_calls(message)
+    calls = decode_for_bfcl(message, strict=True)
     if calls:
         results = executor.request({"op": "execute", "id": state["entry"]["id"], "calls": calls})["results"]
         tool_calls = [{**call, "id": call.get("id") or f"call_{state['turn']}_{state['step']}_{i}"}
