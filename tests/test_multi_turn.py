@@ -119,3 +119,16 @@ def test_model_output_never_reaches_bfcl_eval_as_code(bfcl):
     assert "Error" not in response["results"][-1]  # the one honest call, ls(), ran; results keep the calls' order
     with BfclExecutor() as executor, pytest.raises(Exception, match="unknown entry"):
         executor.request({"op": "execute", "id": "multi_turn_base_0", "calls": []})
+
+
+def test_outputs_of_another_step_limit_are_not_reused(tmp_path, bfcl):
+    entries, answers = bfcl
+    first = ScriptedBackend(script=_ground_truth_player(entries, answers))
+    generate_bfcl(EvalConfig(categories=[CATEGORY], limit=2, output_dir=str(tmp_path)), backend=first, progress=False)
+    again = ScriptedBackend(script=_ground_truth_player(entries, answers))
+    generate_bfcl(EvalConfig(categories=[CATEGORY], limit=2, output_dir=str(tmp_path)), backend=again, progress=False)
+    assert first.calls > 0 and again.calls == 0  # same settings: the finished category is kept
+    other = ScriptedBackend(script=_ground_truth_player(entries, answers))
+    generate_bfcl(EvalConfig(categories=[CATEGORY], limit=2, output_dir=str(tmp_path), max_steps_per_turn=5),
+                  backend=other, progress=False)
+    assert other.calls > 0  # another step limit: played again, not mixed in

@@ -108,15 +108,13 @@ class _Handler:
 def score_multi_turn(records: list[dict[str, Any]], category: str) -> list[dict[str, Any]]:
     """Score ``{"id", "decoded": [turn][step][{name: args}]}`` records with BFCL's own multi-turn runner logic
     (force-terminated check, empty steps skipped, ``multi_turn_checker`` on state and responses)."""
-    from pathlib import Path
-
-    import bfcl_eval
+    from bfcl_eval.constants.eval_config import POSSIBLE_ANSWER_PATH
     from bfcl_eval.eval_checker.eval_runner import _evaluate_single_multi_turn_entry
     from bfcl_eval.utils import load_file
 
     entries = {entry["id"]: entry for entry in load_entries(category)}
-    answers_path = Path(bfcl_eval.__file__).parent / "data" / "possible_answer" / f"BFCL_v4_{category}.json"
-    answers = {answer["id"]: answer["ground_truth"] for answer in load_file(answers_path)}
+    answers = {answer["id"]: answer["ground_truth"]
+               for answer in load_file(POSSIBLE_ANSWER_PATH / f"BFCL_v4_{category}.json")}
     verdicts = []
     for record in records:
         entry = dict(entries[record["id"]])

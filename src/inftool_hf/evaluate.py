@@ -310,7 +310,8 @@ def _finished_categories(path: Path, config: EvalConfig) -> set[str]:
     settings = path.with_name("run.json")
     fingerprint = json.dumps({"model": config.backend.model, "adapter": config.adapter, "limit": config.limit,
                               "backend": config.backend.backend, "sampling": config.sampling.__dict__,
-                              "system_prompt": config.backend.system_prompt}, sort_keys=True)
+                              "system_prompt": config.backend.system_prompt,
+                              "max_steps_per_turn": config.max_steps_per_turn}, sort_keys=True)
     if path.exists() and (not settings.exists() or settings.read_text() != fingerprint):
         path.unlink()  # outputs of other settings (another model...) are never mixed in
     settings.write_text(fingerprint)
