@@ -32,7 +32,7 @@
 # | `dedup` | no earlier row has the same requests and calls |
 #
 # Then the data is checked for **contamination** with BFCL (our held-out yardstick) and written as a Hub-layout
-# folder (`data/*.parquet` + a dataset card) that `datasets.load_dataset` reads and `push_to_hub` uploads.
+# folder (`data/*.parquet` + a dataset card) that `load_hub_folder` reads and `push_to_hub` uploads.
 
 # %% tags=["parameters"]
 # CPU defaults: verification is pure Python, this notebook runs in seconds.
@@ -49,11 +49,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from datasets import Dataset, load_dataset
+from datasets import Dataset
 
 from inftool_hf.chat_format import conversation_text
 from inftool_hf.evaluate import ContaminationError, check_dataset_decontamination
-from inftool_hf.publish import dataset_stats, push_to_hub, save_hub_folder
+from inftool_hf.publish import dataset_stats, load_hub_folder, push_to_hub, save_hub_folder
 from inftool_hf.verify import verify_trajectories
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
@@ -140,5 +140,5 @@ if HUB_REPO_ID:
     print("pushed:", push_to_hub(folder, HUB_REPO_ID))
 
 # %%
-reloaded = load_dataset(str(folder))
+reloaded = load_hub_folder(folder)
 print(reloaded)

@@ -6,7 +6,7 @@ import pytest
 from inftool_hf.configs import ConfigError
 from inftool_hf.exporters import FORMATS, export_jsonl
 from inftool_hf.generate import GenerateConfig, generate, load_generate_config
-from inftool_hf.publish import push_to_hub
+from inftool_hf.publish import load_hub_folder, push_to_hub, save_hub_folder
 from inftool_hf.roleplay import RolePlayConfig
 from inftool_hf.scenarios import ScenarioConfig
 from tests.fakes import ScriptedBackend
@@ -22,11 +22,9 @@ def published(tmp_path_factory):
     return config, verified
 
 
-def test_folder_round_trips_through_load_dataset(published):
-    from datasets import load_dataset
-
+def test_folder_round_trips_through_load_hub_folder(published):
     config, verified = published
-    loaded = load_dataset(str(config.folder))
+    loaded = load_hub_folder(config.folder)
     assert set(loaded) == {name for name, split in verified.items() if len(split)}
     assert len(loaded["train"]) == len(verified["train"]) > 0
     row = loaded["train"][0]
@@ -34,6 +32,28 @@ def test_folder_round_trips_through_load_dataset(published):
             "generator"} <= set(row)
     call = next(m for r in loaded["train"] for m in r["messages"] if m["tool_calls"])["tool_calls"][0]
     assert isinstance(call["function"]["arguments"], str)
+
+
+def test_same_named_and_regenerated_folders_read_their_own_rows(published, tmp_path):
+    # datasets.load_dataset(folder) keys its cache by folder name and card: the second and third reads below
+    # would return the 3 rows of the first folder
+    from datasets import DatasetDict
+
+    train = published[1]["train"]
+
+    def rows(n: int) -> DatasetDict:
+        return DatasetDict({"train": train.select(range(n))})
+
+    first = save_hub_folder(rows(3), tmp_path / "a" / "inftool-same-name", title="t")
+    second = save_hub_folder(rows(5), tmp_path / "b" / "inftool-same-name", title="t")
+    assert len(load_hub_folder(first, split="train")) == 3
+    assert len(load_hub_folder(second, split="train")) == 5
+    save_hub_folder(rows(7), first, title="t")  # regenerated in place
+    assert len(load_hub_folder(first)["train"]) == 7
+    with pytest.raises(FileNotFoundError, match="no split 'rejected'"):
+        load_hub_folder(first, split="rejected")
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        load_hub_folder(tmp_path / "missing")
 
 
 def test_card_has_the_real_numbers(published):

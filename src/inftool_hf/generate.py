@@ -219,5 +219,5 @@ def main(args) -> int:
     verified = generate(config)
     console = Console()
     console.print(summary_table(verified, time.monotonic() - started))
-    console.print(f"dataset folder: {config.folder}  (datasets.load_dataset({str(config.folder)!r}))")
+    console.print(f"dataset folder: {config.folder}  (inftool_hf.publish.load_hub_folder({str(config.folder)!r}))")
     return 0

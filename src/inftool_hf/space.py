@@ -49,7 +49,7 @@ class SpaceError(ValueError):
 
 def load_trajectory_rows(source: str, limits: SpaceLimits | None = None) -> list[dict[str, Any]]:
     """All rows (verified and rejected) of a dataset folder in Hub layout or a Hub id."""
-    from datasets import load_dataset
+    from .publish import load_hub_folder
 
     limits = limits or SpaceLimits()
     source = (source or "").strip()
@@ -58,7 +58,7 @@ def load_trajectory_rows(source: str, limits: SpaceLimits | None = None) -> list
     if not Path(source).exists() and "/" not in source:
         raise SpaceError(f"{source!r}: no such folder, and not a Hub id (owner/name)")
     try:
-        splits = load_dataset(source)
+        splits = load_hub_folder(source)
     except Exception as error:  # datasets raises many types; the visitor needs the message only
         raise SpaceError(f"could not load {source!r}: {str(error).splitlines()[0][:300]}") from None
     rows: list[dict[str, Any]] = []

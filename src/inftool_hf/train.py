@@ -129,7 +129,9 @@ def load_train_config(path: str) -> TrainConfig:
 
 def load_trajectories(source: Any, split: str = "train"):
     """A Dataset, a local folder in Hub layout, or a Hub id → the verified split."""
-    from datasets import Dataset, DatasetDict, load_dataset
+    from datasets import Dataset, DatasetDict
+
+    from .publish import load_hub_folder
 
     if isinstance(source, Dataset):
         return source
@@ -138,7 +140,7 @@ def load_trajectories(source: Any, split: str = "train"):
     path = Path(str(source))
     if not path.exists() and "/" not in str(source):
         raise ConfigError(f"dataset {source!r}: no such folder, and not a Hub id (owner/name)")
-    return load_dataset(str(source), split=split)
+    return load_hub_folder(str(source), split=split)
 
 
 def is_heldout(row_id: str, fraction: float) -> bool:
