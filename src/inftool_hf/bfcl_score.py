@@ -27,15 +27,6 @@ RELEVANCE_CATEGORIES = ("irrelevance", "live_irrelevance", "live_relevance")
 MULTI_TURN_CATEGORIES = ("multi_turn_base",)
 
 
-def data_dir() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("bfcl_eval")
-    if spec is None or spec.origin is None:
-        raise SystemExit("bfcl_eval is not installed in this interpreter")
-    return Path(spec.origin).parent / "data"
-
-
 def load_jsonl(path: Path) -> dict[str, dict]:
     with open(path, encoding="utf-8") as handle:
         return {entry["id"]: entry for entry in map(json.loads, filter(str.strip, handle))}
@@ -53,11 +44,11 @@ def checker_model_name() -> str:
 
 def score(entries: list[dict]) -> list[dict]:
     from bfcl_eval.constants.enums import Language
+    from bfcl_eval.constants.eval_config import POSSIBLE_ANSWER_PATH, PROMPT_PATH
     from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker
     from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
 
     model_name = checker_model_name()
-    root = data_dir()
     questions: dict[str, dict[str, dict]] = {}
     answers: dict[str, dict[str, dict]] = {}
     out = []
@@ -73,8 +64,8 @@ def score(entries: list[dict]) -> list[dict]:
                                                else "relevance_error:decoder_failed"))
         elif category in AST_CATEGORIES:
             if category not in questions:
-                questions[category] = load_jsonl(root / f"BFCL_v4_{category}.json")
-                answers[category] = load_jsonl(root / "possible_answer" / f"BFCL_v4_{category}.json")
+                questions[category] = load_jsonl(PROMPT_PATH / f"BFCL_v4_{category}.json")
+                answers[category] = load_jsonl(POSSIBLE_ANSWER_PATH / f"BFCL_v4_{category}.json")
             if decoded is None or not is_function_calling_format_output(decoded) or is_empty_output(decoded):
                 verdict.update(valid=False, error=["no decodable function call"],
                                error_type="ast_decoder:decoder_failed")
