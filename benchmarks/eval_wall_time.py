@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", nargs="+", default=["vllm", "transformers", "openai"])
     parser.add_argument("--limit", type=int, default=None, help="entries per category (default: all)")
-    parser.add_argument("--max-new-tokens", type=int, default=192)
+    parser.add_argument("--max-new-tokens", type=int, default=128, help="as recipes/eval_bfcl_cpu.yaml")
     parser.add_argument("--quick", action="store_true", help="--limit 8")
     args = parser.parse_args()
     limit = 8 if args.quick else args.limit
