@@ -39,25 +39,36 @@ def write_result(name: str, record: dict[str, Any]) -> Path:
 
 
 class CountingBackend:
-    """Wraps a backend: counts generate() calls, prompts and completion tokens; can record the prompts."""
+    """Wraps a backend: counts generate() calls, prompts, completion tokens and seconds inside the engine; can
+    record the prompts."""
 
     def __init__(self, backend: Any, record: bool = False):
         self.backend, self.record = backend, record
-        self.calls = self.prompts = self.tokens = 0
+        self.calls = self.prompts = self.tokens = self.prompt_tokens = 0
+        self.engine_seconds = 0.0
         self.recorded: list[tuple[Any, Any]] = []
         self.model_name = getattr(backend, "model_name", "?")
 
     def generate(self, conversations, tools=None, sampling=None):
+        started = time.monotonic()
         out = self.backend.generate(conversations, tools, sampling)
+        self.engine_seconds += time.monotonic() - started
         self.calls += 1
         self.prompts += len(conversations)
         self.tokens += sum(g.completion_tokens for g in out)
+        self.prompt_tokens += sum(g.prompt_tokens for g in out)
         if self.record:
             self.recorded += list(zip(conversations, tools or [None] * len(conversations), strict=True))
         return out
 
     def reset(self) -> None:
-        self.calls = self.prompts = self.tokens = 0
+        """Zero the counters and empty vLLM's prefix cache, so every measured phase starts cold: a phase that
+        re-sends prompts an earlier phase cached would otherwise skip their prefill and look faster."""
+        self.calls = self.prompts = self.tokens = self.prompt_tokens = 0
+        self.engine_seconds = 0.0
+        llm = getattr(self.backend, "llm", None)
+        if llm is not None and hasattr(llm, "reset_prefix_cache"):
+            llm.reset_prefix_cache()
 
     def close(self) -> None:
         self.backend.close()

@@ -3,20 +3,25 @@
     .venv/bin/python benchmarks/eval_wall_time.py                       # all entries, vllm + transformers + openai
     .venv/bin/python benchmarks/eval_wall_time.py --limit 20 --backends vllm
 
+Each backend's entry records its own limit and date; rerunning some backends keeps the others' entries when the
+categories and max new tokens are the same.
+
 Writes benchmarks/results/eval_wall_time.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from backend_throughput import start_server  # noqa: E402
-from common import write_result  # noqa: E402
+from common import RESULTS, write_result  # noqa: E402
 
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
 from inftool_hf.default_model import prepare_default_model  # noqa: E402
@@ -34,7 +39,11 @@ def main() -> None:
     args = parser.parse_args()
     limit = 8 if args.quick else args.limit
     model = str(prepare_default_model())
-    results = {}
+    # backends measured earlier with the same settings stay in the results file; the ones run now replace theirs
+    previous = RESULTS / "eval_wall_time.json"
+    record = json.loads(previous.read_text()) if previous.exists() else {}
+    same = record.get("categories") == NON_LIVE and record.get("max_new_tokens") == args.max_new_tokens
+    results = {name: r for name, r in record.get("results", {}).items() if same and name not in args.backends}
     for name in args.backends:
         server = None
         if name == "openai":
@@ -53,14 +62,16 @@ def main() -> None:
                 server.wait(timeout=30)
         entries = sum(c["total"] for c in report["categories"].values())
         seconds = report["seconds"]
-        results[name] = {"entries": entries, "generate_seconds": seconds["generate"],
+        results[name] = {"entries": entries, "limit": limit, "date": time.strftime("%Y-%m-%d %H:%M"),
+                         "generate_seconds": seconds["generate"],
                          "score_seconds": seconds["score"],
                          "entries_per_s": round(entries / seconds["generate"], 2),
                          "non_live_ast_mean": report["summary"].get("non_live_ast_mean"),
                          "irrelevance": report["summary"].get("irrelevance")}
         print(name, results[name], flush=True)
-    write_result("eval_wall_time", {"categories": NON_LIVE, "limit": limit, "max_new_tokens": args.max_new_tokens,
-                                    "results": results})
+        # written after every backend: a failure in a later one keeps the measured ones
+        write_result("eval_wall_time", {"categories": NON_LIVE, "max_new_tokens": args.max_new_tokens,
+                                        "results": results})
 
 
 if __name__ == "__main__":

@@ -20,3 +20,37 @@ def test_verify_rewards_benchmark_quick_run_and_report(tmp_path):
     table = subprocess.run([sys.executable, "benchmarks/report.py"], cwd=ROOT, env=env, capture_output=True,
                            text=True, timeout=60)
     assert table.returncode == 0 and "trajectories verified / s / core" in table.stdout
+
+
+def test_counting_backend_empties_the_prefix_cache_between_phases():
+    """The synthesis benchmark's raw reference re-sends the prompts role-play cached; each measured phase must
+    start with vLLM's prefix cache emptied, or the reference skips their prefill and looks faster."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from common import CountingBackend
+
+    from inftool_hf.backends import Generation
+
+    class FakeLLM:
+        resets = 0
+
+        def reset_prefix_cache(self):
+            self.resets += 1
+            return True
+
+    class FakeEngine:
+        model_name = "fake"
+        llm = FakeLLM()
+
+        def generate(self, conversations, tools=None, sampling=None):
+            return [Generation(message={"role": "assistant", "content": "ok"}, raw_text="ok", prompt_tokens=7,
+                               completion_tokens=3) for _ in conversations]
+
+    engine = FakeEngine()
+    backend = CountingBackend(engine, record=True)
+    backend.generate([[{"role": "user", "content": "a"}], [{"role": "user", "content": "b"}]])
+    assert (backend.calls, backend.prompts, backend.tokens, backend.prompt_tokens) == (1, 2, 6, 14)
+    assert backend.engine_seconds > 0 and len(backend.recorded) == 2
+    backend.reset()
+    assert engine.llm.resets == 1
+    assert (backend.calls, backend.prompts, backend.tokens, backend.prompt_tokens, backend.engine_seconds) == \
+        (0, 0, 0, 0, 0.0)
