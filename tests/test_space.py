@@ -57,6 +57,7 @@ def dataset_folder(tmp_path_factory):
 def test_explorer_filters_and_charts(dataset_folder):
     rows = load_trajectory_rows(str(dataset_folder))
     assert {r["split"] for r in rows} == {"train", "rejected"}
+    assert rows[0]["split"] == "train"  # verified rows first: the table opens on them (the browser test clicks one)
     choices = filter_choices(rows)
     assert choices["iteration"] == [ALL, "0", "1"] and "verified" in choices["status"]
     everything = filter_table(rows)

@@ -107,6 +107,8 @@ def load_hub_folder(source: str | os.PathLike[str], split: str | None = None):
         return load_dataset(str(path), split=split)  # not our layout: let datasets find the files
     if split is not None and split not in files:
         raise FileNotFoundError(f"dataset {str(path)!r}: no split {split!r} (data/ holds {sorted(files)})")
+    # train (the verified rows) first, as the Hub shows them; the file names alone would put "rejected" first
+    files = {name: files[name] for name in sorted(files, key=lambda name: (name != "train", name))}
     return load_dataset("parquet", data_files=files, split=split)
 
 
