@@ -47,6 +47,15 @@ def synthesize(scenarios, pool, backend: CountingBackend, concurrency: int, samp
             "tokens_per_s": round(backend.tokens / seconds, 1)}
 
 
+def decode_in_batches(backend: CountingBackend, prompts: list, batch: int, sampling: SamplingConfig) -> float:
+    """Seconds to generate for recorded (conversation, tools) prompts in engine batches of ``batch``."""
+    started = time.monotonic()
+    for start in range(0, len(prompts), batch):
+        chunk = prompts[start:start + batch]
+        backend.generate([p for p, _ in chunk], [t for _, t in chunk], sampling)
+    return time.monotonic() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", default="vllm", choices=("vllm", "transformers"))
@@ -73,22 +82,15 @@ def main() -> None:
         backend.record = False
         backend.reset()
         batch = max(args.concurrency)
-        started = time.monotonic()
-        for start in range(0, len(prompts), batch):  # raw: the same prompts, engine batches of the same size
-            chunk = prompts[start:start + batch]
-            backend.generate([p for p, _ in chunk], [t for _, t in chunk], sampling)
-        raw_seconds = time.monotonic() - started
+        raw_seconds = decode_in_batches(backend, prompts, batch, sampling)  # the same prompts and engine batches
         raw = {"prompts": len(prompts), "batch": batch, "seconds": round(raw_seconds, 2), "tokens": backend.tokens,
                "prompt_tokens": backend.prompt_tokens,
                "tokens_per_s": round(backend.tokens / raw_seconds, 1)}
         print(f"raw batched decode: {raw}", flush=True)
         # the same prompts with one new token: the prefill every conversation pays however it is batched
         backend.reset()
-        started = time.monotonic()
-        for start in range(0, len(prompts), batch):
-            chunk = prompts[start:start + batch]
-            backend.generate([p for p, _ in chunk], [t for _, t in chunk], replace(sampling, max_new_tokens=1))
-        raw["prefill_only_seconds"] = round(time.monotonic() - started, 2)
+        prefill_seconds = decode_in_batches(backend, prompts, batch, replace(sampling, max_new_tokens=1))
+        raw["prefill_only_seconds"] = round(prefill_seconds, 2)
         print(f"prefill only: {raw['prefill_only_seconds']} s", flush=True)
         curve = []
         for concurrency in sorted(args.concurrency):
