@@ -33,3 +33,14 @@ class ScriptedBackend:
 
     def close(self):
         pass
+
+
+def reporting_answer(messages):
+    """A final answer that repeats the first plain value of the last tool result (what a faithful answer does)."""
+    import json
+
+    result = json.loads(messages[-1]["content"])
+    for key, value in result.items():
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return f"Done: the {key.replace('_', ' ')} is {value}."
+    return "Done: everything went through."

@@ -8,7 +8,7 @@ from inftool_hf.scenarios import CATEGORIES, ScenarioConfig, sample_scenario, sa
 from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_pool import build_tool_pool
 from inftool_hf.verify import arguments_match, calls_match, check_trajectory, values_equivalent, verify_trajectories
-from tests.fakes import ScriptedBackend
+from tests.fakes import ScriptedBackend, reporting_answer
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,8 @@ def test_judge_and_dedup_gates(rows):
     subset = Dataset.from_list([rows[0], rows[0], rows[1]])
     result = verify_trajectories(subset)
     assert len(result["train"]) == 2 and result["rejected"][0]["verification"]["failed_gate"] == "dedup"
-    judged = verify_trajectories(Dataset.from_list([rows[1]]), judge=lambda row: (False, "reply ignores the result"))
+    judged = verify_trajectories(Dataset.from_list([rows[1]]),
+                                 judge=lambda batch: [(False, "reply ignores the result")] * len(batch))
     assert judged["rejected"][0]["verification"] == {"passed": False, "failed_gate": "judge",
                                                      "reasons": ["reply ignores the result"]}
 
@@ -138,7 +139,7 @@ def test_model_mode_calls_are_executed_and_verified(pool):
 
     def script(messages, tools):
         if messages[-1]["role"] == "tool":
-            return "Done: everything went through."
+            return reporting_answer(messages)
         return f'<tool_call>{{"name": "{gold.name}", "arguments": {json.dumps(gold.arguments)}}}</tool_call>'
 
     [episode] = play_episodes([scenario], pool, RolePlayConfig(assistant="model"), ScriptedBackend(script=script))
@@ -159,7 +160,7 @@ def test_free_mode_open_role_play(pool):
         if tools is None and messages[-1]["content"].startswith("You are"):
             return f"Hello, please help me: {said}."
         if messages[-1]["role"] == "tool":
-            return "That is done for you now."
+            return reporting_answer(messages)
         return f'<tool_call>{{"name": "{gold.name}", "arguments": {json.dumps(gold.arguments)}}}</tool_call>'
 
     config = RolePlayConfig(mode="free", assistant="model", user="llm")

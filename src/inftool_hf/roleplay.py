@@ -25,14 +25,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import realize
 from .configs import ConfigError, SamplingConfig
+from .faithfulness import Context, unsupported_claims
 from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario, user_stated_values
-from .simulator import ToolSimulator
+from .simulator import ToolSimulator, operation_kind
 from .specs import ToolSpec
 from .tool_calls import make_tool_call
 from .tool_pool import ToolPool
@@ -86,38 +88,14 @@ class RolePlayConfig:
 # --- the User Simulator's words --------------------------------------------------------------------
 
 def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        items = [_value_text(v) for v in value]
-        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return realize.value_text(value)
 
 
 def _action(tool: ToolSpec) -> str:
-    text = tool.description.split(". ")[0].rstrip(".")
-    return text[:1].lower() + text[1:]
+    phrase, is_verb = realize.verb_phrase(tool.description, tool.name)
+    return phrase if is_verb else f"give you the {phrase}"
 
 
-def _details(arguments: dict[str, Any], skip: Sequence[str] = ()) -> str:
-    parts = [f"{name.replace('_', ' ')}: {_value_text(value)}" for name, value in arguments.items() if name not in skip]
-    return "; ".join(parts)
-
-
-def _clause(call: PlannedCall, tool: ToolSpec, skip: Sequence[str] = ()) -> str:
-    details = _details(call.arguments, [*call.sources, *skip])
-    return f"{_action(tool)} ({details})" if details else _action(tool)
-
-
-_VERB_OPENERS = ["Hi! Could you {x}?", "Please {x}.", "I need you to {x}.", "Can you {x}?",
-                 "Hello, I'd like you to {x}."]
-_NOUN_OPENERS = ["Hi! I'd like the {x}.", "Please get me the {x}.", "Can you tell me the {x}?", "I need the {x}."]
-_VERBS = {"get", "search", "list", "find", "create", "add", "book", "cancel", "check", "look", "start", "move",
-          "register", "pay", "set", "turn", "lock", "save", "run", "take", "send", "reply", "comment", "rate",
-          "change", "invite", "accept", "delete", "choose", "order", "log", "verify", "ask", "open", "buy",
-          "convert", "request", "reserve", "play", "recommend", "make", "update", "temporarily"}
 _DECLINES = ["Sorry, none of the tools I have can {x}.",
              "I can't help with that here: no available function lets me {x}.",
              "Unfortunately I don't have a tool to {x}, so I can't do it for you."]
@@ -127,43 +105,56 @@ _MARKUP = ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>",
 
 
 class UserSimulator:
-    """Writes the user's turns from the scenario; answers clarification questions consistently."""
+    """Writes the user's turns from the scenario (``realize``: sentences from the tools' descriptions and the
+    planned values, no model); answers clarification questions consistently."""
 
     def __init__(self, pool: ToolPool):
         self.pool = pool
 
-    def _open(self, scenario: Scenario, text: str) -> str:
-        openers = _VERB_OPENERS if text.split(" ", 1)[0] in _VERBS else _NOUN_OPENERS
-        return openers[scenario.seed % len(openers)].format(x=text)
+    def _rng(self, scenario: Scenario, turn: int = 0) -> random.Random:
+        return random.Random(scenario.seed * 7919 + turn)
 
     def first_message(self, scenario: Scenario) -> str:
         tools = self.pool.tools
+        rng = self._rng(scenario)
         calls = [c for c in scenario.calls if c.turn == 0]
         if scenario.category in NO_CALL_CATEGORIES:
             tool = tools[scenario.missing_tool]
-            details = _details(scenario.knows)
-            return self._open(scenario, f"{_action(tool)} ({details})" if details else _action(tool))
+            return realize.request_sentence(tool.description, tool.name, scenario.knows, rng)
         if scenario.category == "parallel":
-            items = "; ".join(f"({i + 1}) {_details(c.arguments)}" for i, c in enumerate(calls))
-            return self._open(scenario, f"{_action(tools[calls[0].name])} for each of these: {items}")
-        if scenario.category == "parallel_multiple":
-            return self._open(scenario, " and also ".join(_clause(c, tools[c.name]) for c in calls))
-        if scenario.category == "multi_step":
-            ordered = sorted(calls, key=lambda c: c.step)
-            text = _clause(ordered[0], tools[ordered[0].name]) + "".join(
-                f", then {_clause(c, tools[c.name])} using what that returns" for c in ordered[1:])
-            return self._open(scenario, text)
-        return self._open(scenario, _clause(calls[0], tools[calls[0].name], skip=list(scenario.withheld)))
+            tool = tools[calls[0].name]
+            return realize.parallel_sentence(tool.description, tool.name, [c.arguments for c in calls], rng)
+        ordered = sorted(calls, key=lambda c: c.step)
+        first = ordered[0]
+        skip = set(first.sources) | (set(scenario.withheld) if scenario.category == "miss_param" else set())
+        text = realize.request_sentence(tools[first.name].description, first.name, first.arguments, rng, skip)
+        for call in ordered[1:]:
+            tool = tools[call.name]
+            lead = rng.choice(["Then", "After that, please", "Once that's done,"]) if call.sources else \
+                rng.choice(["Also,", "And at the same time,", "While you're at it,"])
+            text += " " + realize.also_sentence(tool.description, tool.name, call.arguments, rng, lead,
+                                                set(call.sources))
+        return text
 
     def follow_up(self, scenario: Scenario, turn: int) -> str | None:
         calls = [c for c in scenario.calls if c.turn == turn]
         if not calls:
             return None
-        text = " and ".join(_clause(c, self.pool.tools[c.name]) for c in calls)
-        return f"Thanks! Now {text}, for the one you just found."
+        rng = self._rng(scenario, turn)
+        parts = []
+        for call in calls:
+            tool = self.pool.tools[call.name]
+            phrase, is_verb, details = realize.request_parts(tool.description, tool.name, call.arguments, rng,
+                                                            set(call.sources))
+            parts.append((phrase if is_verb else f"get me the {phrase}") + (f", where {details}" if details else ""))
+        opener = rng.choice(["Thanks! Now", "Great. Next, please", "Perfect, and now"])
+        return f"{opener} {' and '.join(parts)}, for the one you just found."
 
     def clarification_answer(self, scenario: Scenario) -> str:
-        return " ".join(f"The {k.replace('_', ' ')} is {_value_text(v)}." for k, v in scenario.withheld.items())
+        rng = self._rng(scenario, 99)
+        clauses = [realize.clause(k, v, rng) for k, v in scenario.withheld.items()]
+        text = realize.join_clauses(clauses)
+        return text[:1].upper() + text[1:] + ("" if text.endswith(('"', ".")) else ".")
 
     def free_prompt(self, scenario: Scenario) -> list[dict[str, Any]]:
         facts = "; ".join(f"{k.replace('_', ' ')}: {_value_text(v)}" for k, v in scenario.knows.items())
@@ -238,6 +229,7 @@ class Episode:
         self.done = False
         self.parse_errors: list[str | None] = []
         self.scripted_turns = 0
+        self.answer_sources: list[str] = []  # per final answer: "model" (kept as written) or "realized"
         user_ids = user_stated_values(scenario.blueprint())
         if config.server == "mcp":
             from .mcp_client import MCPToolServer
@@ -324,15 +316,28 @@ class Episode:
             close()  # a live MCP session ends with its conversation
 
     def _final_text(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The model's answer when it is usable and says only what the results support; otherwise an answer
+        realized from the results (recorded as scripted, so the data says which turns the model wrote)."""
         text = (message.get("content") or "").strip()
-        if usable_text(text) and not message.get("tool_calls"):
+        after_calls = self.messages[-1]["role"] == "tool"
+        if usable_text(text) and not message.get("tool_calls") and \
+                not unsupported_claims(text, Context(self.messages, self.openai_tools), after_calls):
+            self.answer_sources.append("model")
             return {"content": text}
-        # the model produced nothing usable: a plain summary keeps the turn honest
         self.scripted_turns += 1
-        last = next((m for m in reversed(self.messages) if m["role"] == "tool"), None)
+        self.answer_sources.append("realized")
         if self.scenario.category in NO_CALL_CATEGORIES:
             return {"content": "Sorry, none of the tools I have can do that."}
-        return {"content": f"Here is the result: {last['content'][:300]}" if last else "Done."}
+        calls, results = [], []
+        for previous in reversed(self.messages):
+            if previous["role"] == "user":
+                break
+            if previous["role"] == "tool":
+                calls.insert(0, previous.get("name") or "")
+                results.insert(0, json.loads(previous["content"]))
+        rng = random.Random(self.scenario.seed * 31 + self.assistant_turns)
+        return {"content": realize.answer_text(calls, results, [operation_kind(c) for c in calls], rng)
+                if results else "Done."}
 
     def to_row(self, iteration: int, generator: dict[str, str]) -> dict[str, Any]:
         scenario = self.scenario
@@ -343,7 +348,8 @@ class Episode:
             "generator": generator,
             "episode": json.dumps({"mode": self.config.mode, "parse_errors": self.parse_errors,
                                    "server_state": self.server.state.snapshot(),
-                                   "scripted_turns": self.scripted_turns, "finished": self.done}),
+                                   "scripted_turns": self.scripted_turns, "answer_sources": self.answer_sources,
+                                   "finished": self.done}),
         }
 
 

@@ -129,6 +129,7 @@ class _Sampler:
     def arguments(self, name: str, fixed: dict[str, Any] | None = None) -> dict[str, Any]:
         schema = self.pool.tools[name].parameters
         required = set(schema.get("required", []))
+        self.values.context = f"{name} {self.pool.tools[name].domain}"
         args = {}
         for param, sub in (schema.get("properties") or {}).items():
             if param in (fixed or {}):
@@ -227,7 +228,8 @@ class _Sampler:
             if not any(c.name == dep.producer for c in calls):
                 self.chain(dep.producer, depth + 1, calls)
             producer = next(c for c in calls if c.name == dep.producer)
-            producer.outputs.setdefault(param, self.values.minted_id(param))
+            # a producer that takes this id itself (update_task(task_id) → task_id) returns the same one
+            producer.outputs.setdefault(param, producer.arguments.get(param) or self.values.minted_id(param))
             fixed[param] = producer.outputs[param]
             sources[param] = {"step": producer.step, "field": param, "name": producer.name}
         step = max((source["step"] for source in sources.values()), default=-1) + 1
@@ -258,7 +260,7 @@ class _Sampler:
             return self.simple()
         dep = self.rng.choice(edges)
         first = PlannedCall(dep.producer, self.arguments(dep.producer), step=0, turn=0)
-        first.outputs = {dep.field: self.values.minted_id(dep.field)}
+        first.outputs = {dep.field: first.arguments.get(dep.field) or self.values.minted_id(dep.field)}
         fixed = {dep.field: first.outputs[dep.field]}
         # other minted inputs of the consumer come from the user (their own references)
         second = PlannedCall(dep.consumer, self.arguments(dep.consumer, fixed), step=1, turn=1,

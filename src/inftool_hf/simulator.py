@@ -12,8 +12,10 @@ schema.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,12 +40,49 @@ def schema_errors(schema: dict[str, Any], instance: Any, limit: int = 3) -> list
     return out
 
 
+_DELETE_VERB = re.compile(r"(^|_)(delete|remove|destroy|purge|erase)(_|$)", re.IGNORECASE)
+_CANCEL_VERB = re.compile(r"(^|_)(cancel|revoke|void|deactivate|archive)(_|$)", re.IGNORECASE)
+_READ_VERB = re.compile(r"(^|_)(get|list|search|find|read|check|lookup|look_up|show|describe|fetch|view|track|"
+                        r"query|status|details)(_|$)", re.IGNORECASE)
+# Fields that a cancellation may change (and a later read then reports differently).
+STATUS_FIELDS = ("status", "state", "cancelled", "canceled", "active", "enabled", "updated", "activated")
+
+
+def operation_kind(tool_name: str) -> str:
+    """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``read`` or
+    ``write`` (creates or changes what it names), from the tool's name."""
+    if _DELETE_VERB.search(tool_name):
+        return "delete"
+    if _CANCEL_VERB.search(tool_name):
+        return "cancel"
+    if _READ_VERB.search(tool_name):
+        return "read"
+    return "write"
+
+
+def write_subjects(refs: dict[str, str], result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The resource a call changes: the referenced id its result repeats, else the last one that is not a
+    session or token (a session id is a gate, not the thing being changed). The simulator keeps its records
+    by the same rule."""
+    repeated = [(k, v) for k, v in refs.items() if k in result]
+    return repeated or [(k, v) for k, v in refs.items() if "session" not in k and "token" not in k][-1:]
+
+
+def _scalars(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if isinstance(v, (str, int, float, bool)) or
+            (isinstance(v, list) and all(isinstance(i, (str, int, float)) for i in v))}
+
+
 @dataclass
 class SimulatorState:
-    """What one conversation's server knows: ids issued (by tools or given by the user) and a call log."""
+    """What one conversation's server knows: ids issued (by tools or given by the user), the resources
+    behind them (what was written or reported about each id), deleted ids, and a call log."""
 
     known_ids: dict[str, set[str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    # "field=value" (e.g. "booking_id=BO-24034") → that resource's fields as last written or reported
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
 
     def remember(self, name: str, value: Any) -> None:
         if isinstance(value, str):
@@ -52,9 +91,14 @@ class SimulatorState:
     def knows(self, name: str, value: Any) -> bool:
         return isinstance(value, str) and value in self.known_ids.get(name, set())
 
+    def record(self, name: str, value: Any, fields: dict[str, Any]) -> None:
+        """Merge what is now known about the resource ``name=value``."""
+        self.records.setdefault(f"{name}={value}", {}).update(fields)
+
     def snapshot(self) -> dict[str, Any]:
         return {"known_ids": {k: sorted(v) for k, v in sorted(self.known_ids.items())},
-                "calls": [{"name": c["name"], "ok": c["ok"]} for c in self.calls]}
+                "calls": [{"name": c["name"], "ok": c["ok"]} for c in self.calls],
+                "records": {k: self.records[k] for k in sorted(self.records)}, "deleted": sorted(self.deleted)}
 
 
 class ToolSimulator:
@@ -108,8 +152,9 @@ class ToolSimulator:
         problems = schema_errors(tool.parameters, arguments)
         if problems:
             return {"error": "invalid arguments", "details": problems}
-        for param, value in arguments.items():
-            if is_minted(param) and isinstance(value, str) and not self.state.knows(param, value):
+        refs = [(p, v) for p, v in arguments.items() if is_minted(p) and isinstance(v, str)]
+        for param, value in refs:
+            if not self.state.knows(param, value) or f"{param}={value}" in self.state.deleted:
                 return {"error": f"{param} '{value}' not found"}
         for param, value in arguments.items():
             self.state.remember(param, value)
@@ -123,8 +168,80 @@ class ToolSimulator:
             result = self._llm_result(tool, arguments)
         if result is None:
             result = self._schema_result(tool, arguments)
+        kind = operation_kind(name)
+        if isinstance(result, dict) and kind != "read":
+            _report_success(result)
+        if isinstance(result, dict):
+            _within_range(result, arguments)
+            for param, value in refs:  # a read (or change) of a known resource reports what was written
+                known = self.state.records.get(f"{param}={value}", {})
+                if kind == "cancel":
+                    known = {k: v for k, v in known.items() if k not in STATUS_FIELDS}
+                _fill(result, known)
         result = self._apply(result, tool, arguments, planned)
+        self._include_created(result)
+        self._keep_records(name, kind, arguments, refs, result)
         return result
+
+    def _include_created(self, result: dict[str, Any]) -> None:
+        """A list that holds resources of a kind created in this conversation includes the created ones."""
+        for items in list(result.values()):
+            if not (isinstance(items, list) and items and isinstance(items[0], dict)):
+                continue
+            id_fields = [k for k in items[0] if is_minted(k) and isinstance(items[0][k], str)]
+            for id_field in id_fields[:1]:
+                listed = {item.get(id_field) for item in items if isinstance(item, dict)}
+                for record_key, fields in self.state.records.items():
+                    name, _, value = record_key.partition("=")
+                    if name != id_field or value in listed or record_key in self.state.deleted:
+                        continue
+                    if not fields.get("_created"):
+                        continue
+                    item = {k: (fields[k] if k in fields and isinstance(fields[k], type(v)) else v)
+                            for k, v in items[0].items()}
+                    item[id_field] = value
+                    items.insert(0, item)
+                    listed.add(value)
+
+    def _keep_records(self, name: str, kind: str, arguments: dict[str, Any], refs: list[tuple[str, str]],
+                      result: dict[str, Any]) -> None:
+        given = _scalars(arguments)
+        fields = _scalars(result) if isinstance(result, dict) else {}
+        ref_keys = {f"{p}={v}" for p, v in refs}
+        for param, value in refs:
+            if kind == "delete":
+                self.state.deleted.add(f"{param}={value}")
+        subjects = write_subjects(dict(refs), fields) if kind != "read" else \
+            [(p, v) for p, v in refs if p in fields] or refs[-1:]
+        for param, value in subjects if kind != "delete" else []:
+            key = f"{param}={value}"
+            if kind == "cancel":
+                known = self.state.records.setdefault(key, {})
+                for status in STATUS_FIELDS:
+                    if isinstance(known.get(status), str):
+                        known[status] = "cancelled"
+                    elif isinstance(known.get(status), bool):
+                        known[status] = status in ("cancelled", "canceled")
+            update = {k: v for k, v in fields.items() if k != param}
+            if kind in ("write", "cancel"):
+                update.update({k: v for k, v in given.items() if k != param and not is_minted(k)})
+            self.state.record(param, value, update)
+        # ids this call hands out: the new resource is what the call was asked to make plus what it reported
+        for key, value in fields.items():
+            if is_minted(key) and isinstance(value, str) and f"{key}={value}" not in ref_keys \
+                    and f"{key}={value}" not in self.state.records:
+                self.state.record(key, value, {**given, **fields, "_created": kind == "write"})
+        # resources reported inside lists (search results, ...) are facts too
+        for items in (result.values() if isinstance(result, dict) else []):
+            for item in items if isinstance(items, list) else []:
+                if not isinstance(item, dict):
+                    continue
+                for key, value in item.items():
+                    if is_minted(key) and isinstance(value, str):
+                        record_key = f"{key}={value}"
+                        if record_key not in self.state.records:
+                            self.state.record(key, value, _scalars(item))
+                        break
 
     def _apply(self, result: Any, tool: ToolSpec, arguments: dict[str, Any], planned: dict[str, Any]) -> dict:
         """Echo inputs into same-named output fields, place planned ids, remember minted ids."""
@@ -163,6 +280,7 @@ class ToolSimulator:
         schema = tool.response_schema or {"type": "object",
                                           "properties": {"status": {"type": "string", "enum": ["ok"]}}}
         factory = ValueFactory(self._call_seed(tool.name, arguments))
+        factory.context = f"{tool.name} {tool.domain}"
         result = factory.for_schema(_all_required(schema), tool.name)
         return result
 
@@ -184,6 +302,70 @@ class ToolSimulator:
         except (ValueError, RecursionError):
             return None
         return data if not schema_errors(tool.response_schema, data) else None
+
+
+_SUCCESS_FLAGS = ("success", "ok", "playing", "done")
+_LOW_END = re.compile(r"(^|_)(from|start|since|after|earliest|check_in|begin)(_|$)")
+_HIGH_END = re.compile(r"(^|_)(to|end|until|before|latest|check_out|finish)(_|$)")
+
+
+def _report_success(node: dict[str, Any]) -> None:
+    """A call that went through says so: ``deleted: false`` after a successful delete reads as a failure."""
+    for key, value in node.items():
+        if isinstance(value, bool) and (key.endswith("ed") or key in _SUCCESS_FLAGS) and "allowed" not in key:
+            node[key] = True
+
+
+def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
+    """Dates in a listing asked for a date range fall inside that range."""
+    from .values import as_instant
+
+    low = next((as_instant(v) for k, v in arguments.items() if _LOW_END.search(k) and as_instant(v) is not None
+                and isinstance(v, str)), None)
+    high = next((as_instant(v) for k, v in arguments.items() if _HIGH_END.search(k) and as_instant(v) is not None
+                 and isinstance(v, str)), None)
+    if low is None or high is None or high < low:
+        return
+    span = max((high - low).total_seconds(), 0)
+
+    def clamp(node: Any, depth: int = 0) -> None:
+        if depth > 4:
+            return
+        if isinstance(node, list):
+            for item in node:
+                clamp(item, depth + 1)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                instant = as_instant(value) if isinstance(value, str) else None
+                if instant is not None and not low <= instant <= high:
+                    digest = int(hashlib.sha256(f"{key}{value}".encode()).hexdigest()[:8], 16)
+                    moved = low + dt.timedelta(seconds=(digest % int(span + 1)) if span else 0)
+                    node[key] = moved.date().isoformat() if len(value) == 10 else moved.strftime("%Y-%m-%dT%H:%M:00Z")
+                else:
+                    clamp(value, depth + 1)
+
+    for key, value in result.items():
+        if isinstance(value, (list, dict)) and key not in arguments:
+            clamp(value)
+
+
+def _fill(node: Any, known: dict[str, Any]) -> None:
+    """Set the fields of ``node`` (and of nested objects) that ``known`` has, where the types agree."""
+    if not isinstance(node, dict) or not known:
+        return
+    for key in list(node):
+        if key in known and not key.startswith("_") and _same_kind(node[key], known[key]):
+            node[key] = known[key]
+        elif isinstance(node[key], dict):
+            _fill(node[key], known)
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return isinstance(a, float) or not isinstance(b, float)
+    return type(a) is type(b)
 
 
 def _all_required(schema: dict[str, Any]) -> dict[str, Any]:

@@ -161,6 +161,12 @@ def _clean_schema(schema: Any, depth: int = 0, seen: frozenset[int] = frozenset(
         if required:
             out["required"] = required
     for key, value in schema.items():
+        if key == "example" and "examples" not in schema and _is_json(value):
+            out["examples"] = [copy.deepcopy(value)]  # OpenAPI's single example → JSON Schema's list
+            continue
+        if key == "examples" and isinstance(value, list) and _is_json(value):
+            out["examples"] = copy.deepcopy(value[:5])
+            continue
         if key in ("allOf", "xml", "example", "examples", "externalDocs", "discriminator", "readOnly", "writeOnly"):
             continue
         if key.startswith("x-") or key == "$ref":
@@ -195,6 +201,14 @@ def _clean_schema(schema: Any, depth: int = 0, seen: frozenset[int] = frozenset(
     if "properties" in out and "type" not in out:
         out["type"] = "object"
     return out
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _validate_tool(name: Any, parameters: Any, where: str) -> str | None:
@@ -279,6 +293,9 @@ def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, w
             k: v for k, v in param.items() if k not in ("name", "in", "required", "description")})
         if param.get("description") and "description" not in schema:
             schema["description"] = param["description"]
+        example = param.get("example", param.get("x-example"))
+        if example is not None and "examples" not in schema and _is_json(example):
+            schema["examples"] = [example]
         properties[param["name"]] = schema
         if param.get("required") or location == "path":
             required.add(param["name"])
@@ -303,10 +320,30 @@ def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, w
     return parameters
 
 
+_ERROR_FIELDS = {"code", "message", "error", "errors", "status", "statuscode", "details", "detail", "href",
+                 "serverid", "type", "title", "instance", "reason", "error_description"}
+
+
+def _looks_like_error(response: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """A ``default`` response that describes failures (most specs) rather than the success body."""
+    text = str(response.get("description") or "").lower()
+    if any(word in text for word in ("error", "unexpected", "fail", "problem", "invalid")):
+        return True
+    fields = {str(name).lower() for name in (schema.get("properties") or {})}
+    return bool(fields) and fields <= _ERROR_FIELDS
+
+
 def _operation_response(op: dict[str, Any], version: int) -> dict[str, Any] | None:
+    """The success body: 200/201/202, then any other 2xx or a ``2XX`` range, and ``default`` only where it is
+    not an error description (OpenAPI's ``default`` usually is the error body)."""
     responses = op.get("responses") or {}
-    for code in ("200", "201", "202", 200, 201, 202, "default"):
-        response = responses.get(code)
+    if not isinstance(responses, dict):
+        return None
+    codes = [str(code) for code in responses]
+    success = [c for c in ("200", "201", "202") if c in codes]
+    success += sorted(c for c in codes if c not in success and (c.upper() == "2XX" or (len(c) == 3 and c[0] == "2")))
+    for code in [*success, "default"]:
+        response = responses.get(code, responses.get(int(code)) if code.isdigit() else None)
         if not isinstance(response, dict):
             continue
         if version == 2:
@@ -314,9 +351,13 @@ def _operation_response(op: dict[str, Any], version: int) -> dict[str, Any] | No
         else:
             content = response.get("content") or {}
             media = content.get("application/json") or next(iter(content.values()), None) or {}
-            schema = media.get("schema")
-        if isinstance(schema, dict):
-            return _clean_schema(schema)
+            schema = media.get("schema") if isinstance(media, dict) else None
+        if not isinstance(schema, dict):
+            continue
+        cleaned = _clean_schema(schema)
+        if code == "default" and _looks_like_error(response, cleaned):
+            return None
+        return cleaned
     return None
 
 
@@ -369,7 +410,7 @@ def load_openapi(path: str | Path, document: Any = None, domain: str | None = No
                     raise ValueError(problem)
                 description = str(op.get("summary") or op.get("description") or f"{method.upper()} {route}")
                 if op.get("summary") and op.get("description") and op["description"] != op["summary"]:
-                    description = f"{op['summary']}. {op['description']}"
+                    description = f"{str(op['summary']).rstrip('. ')}. {op['description']}"
                 seen[name] = where
                 load.tools.append(ToolSpec(
                     name=name, description=description.strip()[:1024], parameters=parameters, domain=domain,

@@ -38,7 +38,7 @@ _RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "retur
                ("min", "max"), ("begin", "finish")]
 
 
-def _as_instant(value: Any) -> Any:
+def as_instant(value: Any) -> Any:
     """A comparable form of an ISO date / date-time string or a number; None for anything else."""
     if isinstance(value, bool):
         return None
@@ -65,7 +65,7 @@ def order_ranges(args: dict[str, Any], keep: set[str] = frozenset()) -> dict[str
             other = key.replace(low, high, 1)
             if other == key or other not in args or key in keep or other in keep:
                 continue
-            first, last = _as_instant(args[key]), _as_instant(args[other])
+            first, last = as_instant(args[key]), as_instant(args[other])
             if first is None or last is None or type(first) is not type(last):
                 continue
             if last < first:
@@ -85,6 +85,8 @@ class ValueFactory:
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self.today = dt.date(2026, 11, 24)
+        # the tool (name, domain) a value is for: a "title" is a book's in a bookstore, a dish's in a recipe app
+        self.context = ""
 
     def minted_id(self, name: str) -> str:
         """An id a tool hands out, e.g. ``booking_id`` → ``BK-48213``."""
@@ -101,6 +103,9 @@ class ValueFactory:
             return self.rng.choice(schema["enum"])
         if "const" in schema:
             return schema["const"]
+        examples = spec_examples(schema)
+        if examples and self.rng.random() < 0.8:  # the spec's own examples read best; keep some variety
+            return self.rng.choice(examples)
         for key in ("anyOf", "oneOf"):
             if schema.get(key):
                 options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
@@ -135,11 +140,17 @@ class ValueFactory:
         return None
 
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
-        high = schema.get("maximum", schema.get("exclusiveMaximum", low + (5000 if "amount" in name or "price" in name
-                                                                           or "cash" in name else 100)))
-        if "latitude" in name:
-            low, high = max(low, -60), min(high, 70)
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+        typical = _typical_range(f"{words} {schema.get('description', '')}".lower(), integer)
+        bound_low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        bound_high = schema.get("maximum", schema.get("exclusiveMaximum"))
+        t_low, t_high, digits = typical if typical is not None else (0, 100, 2)
+        # a plausible value by unit, kept inside the schema's own bounds; the bounds alone where they exclude it
+        low = t_low if bound_low is None else max(bound_low, t_low)
+        high = t_high if bound_high is None else min(bound_high, t_high)
+        if low > high:
+            low = bound_low if bound_low is not None else t_low
+            high = bound_high if bound_high is not None else max(low + 100, t_high)
         if integer:
             low_i = int(low) + (1 if "exclusiveMinimum" in schema and low == int(low) else 0)
             high_i = int(high) - (1 if "exclusiveMaximum" in schema and high == int(high) else 0)
@@ -147,9 +158,9 @@ class ValueFactory:
             if "default" in schema and value == schema["default"]:
                 value = min(high_i, value + 1) if value + 1 <= high_i else value
             return value
-        value = round(self.rng.uniform(float(low), float(high)), 2)
+        value = round(self.rng.uniform(float(low), float(high)), digits)
         if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-            value = round(float(schema["exclusiveMinimum"]) + 1.0, 2)
+            value = round(float(schema["exclusiveMinimum"]) + 1.0, digits)
         return value
 
     def _string(self, schema: dict[str, Any], name: str) -> str:
@@ -164,9 +175,17 @@ class ValueFactory:
             return self.faker.email()
         if fmt in ("uri", "url"):
             return self.faker.url()
+        if fmt == "uuid":
+            return str(self.faker.uuid4())
+        if fmt in ("ipv4", "ip"):
+            return self.faker.ipv4()
+        if fmt == "hostname":
+            return self.faker.domain_name()
+        if fmt == "time":
+            return f"{self.rng.choice([8, 9, 10, 13, 14, 16, 18]):02d}:{self.rng.choice([0, 15, 30, 45]):02d}"
         if schema.get("pattern"):
             return self._from_pattern(schema["pattern"], name, schema)
-        text = self._by_name(name)
+        text = self._by_name(name, str(schema.get("description") or ""))
         low, high = schema.get("minLength", 0), schema.get("maxLength", 10_000)
         if len(text) < low:
             if "password" in name:
@@ -186,41 +205,216 @@ class ValueFactory:
 
         return rstr.Rstr(self.rng).xeger(pattern)
 
-    def _by_name(self, name: str) -> str:
-        lowered = name.lower()
+    def _by_name(self, name: str, description: str = "") -> str:
+        lowered = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+        hint = f"{lowered} {description.lower()}"
+        themed = self._themed(lowered)
+        if themed is not None:
+            return themed
         if lowered in _TOPICS:
             return self.rng.choice(_TOPICS[lowered])
-        if lowered.endswith(("_id", "_token", "_number")) or lowered in ("token",):
+        if lowered.endswith(("_id", "_token", "_number")) or lowered in ("token", "id"):
             return self.minted_id(lowered)
-        if any(k in lowered for k in ("city", "location", "region", "destination_city")):
-            return self.rng.choice(_CITIES)
-        if lowered in ("origin", "destination"):
-            return f"{self.faker.street_address()}, {self.rng.choice(_CITIES)}"
-        if "address" in lowered:
-            return f"{self.faker.street_address()}, {self.rng.choice(_CITIES)}"
-        if "postcode" in lowered or "zip" in lowered:
-            return self.faker.postcode()
-        if lowered in ("guest_name", "full_name", "name", "payee_name") or lowered.endswith("_name"):
-            return self.faker.name()
-        if "assignee" in lowered or "reviewer" in lowered:
-            return self.faker.first_name().lower()
-        if "password" in lowered:
-            return self.faker.password(length=12)
-        if "language" in lowered:
-            return self.rng.choice(["en", "es", "fr", "de", "pt"])
-        if "currency" in lowered:
-            return self.rng.choice(_CURRENCIES)
-        if any(k in lowered for k in ("text", "body", "comment", "message", "note", "memo", "reason",
-                                      "description", "special_requests")):
-            return self.faker.sentence(nb_words=8).rstrip(".")
-        if "subject" in lowered:
-            return self.faker.sentence(nb_words=5).rstrip(".")
-        if "ingredient" in lowered:
-            return self.rng.choice(["chickpeas", "spinach", "salmon", "tomatoes", "rice", "tofu", "lentils"])
-        if "channel" in lowered:
-            return "#" + self.rng.choice(["general", "release", "support", "design"])
-        if "coupon" in lowered:
-            return "SAVE" + str(self.rng.randint(5, 30))
-        if "seat" in lowered:
-            return f"{self.rng.randint(1, 40)}{self.rng.choice('ABCDEF')}"
-        return self.faker.word()
+        for kind, keys in _FREE_TEXT_KEYS:
+            if any(_word_in(k, lowered) for k in keys):
+                return self.sentence(kind)
+        for keys, provider in _PROVIDERS:
+            if any(_word_in(k, lowered) for k in keys):
+                return provider(self)
+        # nothing in the name: try the description's words, then a readable code instead of a random word
+        for keys, provider in _PROVIDERS:
+            if any(_word_in(k, description.lower()) for k in keys):
+                return provider(self)
+        for kind, keys in _FREE_TEXT_KEYS:
+            if any(_word_in(k, description.lower()) for k in keys):
+                return self.sentence(kind)
+        stem = re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "item"
+        return f"{stem}-{self.rng.randint(1, 99)}" if "name" not in hint else self.faker.name()
+
+    def _themed(self, field: str) -> str | None:
+        """Titles, names and texts that fit the tool's domain."""
+        if field not in ("title", "name", "artist", "lyrics", "author", "text", "album", "dish"):
+            return None
+        context = self.context.lower()
+        for keys, values in _THEMES:
+            if any(k in context for k in keys) and field in values:
+                options = values[field]
+                return options(self) if callable(options) else self.rng.choice(options)
+        return None
+
+    def sentence(self, kind: str) -> str:
+        """A sentence a person would write into a free-text field of this kind (never lorem-ipsum words)."""
+        template = self.rng.choice(_FREE_TEXT[kind])
+        day = self.today + dt.timedelta(days=self.rng.randint(1, 20))
+        return template.format(first=self.faker.first_name(), day=day.strftime("%A"), city=self.rng.choice(_CITIES),
+                               n=self.rng.randint(2, 9), time=f"{self.rng.choice([9, 10, 11, 14, 15, 16])}:00",
+                               item=self.rng.choice(_ITEMS), topic=self.rng.choice(_SUBJECTS))
+
+
+def _word_in(key: str, text: str) -> bool:
+    """``key`` as a whole word (or ``_``-separated part) of ``text``."""
+    return re.search(rf"(?:^|[^a-z]){re.escape(key)}(?:$|[^a-z])", text) is not None
+
+
+def spec_examples(schema: dict[str, Any]) -> list[Any]:
+    """The spec's own example values for a field (``examples`` / OpenAPI ``example``) that fit its schema."""
+    values = list(schema.get("examples") or []) if isinstance(schema.get("examples"), list) else []
+    if "example" in schema:
+        values.append(schema["example"])
+    kind = schema.get("type")
+    fits = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+    out = []
+    for value in values:
+        if isinstance(kind, str) and kind in fits and not isinstance(value, fits[kind]):
+            continue
+        if isinstance(value, bool) and kind in ("integer", "number"):
+            continue
+        if isinstance(value, str) and not value.strip():
+            continue
+        out.append(value)
+    return out
+
+
+def _typical_range(hint: str, integer: bool) -> tuple[float, float, int] | None:
+    """(low, high, decimals) a person would use for a quantity named like this; None when the name says nothing."""
+    for keys, low, high, digits in _NUMBER_RANGES:
+        if any(_word_in(k, hint) or (len(k) > 5 and k in hint) for k in keys):
+            return low, high, 0 if integer else digits
+    return None
+
+
+# Plausible ranges by unit or meaning (checked in order: the first match wins).
+_NUMBER_RANGES = [
+    (("latitude", "lat"), -55, 65, 4), (("longitude", "lon", "lng"), -150, 150, 4),
+    (("fahrenheit",), 20, 95, 0), (("celsius", "temperature", "temp"), -5, 32, 1),
+    (("percent", "percentage", "pct"), 1, 60, 1), (("rating", "stars", "star"), 1, 5, 1),
+    (("year",), 2020, 2027, 0), (("age",), 18, 80, 0), (("month",), 1, 12, 0), (("hour", "hours"), 1, 12, 0),
+    (("minutes", "minute", "min", "mins"), 5, 90, 0), (("seconds", "second", "timeout"), 5, 120, 0),
+    (("days", "day", "nights"), 1, 10, 0), (("weeks", "week"), 1, 6, 0),
+    (("kwh", "energy"), 1, 40, 1), (("weight", "kg"), 1, 90, 1), (("km", "distance", "miles"), 1, 40, 1),
+    (("radius", "meters", "_m"), 200, 5000, 0),
+    (("price", "amount", "cost", "cash", "total", "balance", "budget", "fee", "salary", "payment", "usd", "eur"),
+     5, 800, 2),
+    (("quantity", "qty", "count", "guests", "passengers", "people", "servings", "adults", "children", "items",
+      "seats", "persons"), 1, 6, 0),
+    (("limit", "page_size", "per_page", "max_results", "size", "top"), 5, 50, 0), (("page", "offset"), 1, 5, 0),
+    (("level", "volume", "brightness"), 10, 90, 0), (("calories",), 1400, 2800, 0), (("zoom",), 3, 18, 0),
+]
+
+_THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("book",), {"title": ["The Night Circus", "Piranesi", "The Remains of the Day", "Educated", "Dune Messiah",
+                           "A Gentleman in Moscow", "The Overstory", "Circe"],
+                 "author": lambda v: v.faker.name(),
+                 "text": ["Couldn't put it down.", "Slow start, brilliant ending.", "Beautifully written.",
+                          "Not my kind of book, but well made."]}),
+    (("recipe", "cooking", "meal"), {"title": ["Chickpea curry", "Lemon herb salmon", "Mushroom risotto",
+                                               "Tomato lentil soup", "Tofu stir-fry", "Spinach and feta pie"]}),
+    (("music", "track", "song", "playlist"), {"title": ["Blue Horizon", "Midnight Train", "Paper Moons", "Golden Hour",
+                                                         "Slow Rivers", "Neon Rain"],
+                                              "artist": lambda v: v.faker.name(),
+                                              "album": ["Northern Lights", "Quiet Hours", "City Lines"],
+                                              "lyrics": ["I walked along the river, the city lights were low...",
+                                                         "We were young and the summer was long...",
+                                                         "Hold on to the morning, it's coming back again..."]}),
+    (("task", "tracker", "project"), {"title": ["Fix login bug", "Update onboarding docs", "Prepare Q3 report",
+                                               "Review pricing page", "Migrate the test database"]}),
+    (("calendar", "event"), {"title": ["Quarterly planning", "Dentist visit", "Team retro", "Book club",
+                                      "Lunch with Sam"]}),
+    (("shop", "product", "cart"), {"name": ["Wireless earbuds", "Cotton hoodie", "Espresso beans 1 kg",
+                                            "Running shoes", "Desk lamp", "Stainless water bottle"]}),
+    (("hotel",), {"name": ["Hotel Miramar", "The Linden House", "Harbour View Inn", "Grand Central Hotel"]}),
+    (("maps", "place"), {"name": ["Corner Cafe", "City Museum", "Riverside Park", "Central Library",
+                                  "Green Leaf Pharmacy"]}),
+    (("clinic", "doctor"), {"name": lambda v: f"Dr. {v.faker.last_name()}"}),
+    (("invest", "stock", "company"), {"name": lambda v: v.faker.company()}),
+    (("review",), {"text": ["Great stay, friendly staff.", "Clean rooms but a noisy street.",
+                            "Would come back again.", "Breakfast could be better."]}),
+]
+_ITEMS = ["the blue backpack", "two bags of coffee", "the winter jacket", "a birthday cake", "the spare keys",
+          "the printer cartridges", "my headphones", "the signed contract"]
+_SUBJECTS = ["the budget review", "next week's offsite", "the invoice from March", "the new hire's onboarding",
+             "the kitchen renovation", "the team trip", "the quarterly report", "the school fundraiser"]
+_FREE_TEXT = {
+    "note": ["Please leave it at the front desk if I'm not home.", "Call me when you arrive, the buzzer is broken.",
+             "Running {n} minutes late, start without me.", "Remember to bring {item}.",
+             "This is for {first}'s birthday, keep it a surprise.", "I'll confirm the final numbers by {day}.",
+             "Quiet room away from the elevator, if possible.", "Moved from last week because of the trip to {city}."],
+    "message": ["Hi {first}, are we still on for {day} at {time}?", "Running {n} minutes late, sorry!",
+                "The deploy is done, please check the dashboard when you can.",
+                "Can you send me the slides for {topic} before {day}?", "Thanks for the help today, {first}!",
+                "Heads up: the meeting moved to {time}.", "I'm outside the main entrance.",
+                "Reminder that rent is due on {day}."],
+    "comment": ["Looks good to me, merging after the tests pass.", "Can we split this into two smaller tasks?",
+                "Blocked until {first} shares the numbers.", "Great work, the numbers add up now.",
+                "I added the missing details from {day}'s call.", "Needs one more review before {day}.",
+                "Easy to follow and ready in {n}0 minutes. We loved it.", "Too salty for us, but the sauce was great."],
+    "reason": ["The item arrived damaged.", "I ordered the wrong size.", "My plans changed and I can't travel.",
+               "It was delivered {n} days late.", "I found a better option closer to home.",
+               "Annual check-up.", "Follow-up on my blood test results.", "Persistent cough for {n} days."],
+    "description": ["Prepare the slides for {topic}.", "Collect feedback from the team and summarise it by {day}.",
+                    "Update the budget sheet with the latest invoices.", "Book the venue in {city} and send invites.",
+                    "Review the contract and flag anything unusual.", "Fix the broken link on the pricing page."],
+    "subject": ["Question about {topic}", "Meeting on {day}", "Invoice for {topic}", "Quick update on {topic}",
+                "Plans for {day}", "Your order is ready", "Follow-up from {day}"],
+    "request": ["Late check-in, around 11 pm.", "A quiet room on a high floor, please.", "Two extra pillows, please.",
+                "Early check-in if possible.", "A cot for a toddler.", "Non-smoking room, please."],
+}
+_FREE_TEXT_KEYS = [
+    ("request", ("special_requests", "requests", "request")),
+    ("reason", ("reason", "cause", "why")),
+    ("subject", ("subject", "headline", "summary")),
+    ("comment", ("comment", "review", "feedback")),
+    ("note", ("note", "notes", "memo", "remark", "instructions")),
+    ("message", ("message", "text", "body", "content", "reply", "caption", "greeting", "auto_reply", "sms")),
+    ("description", ("description", "details", "bio", "about")),
+]
+
+
+def _phone(v: ValueFactory) -> str:
+    return f"+1 {v.rng.randint(201, 989)} {v.rng.randint(200, 999)} {v.rng.randint(1000, 9999)}"
+
+
+_PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
+    (("email", "e_mail", "mail"), lambda v: v.faker.email()),
+    (("url", "uri", "link", "website", "homepage", "webhook"), lambda v: v.faker.url()),
+    (("phone", "mobile", "tel", "telephone"), _phone),
+    (("city", "location", "region", "place", "town", "destination_city"), lambda v: v.rng.choice(_CITIES)),
+    (("origin", "destination"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
+    (("address", "street"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
+    (("postcode", "zip", "zipcode", "postal_code"), lambda v: v.faker.postcode()),
+    (("country",), lambda v: v.rng.choice(["US", "GB", "FR", "DE", "JP", "BR", "CA", "ES"])),
+    (("currency",), lambda v: v.rng.choice(_CURRENCIES)),
+    (("language", "lang", "locale"), lambda v: v.rng.choice(["en", "es", "fr", "de", "pt"])),
+    (("timezone", "time_zone", "tz"), lambda v: v.rng.choice(["Europe/Paris", "America/New_York", "Asia/Tokyo"])),
+    (("password", "pin", "secret"), lambda v: v.faker.password(length=12)),
+    (("username", "user_name", "login", "handle"), lambda v: v.faker.user_name()),
+    (("first_name", "firstname", "given_name"), lambda v: v.faker.first_name()),
+    (("last_name", "lastname", "surname", "family_name"), lambda v: v.faker.last_name()),
+    (("company", "organization", "organisation", "org", "employer", "vendor", "merchant", "brand"),
+     lambda v: v.faker.company()),
+    (("color", "colour"), lambda v: v.faker.safe_color_name()),
+    (("ingredient", "ingredients"),
+     lambda v: v.rng.choice(["chickpeas", "spinach", "salmon", "tomatoes", "rice", "tofu", "lentils"])),
+    (("channel",), lambda v: "#" + v.rng.choice(["general", "release", "support", "design"])),
+    (("coupon", "promo", "voucher"), lambda v: "SAVE" + str(v.rng.randint(5, 30))),
+    (("seat",), lambda v: f"{v.rng.randint(1, 40)}{v.rng.choice('ABCDEF')}"),
+    (("title", "subject", "headline"), lambda v: v.rng.choice(_TOPICS["title"])),
+    (("query", "search", "keyword", "keywords", "q", "term"), lambda v: v.rng.choice(_TOPICS["query"])),
+    (("tag", "tags", "label", "labels", "category", "genre", "topic"),
+     lambda v: v.rng.choice(["travel", "work", "family", "finance", "health", "music", "sports"])),
+    (("file", "filename", "path"), lambda v: v.rng.choice(["report.pdf", "notes.txt", "photo.jpg", "budget.xlsx"])),
+    (("assignee", "reviewer", "owner", "author", "user", "member", "recipient", "sender", "guest", "passenger",
+      "customer", "patient", "contact", "person", "attendee", "name"), lambda v: v.faker.name()),
+    (("version",), lambda v: f"{v.rng.randint(1, 4)}.{v.rng.randint(0, 9)}"),
+    (("date_time", "datetime", "timestamp", "time"),
+     lambda v: f"{v.today + dt.timedelta(days=v.rng.randint(1, 30))}T{v.rng.choice([9, 11, 14, 17]):02d}:00:00Z"),
+    (("sky", "conditions", "condition", "weather", "forecast"),
+     lambda v: v.rng.choice(["clear", "partly cloudy", "overcast", "light rain", "sunny", "snow showers"])),
+    (("status", "state"), lambda v: v.rng.choice(["active", "pending", "completed", "confirmed"])),
+    (("sort", "order", "direction"), lambda v: v.rng.choice(["asc", "desc"])),
+    (("gate",), lambda v: f"{v.rng.choice('ABCD')}{v.rng.randint(1, 40)}"),
+    (("date", "day", "since", "until", "deadline", "birthday"),
+     lambda v: (v.today + dt.timedelta(days=v.rng.randint(1, 60))).isoformat()),
+    (("symbol", "ticker"), lambda v: v.rng.choice(_SYMBOLS)),
+    (("airport",), lambda v: v.rng.choice(_AIRPORTS)),
+]

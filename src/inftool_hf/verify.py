@@ -10,9 +10,14 @@ Gates, in order; the first that fails is the row's ``failed_gate``:
    and ``5.0``, the same instant written two ways). No-call categories pass only with no call at all.
 4. ``grounded``: every argument value was said by the user or returned by an earlier tool (or is the
    schema default): no invented values.
-5. ``state``: no tool answered with an error, and the conversation ended with an assistant reply.
-6. ``judge`` (optional): an LLM judge accepts the natural-language turns.
-7. ``dedup``: the same requests with the same calls were not already kept.
+5. ``state``: no tool answered with an error, every read agrees with what the conversation wrote or was told
+   about the same id, nothing deleted is used again (``consistency.py``), and the conversation ended with an
+   assistant reply.
+6. ``faithful``: the assistant's prose states only what the user and the tool results support — numbers,
+   ids, dates, names, status words, success or failure — and an answer after calls reports something the
+   results said (``faithfulness.py``).
+7. ``judge`` (optional): an LLM judge accepts the natural-language turns; one backend call per batch of rows.
+8. ``dedup``: the same requests with the same calls were not already kept.
 
 Rows that fail go to the ``rejected`` split with their reasons: the best debugging tool and the raw
 material of gap analysis.
@@ -27,10 +32,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .consistency import state_inconsistencies
+from .faithfulness import faithfulness_problems
 from .scenarios import NO_CALL_CATEGORIES
 from .simulator import schema_errors
 
-GATES = ("parse", "schema", "blueprint", "grounded", "state", "judge", "dedup")
+GATES = ("parse", "schema", "blueprint", "grounded", "state", "faithful", "judge", "dedup")
 
 
 # --- value equivalence (shared with the reward functions) ------------------------------------------
@@ -223,8 +230,15 @@ def check_trajectory(row: dict[str, Any]) -> tuple[str | None, list[str]]:
     tool_errors = [m["content"][:160] for m in messages if m["role"] == "tool" and m["content"].startswith('{"error"')]
     if tool_errors:
         return "state", [f"tool error: {e}" for e in tool_errors[:3]]
+    inconsistent = state_inconsistencies(messages)
+    if inconsistent:
+        return "state", inconsistent[:5]
     if messages[-1]["role"] != "assistant" or messages[-1].get("tool_calls") or not episode.get("finished", True):
         return "state", ["conversation did not end with an assistant reply"]
+    unfaithful = faithfulness_problems(messages, json.loads(row["tools"]) if isinstance(row["tools"], str)
+                                       else row["tools"])
+    if unfaithful:
+        return "faithful", unfaithful[:5]
     return None, []
 
 
@@ -234,43 +248,70 @@ def _dedup_key(row: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps([users, calls], sort_keys=True).encode()).hexdigest()
 
 
-def verify_trajectories(dataset, judge: Callable[[dict[str, Any]], tuple[bool, str]] | None = None):
-    """Trajectories → ``DatasetDict(train=verified, rejected=failed)``, each row with ``verification``."""
-    from datasets import DatasetDict
+Judge = Callable[[list[dict[str, Any]]], list[tuple[bool, str]]]
 
-    seen: dict[str, str] = {}
+
+def verify_trajectories(dataset, judge: Judge | None = None, judge_batch_size: int = 64):
+    """Trajectories → ``DatasetDict(train=verified, rejected=failed)``, each row with ``verification``.
+
+    ``judge`` takes a list of rows and returns one ``(ok, why)`` per row; it sees only rows that passed the
+    deterministic gates, ``judge_batch_size`` at a time (one backend call per batch, see :func:`llm_judge`)."""
+    from datasets import DatasetDict
 
     def gate(row: dict[str, Any]) -> dict[str, Any]:
         failed, reasons = check_trajectory(row)
-        if failed is None and judge is not None:
-            ok, why = judge(row)
-            if not ok:
-                failed, reasons = "judge", [why]
-        if failed is None:
-            key = _dedup_key(row)
-            if key in seen:
-                failed, reasons = "dedup", [f"same requests and calls as {seen[key]}"]
-            else:
-                seen[key] = row["id"]
         return {"verification": {"passed": failed is None, "failed_gate": failed, "reasons": reasons}}
 
-    checked = dataset.map(gate, desc="verify")  # sequential: dedup needs one pass in order
+    checked = dataset.map(gate, desc="verify")
+    if judge is not None and len(checked):
+        def judged(batch: dict[str, list]) -> dict[str, list]:
+            rows = [dict(zip(batch, values, strict=True)) for values in zip(*batch.values(), strict=True)]
+            todo = [i for i, row in enumerate(rows) if row["verification"]["passed"]]
+            verdicts = judge([rows[i] for i in todo]) if todo else []
+            out = list(batch["verification"])
+            for i, (ok, why) in zip(todo, verdicts, strict=True):
+                if not ok:
+                    out[i] = {"passed": False, "failed_gate": "judge", "reasons": [why]}
+            return {"verification": out}
+
+        checked = checked.map(judged, batched=True, batch_size=judge_batch_size, desc="judge")
+    seen: dict[str, str] = {}
+
+    def dedup(row: dict[str, Any]) -> dict[str, Any]:
+        verification = row["verification"]
+        if verification["passed"]:
+            key = _dedup_key(row)
+            if key in seen:
+                verification = {"passed": False, "failed_gate": "dedup", "reasons": [f"same requests and calls as "
+                                                                                      f"{seen[key]}"]}
+            else:
+                seen[key] = row["id"]
+        return {"verification": verification}
+
+    checked = checked.map(dedup, desc="dedup")  # sequential: the first of two identical rows is kept
     return DatasetDict({
         "train": checked.filter(lambda r: r["verification"]["passed"]),
         "rejected": checked.filter(lambda r: not r["verification"]["passed"]),
     })
 
 
-def llm_judge(backend: Any) -> Callable[[dict[str, Any]], tuple[bool, str]]:
-    """A judge that asks ``backend`` whether the final reply answers the user faithfully."""
+def llm_judge(backend: Any) -> Judge:
+    """A judge that asks ``backend`` whether each row's final reply answers the user faithfully: all rows of a
+    batch in one ``generate`` call."""
     from .configs import SamplingConfig
 
-    def judge(row: dict[str, Any]) -> tuple[bool, str]:
-        transcript = "\n".join(f"{m['role']}: {(m.get('content') or '')[:400]}" for m in row["messages"][1:])
-        prompt = ("Does the assistant's last message answer the user correctly, using only the tool results? "
-                  f"Answer yes or no.\n\n{transcript}")
-        [generation] = backend.generate([[{"role": "user", "content": prompt}]], None, SamplingConfig(max_new_tokens=4))
-        answer = (generation.message.get("content") or "").strip().lower()
-        return answer.startswith("yes"), f"judge answered {answer[:20]!r}"
+    def judge(rows: list[dict[str, Any]]) -> list[tuple[bool, str]]:
+        prompts = []
+        for row in rows:
+            transcript = "\n".join(f"{m['role']}: {(m.get('content') or '')[:400]}" for m in row["messages"][1:])
+            prompts.append([{"role": "user", "content": (
+                "Does the assistant's last message answer the user correctly, using only the tool results? "
+                f"Answer yes or no.\n\n{transcript}")}])
+        generations = backend.generate(prompts, None, SamplingConfig(max_new_tokens=4))
+        verdicts = []
+        for generation in generations:
+            answer = (generation.message.get("content") or "").strip().lower()
+            verdicts.append((answer.startswith("yes"), f"judge answered {answer[:20]!r}"))
+        return verdicts
 
     return judge

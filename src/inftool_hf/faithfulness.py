@@ -1,0 +1,197 @@
+"""Does the assistant's prose say only what the conversation supports?
+
+A deterministic check, fast enough to run on every row on CPU: each number, id, date, name and status
+word in an assistant's text turn must come from the user's messages, the tool calls or the tool
+results; a turn after successful calls may not claim a failure (nor claim success after a failed
+one); and an answer after calls must report at least one thing the results said, so filler such as
+"The results above provide a clear and concise answer to your question" fails. The LLM judge
+(``verify.llm_judge``) adds a semantic check when a capable model is configured; this check must carry
+the CPU default alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)",
+                  re.IGNORECASE)
+_MONTH_DAY = re.compile(r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\.? (\d{1,2})(?:st|nd|rd|th)?\b|"
+                        r"\b(\d{1,2})(?:st|nd|rd|th)? (" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\b",
+                        re.IGNORECASE)
+_ID = re.compile(r"\b(?:[A-Z]{2,5}-\d{3,}|tok_[a-z0-9]{6,}|"
+                 r"[A-Za-z]*\d[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*\d[A-Za-z0-9]*)\b")
+_NUMBER = re.compile(r"(?<![\w.\-/#:])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w-])|"
+                     r"(?<![\w.\-/#:])[-+]?\d+(?:\.\d+)?(?![\w-]|\.\d)")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ '-][A-Z][a-z]+)+\b")
+_FAILURE = re.compile(r"\b(not supported|unsupported|failed|failure|unable|couldn't|could not|can't|cannot|"
+                      r"wasn't able|was not able|not possible|not available|unavailable|an error|unfortunately|"
+                      r"did not work|didn't work|no results?|nothing (?:was )?found|not found|does not exist)\b",
+                      re.IGNORECASE)
+_SUCCESS = re.compile(r"\b(done|successfully|all set|booked|confirmed|is ready|has been|have been|completed)\b",
+                      re.IGNORECASE)
+# Status words that state a fact about a resource: said only when a result or the user said them.
+STATUS_WORDS = ("cancelled", "canceled", "confirmed", "delayed", "pending", "declined", "rejected", "approved",
+                "delivered", "shipped", "refunded", "expired", "suspended", "completed", "failed", "boarded",
+                "checked in", "on time", "overdue", "out of stock", "in stock", "sold out", "frozen", "locked",
+                "unlocked")
+# Capitalised words any answer may use without a source.
+_COMMON_CAPITALISED = {
+    "i", "the", "your", "you", "here", "sure", "sorry", "thanks", "thank", "hello", "hi", "done", "okay", "ok",
+    "it", "this", "that", "there", "they", "we", "my", "a", "an", "and", "but", "so", "all", "unfortunately",
+    "great", "please", "let", "if", "yes", "no", "as", "for", "on", "in", "at", "to", "of", "with", "by", "from",
+    "celsius", "fahrenheit", "utc", "am", "pm", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", *_MONTHS, "today", "tomorrow", "also", "then", "now", "note", "its", "is", "one",
+}
+
+
+def _walk(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [v for key, item in value.items() for v in [key, *_walk(item)]]
+    if isinstance(value, list):
+        return [len(value), *[v for item in value for v in _walk(item)]]
+    return [value]
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+class Context:
+    """Everything the assistant may state: the user's words, its calls' arguments, the tools' results."""
+
+    def __init__(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None):
+        texts, values, results = [], [], []
+        for message in messages:
+            role, content = message.get("role"), message.get("content") or ""
+            if role == "user":
+                texts.append(content)
+            elif role == "tool":
+                texts.append(content)
+                data = _loads(content)
+                results.append(data)
+                values += _walk(data)
+            elif role == "assistant":
+                for call in message.get("tool_calls") or []:
+                    data = _loads(call["function"].get("arguments") or "{}")
+                    values += _walk(data)
+                    texts.append(json.dumps(data, ensure_ascii=False))
+        self.results = results
+        self.text = " ".join(texts).casefold()
+        self.numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        self.numbers += [float(n.replace(",", "")) for n in _NUMBER.findall(" ".join(texts))]
+        self.numbers += [float(len(results))]
+        self.dates = {(int(m[1]), int(m[2])) for m in _ISO.findall(self.text)}
+        self.dates |= {(_month(a or d), int(b or c)) for a, b, c, d in _MONTH_DAY.findall(self.text)}
+        # tool names, descriptions and parameter names may be named, never counted on for values
+        self.vocabulary = self.text + " " + json.dumps(tools or [], ensure_ascii=False).casefold().replace("_", " ")
+
+    def supports_number(self, token: str) -> bool:
+        value = float(token.replace(",", ""))
+        decimals = len(token.split(".")[1]) if "." in token else 0
+        return any(abs(n - value) < 1e-9 or round(n, decimals) == value or abs(n - value) <= 0.005 * abs(n)
+                   for n in self.numbers)
+
+    @property
+    def any_error(self) -> bool:
+        return any(isinstance(r, dict) and "error" in r for r in self.results)
+
+    @property
+    def any_negative(self) -> bool:
+        """A result that itself reports a no: an empty list, a false flag, a zero count."""
+        values = [v for r in self.results for v in _walk(r)]
+        return any(v is False or v == 0 or v == [] for v in values) or any(
+            isinstance(r, dict) and any(isinstance(v, list) and not v for v in r.values()) for r in self.results)
+
+    def reportable(self) -> list[str]:
+        """What a useful answer could repeat from the results: strings and numbers (not keys, not flags)."""
+        out = []
+        for result in self.results:
+            for value in _values(result):
+                if isinstance(value, bool) or value is None:
+                    continue
+                if isinstance(value, (int, float)) or (isinstance(value, str) and len(value.strip()) >= 2):
+                    out.append(str(value))
+        return out
+
+
+def _values(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _values(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _values(item)]
+    return [value]
+
+
+def _month(name: str) -> int:
+    return next(i + 1 for i, month in enumerate(_MONTHS) if month.startswith(name.lower()[:3]))
+
+
+def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[str]:
+    """What ``text`` (one assistant turn) states without support; empty when faithful."""
+    problems: list[str] = []
+    lowered = text.casefold()
+    for match in _ISO.finditer(text):
+        if (int(match[2]), int(match[3])) not in context.dates:
+            problems.append(f"date {match[0]} is not in the conversation")
+    for a, b, c, d in _MONTH_DAY.findall(text):
+        if (_month(a or d), int(b or c)) not in context.dates:
+            problems.append(f"date {' '.join(x for x in (a, b, c, d) if x)} is not in the conversation")
+    scrubbed = _MONTH_DAY.sub(" ", _ISO.sub(" ", text))
+    scrubbed = re.sub(r"\b\d{1,2}:\d{2}\b", " ", scrubbed)  # clock times: checked with their dates
+    for token in _ID.findall(scrubbed):
+        if token.casefold() not in context.text:
+            problems.append(f"id {token} is not in the conversation")
+    for token in _NUMBER.findall(_ID.sub(" ", scrubbed)):
+        if not context.supports_number(token):
+            problems.append(f"number {token} is not in the conversation")
+    for name in _NAME.findall(text):
+        words = [w for w in re.split(r"[ '-]", name) if w.casefold() not in _COMMON_CAPITALISED]
+        if words and name.casefold() not in context.vocabulary and \
+                any(w.casefold() not in context.vocabulary for w in words):
+            problems.append(f"name {name!r} is not in the conversation")
+    for word in STATUS_WORDS:
+        if re.search(rf"\b{word}\b", lowered) and word not in context.text and \
+                word.replace(" ", "_") not in context.text:
+            problems.append(f"says {word!r}, which no result or user message says")
+    if after_calls:
+        if _FAILURE.search(text) and not context.any_error and not context.any_negative:
+            problems.append(f"claims a failure ({_FAILURE.search(text)[0]!r}) though every call succeeded")
+        if context.any_error and not _FAILURE.search(text) and _SUCCESS.search(text):
+            problems.append("reports success though a call failed")
+        reportable = context.reportable()
+        if reportable and not any(_mentions(lowered, value) for value in reportable):
+            problems.append("reports nothing the results say")
+    return problems
+
+
+def _mentions(lowered: str, value: str) -> bool:
+    value = value.casefold().strip()
+    for form in {value, value.replace("_", " ")}:
+        if form and re.search(rf"(?<!\w){re.escape(form)}(?!\w)", lowered):
+            return True
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return any(abs(float(t.replace(",", "")) - number) <= 0.005 * max(abs(number), 1e-9)
+               for t in _NUMBER.findall(lowered))
+
+
+def faithfulness_problems(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> list[str]:
+    """Every unsupported claim in the assistant's text turns of a conversation, each naming its turn."""
+    problems = []
+    for index, message in enumerate(messages):
+        if message.get("role") != "assistant" or message.get("tool_calls") or not (message.get("content") or ""):
+            continue
+        before = messages[:index]
+        after_calls = bool(before) and before[-1].get("role") == "tool"
+        for problem in unsupported_claims(message["content"], Context(before, tools), after_calls):
+            problems.append(f"turn {index}: {problem}")
+    return problems

@@ -1,0 +1,293 @@
+"""Sentences a person would write, made from tool specs and values, with no model.
+
+The default path has no capable LLM to write the user's requests or to summarise results, so these are
+realized from each tool's description and parameters: a verb phrase from the description, the
+planned values put into it where the description names them ("a city" → "Lisbon") and verbalized as
+clauses otherwise (booleans, lists, dates, units), several sentence shapes, no parenthesised
+``key: value`` dumps and no raw markup. Answers are realized from the tool results only, so they are
+faithful by construction (``faithfulness.unsupported_claims`` holds them to that like any answer).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from typing import Any
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>|`+")
+_UNITS = {"celsius": "°C", "fahrenheit": "°F", "kph": "km/h", "km": "km", "mm": "mm", "minutes": "minutes",
+          "percent": "%", "kwh": "kWh", "g": "g", "m": "m", "usd": "USD", "eur": "EUR", "hours": "hours",
+          "days": "days", "seconds": "seconds", "kg": "kg"}
+_VERBS = {"get", "search", "list", "find", "create", "add", "book", "cancel", "check", "look", "start", "move",
+          "register", "pay", "set", "turn", "lock", "save", "run", "take", "send", "reply", "comment", "rate",
+          "change", "invite", "accept", "delete", "choose", "order", "log", "verify", "ask", "open", "buy",
+          "convert", "request", "reserve", "play", "recommend", "make", "update", "temporarily", "show", "fetch",
+          "retrieve", "remove", "upload", "download", "post", "put", "submit", "return", "read", "write",
+          "edit", "modify", "rename", "schedule", "reschedule", "subscribe", "unsubscribe", "enable", "disable",
+          "publish", "share", "translate", "calculate", "compute", "estimate", "generate", "describe", "lookup",
+          "query", "count", "track", "transfer", "freeze", "activate", "deactivate", "approve", "reject", "assign",
+          "mark", "archive", "restore", "replace", "apply", "close", "join", "leave", "follow", "unfollow", "like"}
+_VERB_OPENERS = ["Hi! Could you {x}?", "Please {x}.", "I need you to {x}.", "Can you {x}?",
+                 "Hello, I'd like you to {x}.", "Would you {x}, please?", "Quick one: {x}.", "Hey, can you {x}?"]
+_NOUN_OPENERS = ["Hi! I'd like the {x}.", "Please get me the {x}.", "Can you tell me the {x}?", "I need the {x}.",
+                 "What's the {x}?", "Could you look up the {x}?"]
+_ARTICLE = re.compile(r"\b(?:a|an|the|one|some|given|specific)\s+")
+
+
+def clean_description(text: str) -> str:
+    """A tool description as prose: markdown links → their text, placeholders and markup dropped, first
+    sentence only."""
+    text = _MARKDOWN_LINK.sub(r"\1", text or "")
+    text = _PLACEHOLDER.sub("", text)
+    text = re.sub(r"[*_#>]{2,}|\s+", " ", text).strip()
+    first = re.split(r"(?<=[a-z0-9)])[.;:!?](?:\s|$)|\n", text, maxsplit=1)[0].strip().rstrip(".")
+    return first[:160].rsplit(" ", 1)[0] if len(first) > 160 else first
+
+
+def label(name: str) -> str:
+    """``passenger_names`` → ``passenger names``; ``dateTime`` → ``date time``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ").lower().strip()
+    return words or name
+
+
+def _entity(name: str) -> str:
+    """``booking_id`` → ``booking``; ``session_token`` → ``session token``."""
+    text = label(name)
+    return re.sub(r"\s+(id|number|ref|reference)$", "", text) or text
+
+
+def _unit(name: str) -> tuple[str, str]:
+    words = label(name).split()
+    if len(words) > 1 and words[-1] in _UNITS:
+        return " ".join(words[:-1]), _UNITS[words[-1]]
+    return " ".join(words), ""
+
+
+def value_text(value: Any, name: str = "") -> str:
+    """A value as words: lists joined with "and", numbers with their unit, ISO dates as dates."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        items = [value_text(v, name) for v in value]
+        if not items:
+            return "none"
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if isinstance(value, dict):
+        return ", ".join(f"{label(k)} {value_text(v, k)}" for k, v in value.items())
+    if isinstance(value, (int, float)):
+        _, unit = _unit(name)
+        return f"{value} {unit}".strip() if unit not in ("%", "°C", "°F") else f"{value}{unit}"
+    if isinstance(value, str) and re.fullmatch(r"[a-z]+(?:_[a-z]+)+", value):
+        return value.replace("_", " ")  # an enum value read aloud: in_progress → in progress
+    return str(value)
+
+
+_ADJECTIVES = ("on", "off", "public", "private", "urgent", "optional", "open", "active", "visible", "archived")
+
+
+def _plural(base: str) -> bool:
+    return base.endswith("s") and not base.endswith("ss")
+
+
+def clause(name: str, value: Any, rng: random.Random) -> str:
+    """One argument as a clause a person would write."""
+    base, unit = _unit(name)
+    if name.endswith(("_id", "_token", "_number", "Id")) or name in ("id", "token"):
+        return rng.choice([f"the {_entity(name)} is {value}", f"it's {_entity(name)} {value}"])
+    if isinstance(value, bool):
+        if name == "on":
+            return f"it should be turned {'on' if value else 'off'}"
+        if base.endswith("ed") or base in _ADJECTIVES:
+            return f"it should {'' if value else 'not '}be {base}".replace("  ", " ")
+        return f"with {base}" if value else f"without {base}"
+    if isinstance(value, list):
+        verb = "are" if len(value) > 1 or _plural(base) else "is"
+        return f"the {base} {verb} {value_text(value, name)}"
+    if isinstance(value, str) and (len(value.split()) > 3 or value.endswith((".", "!", "?"))):
+        return rng.choice([f'the {base} should say "{value}"', f'for the {base}, "{value}"'])  # pasted text
+    return f"the {base} {'are' if _plural(base) else 'is'} {value_text(value, name)}"
+
+
+def describe(name: str, value: Any) -> str:
+    """One argument as a short noun phrase, for lists of items ("room RO-47718", "with breakfast")."""
+    base, _ = _unit(name)
+    if name.endswith(("_id", "_number")):
+        return f"{_entity(name)} {value}"
+    if isinstance(value, bool):
+        return f"with {base}" if value else f"without {base}"
+    if isinstance(value, str) and len(value.split()) > 3:
+        return f'{base} "{value}"'
+    if any(k in name for k in ("name", "city", "location", "symbol", "query", "title")):
+        return value_text(value, name)
+    return f"{base} {value_text(value, name)}"
+
+
+def join_clauses(parts: list[str]) -> str:
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def verb_phrase(description: str, name: str) -> tuple[str, bool]:
+    """The tool's action as a phrase, and whether it starts with a verb."""
+    text = clean_description(description) or label(name)
+    text = text[:1].lower() + text[1:]
+    word = re.sub(r"[^a-z]", "", text.split(" ", 1)[0].lower())
+    is_verb = word in _VERBS or word.rstrip("s") in _VERBS
+    return text, is_verb
+
+
+def substitute(phrase: str, arguments: dict[str, Any], skip: set[str]) -> tuple[str, set[str]]:
+    """Put values into the phrase where it names their parameter: "forecast for a city" → "forecast for Lisbon"."""
+    used: set[str] = set()
+    for name, value in arguments.items():
+        if name in skip or isinstance(value, (bool, dict)) or (isinstance(value, str) and len(value.split()) > 4):
+            continue
+        words = label(name)
+        entity = _entity(name)
+        for target in dict.fromkeys([words, entity]):
+            pattern = re.compile(rf"\b(?:a|an|the|one|some|given|specific)\s+{re.escape(target)}s?\b", re.IGNORECASE)
+            if pattern.search(phrase):
+                shown = f"{entity} {value}" if name.endswith(("_id", "_number")) else value_text(value, name)
+                phrase = pattern.sub(shown.replace("\\", "\\\\"), phrase, count=1)
+                used.add(name)
+                break
+    return phrase, used
+
+
+def request_parts(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
+                  skip: set[str] = frozenset()) -> tuple[str, bool, str]:
+    """(the action with the values it names, whether it starts with a verb, the other values as clauses)."""
+    phrase, is_verb = verb_phrase(description, tool_name)
+    phrase, used = substitute(phrase, arguments, set(skip))
+    rest = [clause(k, v, rng) for k, v in arguments.items() if k not in used and k not in skip]
+    return phrase, is_verb, join_clauses(rest)
+
+
+def details_sentence(details: str, rng: random.Random) -> str:
+    if not details:
+        return ""
+    return rng.choice([f"{details[:1].upper()}{details[1:]}.", f"Just so you know, {details}.",
+                       f"For reference, {details}."])
+
+
+def request_sentence(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
+                     skip: set[str] = frozenset()) -> str:
+    """One user request for one call: the action with its values, then what is left as clauses."""
+    phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
+    opening = rng.choice(_VERB_OPENERS if is_verb else _NOUN_OPENERS).format(x=phrase)
+    return f"{opening} {details_sentence(details, rng)}".strip()
+
+
+def also_sentence(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
+                  lead: str, skip: set[str] = frozenset()) -> str:
+    """A further request in the same message ("Also, ...", "Then ..."), with its own values."""
+    phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
+    body = phrase if is_verb else f"get me the {phrase}"
+    return f"{lead} {body}{', where ' + details if details else ''}."
+
+
+def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, Any]], rng: random.Random) -> str:
+    """One request for the same action on several sets of values."""
+    phrase, is_verb = verb_phrase(description, tool_name)
+    varying = [k for k in calls[0] if len({json.dumps(c.get(k), sort_keys=True) for c in calls}) > 1]
+    shared = {k: v for k, v in calls[0].items() if k not in varying and all(k in c for c in calls)}
+    phrase, used = substitute(phrase, shared, set())
+    items = []
+    for call in calls:
+        parts = [value_text(call[k], k) if len(varying) == 1 else describe(k, call[k]) for k in call
+                 if k in varying or (k not in shared and k not in used)]
+        items.append(join_clauses(parts) or "the usual")
+    rest = [clause(k, v, rng) for k, v in shared.items() if k not in used]
+    what = rng.choice(["for each of these: {i}", "for {i}, all at once", "for {i}"]).format(
+        i="; ".join(items) if len(varying) > 1 else join_clauses(items))
+    opening = rng.choice(_VERB_OPENERS if is_verb else _NOUN_OPENERS).format(x=f"{phrase} {what}")
+    return f"{opening} In every case, {join_clauses(rest)}." if rest else opening
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+_READ_OPENERS = ["Here's what I found.", "Sure, here you go.", "I looked that up for you.", "Here are the details."]
+_WRITE_OPENERS = ["Done.", "All set.", "That went through.", "Done, it's taken care of."]
+_LABEL_FIELDS = ("name", "title", "full_name", "label", "summary", "description", "city", "symbol")
+
+
+def _fact(key: str, value: Any) -> str | None:
+    base, _ = _unit(key)
+    if value is None or value == "" or isinstance(value, dict):
+        return None
+    if isinstance(value, bool):
+        if key.endswith("_allowed"):
+            return f"{base.removesuffix(' allowed')} {'are' if value else 'are not'} allowed"
+        if key == "in_stock":
+            return "it is in stock" if value else "it is out of stock"
+        if key.endswith("ed"):
+            return None if value else f"it was not {base}"
+        return f"{base}: {'yes' if value else 'no'}"
+    if isinstance(value, list):
+        if not value:
+            return f"there are no {base}"
+        if all(isinstance(v, (str, int, float)) for v in value):
+            return f"the {base} {'are' if len(value) > 1 else 'is'} {value_text(value[:5], key)}"
+        return None
+    if key.endswith(("_id", "_token", "_number")):
+        return f"the {_entity(key)} reference is {value}" if key.endswith("_id") else f"the {base} is {value}"
+    if key.endswith("_at"):
+        return f"it was {base} {value}"
+    return f"the {base} {'are' if _plural(base) else 'is'} {value_text(value, key)}"
+
+
+def _item_summary(item: dict[str, Any]) -> str:
+    name = next((item[k] for k in _LABEL_FIELDS if isinstance(item.get(k), str)), None)
+    if name is None:
+        name = next((v for k, v in item.items() if isinstance(v, str) and not k.endswith("_url")), None)
+    extra = next(((k, v) for k, v in item.items() if isinstance(v, (int, float)) and not isinstance(v, bool)), None)
+    if name is None and extra is None:
+        return ""
+    if extra is None:
+        return str(name)
+    number = value_text(extra[1], extra[0])
+    return f"{name} ({label(extra[0])} {number})" if name is not None else f"{label(extra[0])} {number}"
+
+
+def result_sentences(result: Any, limit: int = 4) -> list[str]:
+    """What one tool result says, as short sentences."""
+    if not isinstance(result, dict):
+        return [f"The result is {value_text(result)}."] if result not in (None, "") else []
+    if "error" in result:
+        return [f"It did not work: {value_text(result['error'])}."]
+    facts, out = [], []
+    for key, value in result.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            summaries = list(dict.fromkeys(s for s in (_item_summary(v) for v in value[:3]) if s))
+            noun = label(key)
+            count = len(value)
+            if summaries:
+                out.append(f"I found {count} {noun if count != 1 else noun.rstrip('s')}: {join_clauses(summaries)}"
+                           f"{' and more' if count > 3 else ''}.")
+            else:
+                out.append(f"I found {count} {noun}.")
+        elif isinstance(value, dict):
+            inner = [f for f in (_fact(k, v) for k, v in value.items()) if f]
+            if inner:
+                facts.append(f"for {label(key)}, " + join_clauses(inner[:3]))
+        else:
+            fact = _fact(key, value)
+            if fact:
+                facts.append(fact)
+    if facts:
+        text = join_clauses(facts[:limit])
+        out.insert(0, text[:1].upper() + text[1:] + ".")
+    return out
+
+
+def answer_text(calls: list[str], results: list[Any], kinds: list[str],
+                rng: random.Random) -> str:
+    """A final answer that states what the results say, and nothing else."""
+    writes = any(kind != "read" for kind in kinds)
+    sentences = [rng.choice(_WRITE_OPENERS if writes else _READ_OPENERS)]
+    for result in results:
+        sentences += result_sentences(result, limit=4 if len(results) == 1 else 2)
+    return " ".join(sentences)
