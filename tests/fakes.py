@@ -39,8 +39,20 @@ def reporting_answer(messages):
     """A final answer that repeats the first plain value of the last tool result (what a faithful answer does)."""
     import json
 
-    result = json.loads(messages[-1]["content"])
-    for key, value in result.items():
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return f"Done: the {key.replace('_', ' ')} is {value}."
-    return "Done: everything went through."
+    def first(node, key=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                found = first(v, k)
+                if found:
+                    return found
+        elif isinstance(node, list):
+            for item in node:
+                found = first(item, key)
+                if found:
+                    return found
+        elif isinstance(node, (str, int, float)) and not isinstance(node, bool):
+            return f"the {key.replace('_', ' ')} is {node}"
+        return None
+
+    found = first(json.loads(messages[-1]["content"]))
+    return f"Done: {found}." if found else "Done: everything went through."

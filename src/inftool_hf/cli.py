@@ -151,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output-dir")
     evaluate.set_defaults(func=_lazy("evaluate"))
 
+    audit = commands.add_parser("audit", help="read a dataset as a practitioner would: faithfulness, state, "
+                                              "value sources, duplicates, diversity, artefacts, random rows")
+    audit.add_argument("dataset", help="dataset folder (Hub layout) or Hub id")
+    audit.add_argument("--rows", type=int, default=20, help="random rows rendered into audit.md")
+    audit.add_argument("--show", type=int, default=3, help="of those, how many to print")
+    audit.add_argument("--seed", type=int, default=0)
+    audit.set_defaults(func=_lazy("audit"))
+
     loop = commands.add_parser("loop", help="the closed loop: generate → train → evaluate → target gaps")
     loop.add_argument("--recipe", required=True, help="YAML recipe with a 'loop:' section (see recipes/)")
     loop.add_argument("--iterations", type=int, help="override loop.iterations")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .simulator import STATUS_FIELDS, operation_kind, write_subjects
+from .simulator import STATUS_FIELDS, created_ids, operation_kind, write_subjects
 from .tool_pool import is_minted
 
 
@@ -33,9 +33,12 @@ def _subject(node: dict[str, Any], refs: dict[str, str]) -> tuple[str, str] | No
     return None
 
 
-def _objects(result: dict[str, Any], refs: dict[str, str]) -> list[tuple[dict[str, Any], tuple[str, str] | None]]:
-    """The result and the objects listed directly inside it (search hits, ...), each with its subject id."""
-    out = [(result, _subject(result, refs))]
+def _objects(result: dict[str, Any], refs: dict[str, str], kind: str) -> list[tuple[dict[str, Any],
+                                                                                 tuple[str, str] | None]]:
+    """The result and the objects listed directly inside it (search hits, ...), each with its subject id: a
+    write's result is about what it created."""
+    created = created_ids(refs, result) if kind == "write" else []
+    out = [(result, (created[0], result[created[0]]) if created else _subject(result, refs))]
     for value in result.values():
         items = value if isinstance(value, list) else [value]
         out += [(item, _subject(item, {})) for item in items if isinstance(item, dict)]
@@ -74,7 +77,7 @@ def state_inconsistencies(messages: list[dict[str, Any]]) -> list[str]:
             if f"{key}={value}" in deleted:
                 problems.append(f"{name} succeeded on {key} {value}, which {deleted[f'{key}={value}']} deleted")
         if kind == "read":
-            for node, subject in _objects(result, refs):
+            for node, subject in _objects(result, refs, kind):
                 if subject is None:
                     continue
                 known = facts.get(f"{subject[0]}={subject[1]}", {})
@@ -94,7 +97,7 @@ def state_inconsistencies(messages: list[dict[str, Any]]) -> list[str]:
                 for status in STATUS_FIELDS:
                     record.pop(status, None)
             record.update({k: v for k, v in _scalars(arguments).items() if k != key and not is_minted(k)})
-        for node, subject in _objects(result, refs):
+        for node, subject in _objects(result, refs, kind):
             if subject is None:
                 continue
             record_key = f"{subject[0]}={subject[1]}"

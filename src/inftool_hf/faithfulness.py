@@ -33,6 +33,9 @@ _FAILURE = re.compile(r"\b(not supported|unsupported|failed|failure|unable|could
                       re.IGNORECASE)
 _SUCCESS = re.compile(r"\b(done|successfully|all set|booked|confirmed|is ready|has been|have been|completed)\b",
                       re.IGNORECASE)
+_FILLER = re.compile(r"\b(the (?:results|information|data|output) (?:above|provided|shown)|(?:above|provided) "
+                     r"(?:results|information)|clear and concise|as an ai|i hope this helps|based on the (?:tool|"
+                     r"function) (?:call|output|results?))\b", re.IGNORECASE)
 # Status words that state a fact about a resource: said only when a result or the user said them.
 STATUS_WORDS = ("cancelled", "canceled", "confirmed", "delayed", "pending", "declined", "rejected", "approved",
                 "delivered", "shipped", "refunded", "expired", "suspended", "completed", "failed", "boarded",
@@ -68,14 +71,17 @@ class Context:
 
     def __init__(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None):
         texts, values, results = [], [], []
+        self.recent: list[Any] = []  # results since the last user message: what this answer is about
         for message in messages:
             role, content = message.get("role"), message.get("content") or ""
             if role == "user":
                 texts.append(content)
+                self.recent = []
             elif role == "tool":
                 texts.append(content)
                 data = _loads(content)
                 results.append(data)
+                self.recent.append(data)
                 values += _walk(data)
             elif role == "assistant":
                 for call in message.get("tool_calls") or []:
@@ -112,7 +118,7 @@ class Context:
     def reportable(self) -> list[str]:
         """What a useful answer could repeat from the results: strings and numbers (not keys, not flags)."""
         out = []
-        for result in self.results:
+        for result in self.recent:
             for value in _values(result):
                 if isinstance(value, bool) or value is None:
                     continue
@@ -165,6 +171,8 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
             problems.append(f"claims a failure ({_FAILURE.search(text)[0]!r}) though every call succeeded")
         if context.any_error and not _FAILURE.search(text) and _SUCCESS.search(text):
             problems.append("reports success though a call failed")
+        if _FILLER.search(text):
+            problems.append(f"talks about the results instead of reporting them ({_FILLER.search(text)[0]!r})")
         reportable = context.reportable()
         if reportable and not any(_mentions(lowered, value) for value in reportable):
             problems.append("reports nothing the results say")

@@ -53,11 +53,14 @@ def render_card(dataset_dict, title: str, iteration: int, sources: list[str], li
                 load_path: str = ".", judged: bool = False) -> str:
     import jinja2
 
+    from .audit import audit_dataset, audit_markdown
+
     stats = dataset_stats(dataset_dict)
     splits = [{"name": name, "rows": len(split)} for name, split in dataset_dict.items() if len(split)]
+    quality = audit_markdown(audit_dataset(dataset_dict, sample=0)) if "train" in dataset_dict else ""
     template = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(_card_template())
     return template.render(title=title, iteration=iteration, sources=sources, license=license, splits=splits,
-                           load_path=load_path, judged=judged, **stats)
+                           load_path=load_path, judged=judged, quality=quality, **stats)
 
 
 def _atomic_write(path: Path, write) -> None:

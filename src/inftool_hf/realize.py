@@ -105,8 +105,10 @@ def clause(name: str, value: Any, rng: random.Random) -> str:
     if isinstance(value, list):
         verb = "are" if len(value) > 1 or _plural(base) else "is"
         return f"the {base} {verb} {value_text(value, name)}"
-    if isinstance(value, str) and (len(value.split()) > 3 or value.endswith((".", "!", "?"))):
-        return rng.choice([f'the {base} should say "{value}"', f'for the {base}, "{value}"'])  # pasted text
+    if isinstance(value, str) and (len(value.split()) > 3 or value.endswith((".", "!", "?"))):  # pasted text
+        if base.split()[-1] in ("text", "body", "message", "note", "comment", "reply", "memo", "description"):
+            return rng.choice([f'the {base} should say "{value}"', f'for the {base}, "{value}"'])
+        return f'the {base} is "{value}"'
     return f"the {base} {'are' if _plural(base) else 'is'} {value_text(value, name)}"
 
 
@@ -186,7 +188,14 @@ def also_sentence(description: str, tool_name: str, arguments: dict[str, Any], r
     """A further request in the same message ("Also, ...", "Then ..."), with its own values."""
     phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
     body = phrase if is_verb else f"get me the {phrase}"
-    return f"{lead} {body}{', where ' + details if details else ''}."
+    return f"{lead} {body}{attach(details)}."
+
+
+def attach(details: str) -> str:
+    """Details after an action: ", where the x is y" or ", with z"."""
+    if not details:
+        return ""
+    return f", {details}" if details.startswith(("with", "it ", "it's")) else f", where {details}"
 
 
 def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, Any]], rng: random.Random) -> str:
@@ -211,7 +220,7 @@ def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, An
 
 _READ_OPENERS = ["Here's what I found.", "Sure, here you go.", "I looked that up for you.", "Here are the details."]
 _WRITE_OPENERS = ["Done.", "All set.", "That went through.", "Done, it's taken care of."]
-_LABEL_FIELDS = ("name", "title", "full_name", "label", "summary", "description", "city", "symbol")
+_LABEL_FIELDS = ("name", "title", "full_name", "label", "subject", "summary", "description", "city", "symbol")
 
 
 def _fact(key: str, value: Any) -> str | None:
@@ -230,19 +239,27 @@ def _fact(key: str, value: Any) -> str | None:
         if not value:
             return f"there are no {base}"
         if all(isinstance(v, (str, int, float)) for v in value):
-            return f"the {base} {'are' if len(value) > 1 else 'is'} {value_text(value[:5], key)}"
+            shown = [_quoted(v) for v in value[:5]]
+            return f"the {base} {'are' if len(value) > 1 or _plural(base) else 'is'} {join_clauses(shown)}"
         return None
     if key.endswith(("_id", "_token", "_number")):
         return f"the {_entity(key)} reference is {value}" if key.endswith("_id") else f"the {base} is {value}"
     if key.endswith("_at"):
         return f"it was {base} {value}"
-    return f"the {base} {'are' if _plural(base) else 'is'} {value_text(value, key)}"
+    return f"the {base} {'are' if _plural(base) else 'is'} {_quoted(value, key)}"
+
+
+def _quoted(value: Any, key: str = "") -> str:
+    """Free text from a result is quoted (it is the server's words, not the assistant's)."""
+    if isinstance(value, str) and (len(value.split()) > 3 or value.endswith((".", "!", "?"))):
+        return f'"{value}"'
+    return value_text(value, key)
 
 
 def _item_summary(item: dict[str, Any]) -> str:
     name = next((item[k] for k in _LABEL_FIELDS if isinstance(item.get(k), str)), None)
     if name is None:
-        name = next((v for k, v in item.items() if isinstance(v, str) and not k.endswith("_url")), None)
+        name = next((v for k, v in item.items() if isinstance(v, str) and not k.endswith(("_url", "_id"))), None)
     extra = next(((k, v) for k, v in item.items() if isinstance(v, (int, float)) and not isinstance(v, bool)), None)
     if name is None and extra is None:
         return ""

@@ -146,7 +146,7 @@ class UserSimulator:
             tool = self.pool.tools[call.name]
             phrase, is_verb, details = realize.request_parts(tool.description, tool.name, call.arguments, rng,
                                                             set(call.sources))
-            parts.append((phrase if is_verb else f"get me the {phrase}") + (f", where {details}" if details else ""))
+            parts.append((phrase if is_verb else f"get me the {phrase}") + realize.attach(details))
         opener = rng.choice(["Thanks! Now", "Great. Next, please", "Perfect, and now"])
         return f"{opener} {' and '.join(parts)}, for the one you just found."
 

@@ -229,7 +229,10 @@ class _Sampler:
                 self.chain(dep.producer, depth + 1, calls)
             producer = next(c for c in calls if c.name == dep.producer)
             # a producer that takes this id itself (update_task(task_id) → task_id) returns the same one
-            producer.outputs.setdefault(param, producer.arguments.get(param) or self.values.minted_id(param))
+            # an id the plan already holds (get_booking returns the flight the booking was made for) is reused
+            known = next((c.arguments.get(param) or c.outputs.get(param) for c in calls
+                          if c.arguments.get(param) or c.outputs.get(param)), None)
+            producer.outputs.setdefault(param, producer.arguments.get(param) or known or self.values.minted_id(param))
             fixed[param] = producer.outputs[param]
             sources[param] = {"step": producer.step, "field": param, "name": producer.name}
         step = max((source["step"] for source in sources.values()), default=-1) + 1

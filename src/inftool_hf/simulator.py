@@ -60,10 +60,17 @@ def operation_kind(tool_name: str) -> str:
     return "write"
 
 
+def created_ids(refs: dict[str, str], result: dict[str, Any]) -> list[str]:
+    """Id fields of a result that no argument gave: what the call created."""
+    return [k for k, v in result.items() if is_minted(k) and isinstance(v, str) and refs.get(k) != v]
+
+
 def write_subjects(refs: dict[str, str], result: dict[str, Any]) -> list[tuple[str, str]]:
     """The resource a call changes: the referenced id its result repeats, else the last one that is not a
     session or token (a session id is a gate, not the thing being changed). The simulator keeps its records
     by the same rule."""
+    if created_ids(refs, result):
+        return []  # it makes a new resource (booking a flight): the referenced ones stay as they were
     repeated = [(k, v) for k, v in refs.items() if k in result]
     return repeated or [(k, v) for k, v in refs.items() if "session" not in k and "token" not in k][-1:]
 
@@ -248,11 +255,14 @@ class ToolSimulator:
         if not isinstance(result, dict):
             result = {"result": result}
 
+        placed: set[str] = set()
+
         def walk(node: Any) -> Any:
             if isinstance(node, dict):
                 for key in list(node):
-                    if key in planned:
+                    if key in planned and key not in placed:  # once: the other listed items keep their own ids
                         node[key] = planned[key]
+                        placed.add(key)
                     elif key in arguments and isinstance(node[key], type(arguments[key])):
                         node[key] = arguments[key]
                     else:

@@ -1,0 +1,302 @@
+"""What a careful reader rejects, the verifier rejects: unfaithful answers, servers that forget writes,
+word-salad values, template requests. And what it keeps reads well (audit numbers on generated rows)."""
+
+import copy
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from inftool_hf.audit import artefacts, audit_dataset
+from inftool_hf.consistency import state_inconsistencies
+from inftool_hf.faithfulness import Context, unsupported_claims
+from inftool_hf.generate import GenerateConfig, build_pool
+from inftool_hf.roleplay import RolePlayConfig, role_play
+from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.simulator import ToolSimulator
+from inftool_hf.specs import load_openapi, load_specs
+from inftool_hf.tool_calls import make_tool_call
+from inftool_hf.tool_pool import build_tool_pool, is_minted
+from inftool_hf.values import ValueFactory
+from inftool_hf.verify import check_trajectory, verify_trajectories
+from tests.fakes import ScriptedBackend
+
+PETSTORE = Path(__file__).parent / "data" / "real_world" / "petstore.yaml"
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return build_pool(GenerateConfig(specs=["pack"]))
+
+
+@pytest.fixture(scope="module")
+def rows(pool):
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=90, seed=11))
+    # the "model" answers with filler: every final answer must be replaced by one realized from the results
+    backend = ScriptedBackend("The results above provide a clear and concise answer to your question.")
+    return role_play(scenarios, pool, RolePlayConfig(), backend, progress=False)
+
+
+def _row(rows, category):
+    return copy.deepcopy(next(r for r in rows if r["category"] == category))
+
+
+def test_filler_answers_are_never_kept(rows):
+    for row in rows:
+        finals = [m["content"] for m in row["messages"] if m["role"] == "assistant" and not m["tool_calls"]]
+        assert not any("clear and concise" in text for text in finals)
+        assert check_trajectory(row) == (None, []), (row["id"], check_trajectory(row))
+    sources = [json.loads(r["episode"])["answer_sources"] for r in rows]
+    assert all(s == "realized" for group in sources for s in group)
+
+
+@pytest.mark.parametrize("answer, reason", [
+    ("Your total is 69.92 kWh, which is 1.4 kWh per kWh.", "number"),
+    ("Done, the reference is BO-11111.", "id BO-11111"),
+    ("The webhook feed is not supported, sorry.", "claims a failure"),
+    ("The results above provide a clear and concise answer to your question.", "reports nothing"),
+    ("All set for David Salas.", "name 'David Salas'"),
+    ("Your booking was cancelled.", "cancelled"),
+    ("It is booked for 2031-05-05.", "date 2031-05-05"),
+])
+def test_answer_that_the_results_do_not_support_is_rejected(rows, answer, reason):
+    row = copy.deepcopy(next(r for r in rows if r["category"] == "simple" and "cancel" not in json.dumps(r["messages"])))
+    row["messages"][-1]["content"] = answer
+    gate, reasons = check_trajectory(row)
+    assert gate == "faithful" and any(reason in r for r in reasons), reasons
+
+
+def test_faithful_paraphrase_passes():
+    messages = [{"role": "user", "content": "Weather in Oslo please"},
+                {"role": "assistant", "content": "", "tool_calls": [make_tool_call("w", {"city": "Oslo"}, "c1")]},
+                {"role": "tool", "tool_call_id": "c1", "name": "w",
+                 "content": json.dumps({"temperature": 3.46, "sky": "light rain", "updated_at": "2026-12-03T10:00:00Z"})}]
+    ok = "It's about 3.5 degrees in Oslo with light rain (as of December 3)."
+    assert unsupported_claims(ok, Context(messages), after_calls=True) == []
+    assert unsupported_claims("It's 12 degrees in Oslo.", Context(messages), after_calls=True)
+
+
+def _conversation(steps):
+    """messages from (name, arguments, result) steps"""
+    messages = [{"role": "user", "content": "hi"}]
+    for i, (name, arguments, result) in enumerate(steps):
+        messages.append({"role": "assistant", "content": "", "tool_calls": [make_tool_call(name, arguments, f"c{i}")]})
+        messages.append({"role": "tool", "tool_call_id": f"c{i}", "name": name, "content": json.dumps(result)})
+    return messages
+
+
+def test_a_server_that_forgets_its_write_is_rejected(rows):
+    forgetful = _conversation([
+        ("flights_book", {"flight_id": "FL-29690", "passenger_names": ["Chad Rodriguez"]},
+         {"booking_id": "BO-24034", "flight_id": "FL-29690", "passenger_names": ["Chad Rodriguez"]}),
+        ("flights_get_booking", {"booking_id": "BO-24034"},
+         {"booking_id": "BO-24034", "flight_id": "FL-25722", "passenger_names": ["David Salas"]}),
+    ])
+    problems = state_inconsistencies(forgetful)
+    assert any("flight_id" in p and "FL-29690" in p for p in problems), problems
+    deleted = _conversation([("calendar_delete_event", {"event_id": "EV-1"}, {"deleted": True}),
+                             ("calendar_update_event", {"event_id": "EV-1", "title": "x"}, {"event_id": "EV-1"})])
+    assert any("deleted" in p for p in state_inconsistencies(deleted))
+    # in a full row: the multi_step read returns other values than the earlier call reported
+    row = _row(rows, "multi_step")
+    tools = [i for i, m in enumerate(row["messages"]) if m["role"] == "tool"]
+    first = json.loads(row["messages"][tools[0]]["content"])
+    if isinstance(first, dict):
+        ids = [k for k, v in first.items() if is_minted(k) and isinstance(v, str)]
+        others = [k for k, v in first.items() if k not in ids and isinstance(v, (str, int, float))]
+        if ids and others:
+            # the same id read back later with another value for one of its fields
+            call = make_tool_call("x_get", {ids[0]: first[ids[0]]}, "c_extra")
+            lied = {ids[0]: first[ids[0]], others[0]: "something else"}
+            row["messages"][-1:-1] = [{"role": "assistant", "content": "", "tool_calls": [call],
+                                       "tool_call_id": None, "name": None},
+                                      {"role": "tool", "content": json.dumps(lied), "tool_call_id": "c_extra",
+                                       "name": "x_get", "tool_calls": None}]
+            assert check_trajectory(row)[0] in ("state", "schema")
+
+
+def _arguments(tool, factory, fixed):
+    schema = tool.parameters
+    args = {}
+    for name, sub in (schema.get("properties") or {}).items():
+        if name in fixed:
+            args[name] = fixed[name]
+        elif name in schema.get("required", []):
+            args[name] = factory.for_schema(sub, name)
+    return args
+
+
+def _walk_edges(pool):
+    checked = 0
+    for edge in pool.dependencies:
+        producer, consumer = pool.tools[edge.producer], pool.tools[edge.consumer]
+        factory = ValueFactory(checked)
+        user_ids = []
+        produce_args = _arguments(producer, factory, {})
+        user_ids += [(k, v) for k, v in produce_args.items() if is_minted(k)]
+        sim = ToolSimulator(pool.tools, user_ids=user_ids, seed=checked)
+        steps = [(producer.name, produce_args, sim.execute(producer.name, produce_args))]
+        produced = steps[0][2]
+        value = produced.get(edge.field)
+        for listed in produced.values():
+            if value is None and isinstance(listed, list) and listed and isinstance(listed[0], dict):
+                value = listed[0].get(edge.field)
+        assert isinstance(value, str), (edge, produced)
+        consume_args = _arguments(consumer, factory, {edge.field: value})
+        for k, v in consume_args.items():
+            if is_minted(k) and k != edge.field:
+                sim.state.remember(k, v)  # the user's own reference
+        steps.append((consumer.name, consume_args, sim.execute(consumer.name, consume_args)))
+        # read the resource back where a read tool takes this id
+        readers = [t for t in pool.tools.values() if t.domain == producer.domain and edge.field in
+                   (t.parameters.get("required") or []) and t.name.split("_", 1)[-1].startswith(("get", "read"))]
+        for reader in readers[:1]:
+            read_args = _arguments(reader, factory, {edge.field: value})
+            for k, v in read_args.items():
+                if is_minted(k):
+                    sim.state.remember(k, v)
+            steps.append((reader.name, read_args, sim.execute(reader.name, read_args)))
+        errors = [s for s in steps if "error" in s[2]]
+        assert not errors or all("not found" not in s[2]["error"] or s[0] == consumer.name and
+                                 "delete" in steps[-1][0] for s in errors), (edge, errors)
+        assert state_inconsistencies(_conversation(steps)) == [], (edge, steps)
+        checked += 1
+    return checked
+
+
+def test_state_kept_on_every_dependency_edge_of_the_pack(pool):
+    assert _walk_edges(pool) == len(pool.dependencies) > 100
+
+
+def test_state_kept_on_a_real_world_spec():
+    pool = build_tool_pool(load_openapi(PETSTORE).tools)
+    simulator = ToolSimulator(pool.tools, seed=3)
+    names = set(pool.tools)
+    create = next(n for n in names if "add" in n.lower() or "create" in n.lower() or "post" in n.lower())
+    tool = pool.tools[create]
+    args = _arguments(tool, ValueFactory(1), {})
+    result = simulator.execute(create, args)
+    assert "error" not in result
+    ids = [k for k, v in result.items() if is_minted(k) and isinstance(v, str)]
+    steps = [(create, args, result)]
+    for reader in [t for t in pool.tools.values() if set(t.parameters.get("required") or []) & set(ids)]:
+        read_args = _arguments(reader, ValueFactory(2), {k: result[k] for k in ids})
+        steps.append((reader.name, read_args, simulator.execute(reader.name, read_args)))
+    assert state_inconsistencies(_conversation(steps)) == []
+
+
+def test_simulator_reads_after_writes_deletes_and_lists(pool):
+    sim = ToolSimulator(pool.tools, user_ids=[("flight_id", "FL-29690")], seed=1)
+    booked = sim.execute("flights_book", {"flight_id": "FL-29690", "passenger_names": ["Chad Rodriguez"]})
+    read = sim.execute("flights_get_booking", {"booking_id": booked["booking_id"]})
+    assert read["flight_id"] == "FL-29690" and read["passenger_names"] == ["Chad Rodriguez"]
+    sim.execute("flights_cancel_booking", {"booking_id": booked["booking_id"]})
+    assert sim.execute("flights_get_booking", {"booking_id": booked["booking_id"]})["status"] == "cancelled"
+    calendar = ToolSimulator(pool.tools, seed=2)
+    event = calendar.execute("calendar_create_event", {"title": "Team retro", "start": "2026-12-03T10:00:00Z",
+                                                       "end": "2026-12-03T11:00:00Z"})
+    listed = calendar.execute("calendar_list_events", {"from_date": "2026-12-01", "to_date": "2026-12-05"})
+    assert event["event_id"] in [e["event_id"] for e in listed["events"]]
+    assert all("2026-12-01" <= e["start"][:10] <= "2026-12-05" for e in listed["events"])  # inside the range asked
+    assert calendar.execute("calendar_update_event", {"event_id": event["event_id"], "title": "Retro"})["updated"]
+    assert calendar.execute("calendar_delete_event", {"event_id": event["event_id"]}) == {"deleted": True}
+    assert "not found" in calendar.execute("calendar_update_event", {"event_id": event["event_id"]})["error"]
+
+
+def test_values_are_realistic(pool):
+    factory = ValueFactory(7)
+    text_fields = ("note", "message", "comment", "reason", "text", "body", "special_requests")
+    for tool in pool.tools.values():
+        for name, schema in (tool.parameters.get("properties") or {}).items():
+            for _ in range(5):
+                value = factory.for_schema(schema, name)
+                if name in text_fields and isinstance(value, str) and "enum" not in schema:
+                    assert value[0].isupper() and value[-1] in ".!?", (name, value)  # a sentence, not word salad
+                if "celsius" in name or "temperature" in name:
+                    assert -10 <= value <= 35
+    examples = {"type": "string", "examples": ["eu-west-1", "us-east-2"]}
+    picked = [ValueFactory(i).for_schema(examples, "region") for i in range(50)]
+    assert sum(p in examples["examples"] for p in picked) >= 30  # the spec's own examples first
+    assert ValueFactory(1).for_schema({"type": "string"}, "sky") in (
+        "clear", "partly cloudy", "overcast", "light rain", "sunny", "snow showers")
+
+
+def test_requests_read_as_a_person_writes(pool):
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=300, seed=5))
+    played = role_play(scenarios, pool, RolePlayConfig(), ScriptedBackend(), progress=False)
+    bad = [(r["id"], artefacts(r)) for r in played if artefacts(r)]
+    assert len(bad) <= 0.02 * len(played), bad[:5]
+    for row in played:
+        first = row["messages"][1]["content"]
+        assert "(" not in first or ")" not in first.split("(", 1)[1].split(" ")[0], first  # no "(key: value)" dump
+        assert "{" not in first and "](" not in first
+
+
+def test_audit_numbers_and_a_planted_bad_row(rows):
+    from datasets import Dataset, DatasetDict
+
+    verified = verify_trajectories(rows)
+    report = audit_dataset(verified, sample=5)
+    assert report["faithfulness_rate"] == 1.0 and report["state_consistency_rate"] == 1.0
+    assert report["rows"] == len(verified["train"]) and len(report["sample"]) == 5
+    assert 0 < report["value_sources"]["generated"] < 1 and report["value_sources"]["spec"] > 0
+    assert report["distinct_4grams_per_1000_words"] > 100
+    bad = [dict(r) for r in verified["train"]][:10]
+    bad[0]["messages"][-1]["content"] = "The results above provide a clear and concise answer to your question."
+    bad[1]["messages"][1]["content"] = "Can you tell me the weather (city: Oslo; units: metric)?"
+    planted = audit_dataset(DatasetDict({"train": Dataset.from_list(bad)}), sample=0)
+    assert planted["faithfulness_rate"] == pytest.approx(0.9)
+    assert planted["artefact_rate"] == pytest.approx(0.1) and "key: value list" in planted["artefacts"]
+
+
+def test_batched_judge_is_one_call_per_batch(rows):
+    from inftool_hf.verify import llm_judge
+
+    backend = ScriptedBackend("yes")
+    verified = verify_trajectories(rows.select(range(40)), judge=llm_judge(backend), judge_batch_size=16)
+    assert backend.calls == 3 and len(verified["train"]) + len(verified["rejected"]) == 40
+    backend = ScriptedBackend("no")
+    rejected = verify_trajectories(rows.select(range(8)), judge=llm_judge(backend))
+    assert backend.calls == 1 and {r["verification"]["failed_gate"] for r in rejected["rejected"]} == {"judge"}
+
+
+def test_openapi_success_response_and_examples(tmp_path):
+    spec = tmp_path / "api.yaml"
+    spec.write_text("""openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /channels/{channel_id}:
+    get:
+      operationId: get_channel
+      summary: Get a channel.
+      description: Returns one channel
+      parameters:
+        - {name: channel_id, in: path, required: true, schema: {type: string}, example: ch-42}
+      responses:
+        2XX:
+          description: ok
+          content: {application/json: {schema: {type: object, properties: {name: {type: string, example: news}}}}}
+        default:
+          description: Error
+          content: {application/json: {schema: {type: object, properties: {code: {type: integer}, message: {type: string}}}}}
+  /ping:
+    get:
+      operationId: ping
+      responses:
+        default:
+          description: Unexpected error
+          content: {application/json: {schema: {type: object, properties: {code: {type: integer}}}}}
+""")
+    tools = {t.name: t for t in load_specs([spec]).tools}
+    channel = tools["get_channel"]
+    assert channel.response_schema["properties"] == {"name": {"type": "string", "examples": ["news"]}}
+    assert channel.parameters["properties"]["channel_id"]["examples"] == ["ch-42"]
+    assert channel.description == "Get a channel. Returns one channel"  # no doubled period
+    assert tools["ping"].response_schema is None  # the default Error body is not the success response
+
+
+def test_rng_is_not_global():
+    state = random.getstate()
+    ValueFactory(3).for_schema({"type": "string"}, "note")
+    assert random.getstate() == state
