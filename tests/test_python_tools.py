@@ -39,3 +39,19 @@ def test_role_play_with_a_real_python_server(tmp_path):
         call = next(m for m in row["messages"] if m["tool_calls"])["tool_calls"][0]["function"]
         result = next(m for m in row["messages"] if m["role"] == "tool")["content"]
         assert '"converted"' in result or '"error"' in result, (call, result)
+
+
+def big_result(size: int) -> dict:
+    """A result larger than the pipe buffer.
+
+    Args:
+        size: characters
+    """
+    return {"text": "x" * size}
+
+
+def test_result_larger_than_the_pipe_buffer_comes_back():
+    from inftool_hf.python_tools import run_implementation
+
+    result = run_implementation(big_result, {"size": 300_000}, timeout=20)
+    assert result == {"text": "x" * 300_000}  # joined before reading, this deadlocked and read as a timeout

@@ -102,6 +102,42 @@ def _resolve_type(annotation: Any) -> Any:
     return annotation
 
 
+def type_problem(annotation: Any, value: Any) -> str | None:
+    """Why ``value`` does not fit ``annotation`` (``int``, ``float``, ``str``, ``bool``, ``list[...]``,
+    ``dict[...]``, ``X | None``), or None. Checked before any dataclass is built, so ``shard_size: "64"`` names the
+    key instead of failing later with "'<' not supported between instances of 'str' and 'int'"."""
+    if value is None:
+        allowed = typing.get_args(annotation)
+        return None if type(None) in allowed or annotation is Any else "must not be empty (null)"
+    options = [a for a in typing.get_args(annotation) if a is not type(None)] \
+        if (isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union) else [annotation]
+    problems = []
+    for option in options:
+        origin = typing.get_origin(option) or option
+        if option is Any:
+            return None
+        if origin is bool:
+            ok = isinstance(value, bool)
+        elif origin is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif origin is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif origin is str:
+            ok = isinstance(value, str)
+        elif origin in (list, tuple):
+            ok = isinstance(value, list) and all(type_problem((typing.get_args(option) or (Any,))[0], v) is None
+                                                 for v in value)
+        elif origin is dict:
+            ok = isinstance(value, dict) and all(type_problem((typing.get_args(option) or (Any, Any))[-1], v)
+                                                 is None for v in value.values())
+        else:
+            return None  # a type this check does not know: the dataclass decides
+        if ok:
+            return None
+        problems.append(getattr(option, "__name__", None) or str(option).replace("typing.", ""))
+    return f"expected {' or '.join(problems)}, got {type(value).__name__} {value!r}"[:200]
+
+
 def config_from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "config") -> T:
     """Build dataclass ``cls`` from a mapping, recursing into nested dataclass fields.
 
@@ -125,7 +161,10 @@ def config_from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "co
         if dataclasses.is_dataclass(target) and isinstance(target, type):
             kwargs[name] = config_from_dict(target, value, f"{where}.{name}")
         else:
-            kwargs[name] = value
+            problem = type_problem(hints[name], value)
+            if problem:
+                raise ConfigError(f"{where}: {name}: {problem}")
+            kwargs[name] = float(value) if _resolve_type(hints[name]) is float and isinstance(value, int) else value
     try:
         return cls(**kwargs)
     except ConfigError as err:

@@ -563,4 +563,6 @@ def main(args) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(None))
+    from .cli import main as cli_main
+
+    sys.exit(cli_main(["eval", *sys.argv[1:]]))

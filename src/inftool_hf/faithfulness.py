@@ -15,6 +15,8 @@ import json
 import re
 from typing import Any
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _STOP_WORDS
+
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)",
@@ -46,9 +48,27 @@ _COMMON_CAPITALISED = {
     "i", "the", "your", "you", "here", "sure", "sorry", "thanks", "thank", "hello", "hi", "done", "okay", "ok",
     "it", "this", "that", "there", "they", "we", "my", "a", "an", "and", "but", "so", "all", "unfortunately",
     "great", "please", "let", "if", "yes", "no", "as", "for", "on", "in", "at", "to", "of", "with", "by", "from",
-    "celsius", "fahrenheit", "utc", "am", "pm", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "utc", "am", "pm", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", *_MONTHS, "today", "tomorrow", "also", "then", "now", "note", "its", "is", "one",
 }
+
+
+# Words any answer may use without a source (besides English stop words): how answers are framed.
+_FRAMING = set("""here found details sure done went through taken care looked reference result results information
+following currently current please thanks thank help sorry tool tools function functions available unfortunately
+need like know want anything else glad happy able request requested asked moment right okay great perfect exactly
+also just shows says according would should could ready about approximately around value values item items returned
+return returns list listed looks seems call called calls successfully success complete completed set today tomorrow
+there their they them your yours what when where which with have been will that this these those into onto from
+check checked look lookup give gives show here's it's that's i've i'll you're don't can't couldn't isn't wasn't
+went going doing made make makes taken take took find finding search searched searching gave get got lets
+degrees percent minutes hours seconds days weeks months years kilometres kilometers miles meters metres
+""".split()) | set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_STEM = re.compile(r"(?:'s|ies|es|s|ed|ing)$")
+
+
+def _stem(word: str) -> str:
+    return _STEM.sub("", word) if len(word) > 4 else word
 
 
 def _walk(value: Any) -> list[Any]:
@@ -97,6 +117,8 @@ class Context:
         self.dates |= {(_month(a or d), int(b or c)) for a, b, c, d in _MONTH_DAY.findall(self.text)}
         # tool names, descriptions and parameter names may be named, never counted on for values
         self.vocabulary = self.text + " " + json.dumps(tools or [], ensure_ascii=False).casefold().replace("_", " ")
+        self.words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", self.vocabulary.replace("_", " "))}
+        self.tool_names = [t["function"]["name"] for t in tools or [] if "_" in t["function"]["name"]]
 
     def supports_number(self, token: str) -> bool:
         value = float(token.replace(",", ""))
@@ -162,6 +184,21 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
         if words and name.casefold() not in context.vocabulary and \
                 any(w.casefold() not in context.vocabulary for w in words):
             problems.append(f"name {name!r} is not in the conversation")
+    for word in re.findall(r"(?<=[a-z,;:] )[A-Z][a-z]{2,}\b", text):  # a capitalised word mid-sentence: a name
+        if word.casefold() not in _COMMON_CAPITALISED and word.casefold() not in context.vocabulary:
+            problems.append(f"name {word!r} is not in the conversation")
+    for word in re.findall(r"\b[A-Z]{2,}\d*\b", text):  # an acronym or code: USD, PM10
+        if word.casefold() not in context.text and word not in ("I", "OK", "AM", "PM", "UTC"):
+            problems.append(f"{word!r} is not in the conversation")
+    novel = sorted({w for w in re.findall(r"[a-z][a-z'-]{3,}", lowered) if w not in _STOP_WORDS and w not in _FRAMING
+                    and _stem(w) not in context.words and w not in context.words})
+    if len(novel) > 1:
+        problems.append(f"says things the conversation does not: {', '.join(novel[:6])}")
+    sentences = [" ".join(s.split()).casefold() for s in re.split(r"[.!?\n]+", text) if len(s.split()) >= 3]
+    if len(sentences) != len(set(sentences)):
+        problems.append("repeats itself")
+    if any(name in text for name in context.tool_names) or re.search(r"[{}\[\]]|```|\n\s*[-*] ", text):
+        problems.append("answers with function names, raw data or markup instead of prose")
     for word in STATUS_WORDS:
         if re.search(rf"\b{word}\b", lowered) and word not in context.text and \
                 word.replace(" ", "_") not in context.text:

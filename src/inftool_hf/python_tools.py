@@ -16,7 +16,9 @@ import json
 import multiprocessing
 import os
 import tempfile
+import time
 from collections.abc import Callable
+from queue import Empty
 from typing import Any
 
 from .specs import SpecError, SpecLoad, tools_from_module
@@ -92,14 +94,24 @@ def run_implementation(function: Callable[..., Any], arguments: dict[str, Any],
     with tempfile.TemporaryDirectory(prefix="inftool-tool-") as workdir:
         process = context.Process(target=_child, args=(function, arguments, workdir, queue), daemon=True)
         process.start()
-        process.join(timeout)
+        # read before joining: a result larger than the pipe buffer (~64 KiB) blocks the child until it is read
+        status = payload = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status, payload = queue.get(timeout=0.05)
+                break
+            except Empty:
+                if not process.is_alive() and queue.empty():
+                    break
+        process.join(1.0 if status is not None else 0.1)
         if process.is_alive():
             process.kill()
             process.join()
-            return {"error": f"tool timed out after {timeout:g}s"}
-        if queue.empty():
+            if status is None:
+                return {"error": f"tool timed out after {timeout:g}s"}
+        if status is None:
             return {"error": f"tool process exited with code {process.exitcode}"}
-        status, payload = queue.get()
     if status == "error":
         return {"error": payload}
     result = json.loads(payload)

@@ -88,7 +88,8 @@ _ADJECTIVES = ("on", "off", "public", "private", "urgent", "optional", "open", "
 
 
 def _plural(base: str) -> bool:
-    return base.endswith("s") and not base.endswith("ss")
+    word = base.split()[-1] if base.split() else base
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "os"))
 
 
 def clause(name: str, value: Any, rng: random.Random) -> str:
@@ -201,13 +202,14 @@ def attach(details: str) -> str:
 def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, Any]], rng: random.Random) -> str:
     """One request for the same action on several sets of values."""
     phrase, is_verb = verb_phrase(description, tool_name)
-    varying = [k for k in calls[0] if len({json.dumps(c.get(k), sort_keys=True) for c in calls}) > 1]
+    keys = list(dict.fromkeys(k for c in calls for k in c))
+    varying = [k for k in keys if len({json.dumps(c.get(k), sort_keys=True) for c in calls}) > 1]
     shared = {k: v for k, v in calls[0].items() if k not in varying and all(k in c for c in calls)}
     phrase, used = substitute(phrase, shared, set())
     items = []
     for call in calls:
-        parts = [value_text(call[k], k) if len(varying) == 1 else describe(k, call[k]) for k in call
-                 if k in varying or (k not in shared and k not in used)]
+        parts = [value_text(call[k], k) if len(varying) == 1 and len(call) == 1 + len(shared) else
+                 describe(k, call[k]) for k in call if k in varying or (k not in shared and k not in used)]
         items.append(join_clauses(parts) or "the usual")
     rest = [clause(k, v, rng) for k, v in shared.items() if k not in used]
     what = rng.choice(["for each of these: {i}", "for {i}, all at once", "for {i}"]).format(
@@ -266,7 +268,9 @@ def _item_summary(item: dict[str, Any]) -> str:
     if extra is None:
         return str(name)
     number = value_text(extra[1], extra[0])
-    return f"{name} ({label(extra[0])} {number})" if name is not None else f"{label(extra[0])} {number}"
+    base = _unit(extra[0])[0]
+    name = _quoted(name) if name is not None else None
+    return f"{name} ({base} {number})" if name is not None else f"{base} {number}"
 
 
 def result_sentences(result: Any, limit: int = 4) -> list[str]:
@@ -307,4 +311,4 @@ def answer_text(calls: list[str], results: list[Any], kinds: list[str],
     sentences = [rng.choice(_WRITE_OPENERS if writes else _READ_OPENERS)]
     for result in results:
         sentences += result_sentences(result, limit=4 if len(results) == 1 else 2)
-    return " ".join(sentences)
+    return " ".join(dict.fromkeys(sentences))  # two identical results are reported once

@@ -91,11 +91,6 @@ def _value_text(value: Any) -> str:
     return realize.value_text(value)
 
 
-def _action(tool: ToolSpec) -> str:
-    phrase, is_verb = realize.verb_phrase(tool.description, tool.name)
-    return phrase if is_verb else f"give you the {phrase}"
-
-
 _DECLINES = ["Sorry, none of the tools I have can {x}.",
              "I can't help with that here: no available function lets me {x}.",
              "Unfortunately I don't have a tool to {x}, so I can't do it for you."]
@@ -258,7 +253,11 @@ class Episode:
             missing = ", ".join(k.replace("_", " ") for k in self.scenario.withheld)
             return Request(scripted=_message("assistant", f"Sure, I can do that. Which {missing} should I use?"))
         if self.scenario.category in NO_CALL_CATEGORIES:
-            action = _action(self.pool.tools[self.scenario.missing_tool])
+            tool = self.pool.tools[self.scenario.missing_tool]
+            # the action in the words of the request (its values in place), so the decline says nothing new
+            phrase, is_verb, _ = realize.request_parts(tool.description, tool.name, self.scenario.knows,
+                                                      random.Random(0))
+            action = phrase if is_verb else f"give you the {phrase}"
             decline = _DECLINES[self.scenario.seed % len(_DECLINES)].format(x=action)
             return Request(scripted=_message("assistant", decline))
         pending = self._pending_step()

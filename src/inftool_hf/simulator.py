@@ -42,22 +42,27 @@ def schema_errors(schema: dict[str, Any], instance: Any, limit: int = 3) -> list
 
 _DELETE_VERB = re.compile(r"(^|_)(delete|remove|destroy|purge|erase)(_|$)", re.IGNORECASE)
 _CANCEL_VERB = re.compile(r"(^|_)(cancel|revoke|void|deactivate|archive)(_|$)", re.IGNORECASE)
-_READ_VERB = re.compile(r"(^|_)(get|list|search|find|read|check|lookup|look_up|show|describe|fetch|view|track|"
-                        r"query|status|details)(_|$)", re.IGNORECASE)
+_WRITE_VERB = re.compile(r"(^|_)(create|add|book|reserve|send|set|update|change|modify|move|place|pay|transfer|"
+                         r"register|invite|respond|rate|play|save|start|open|lock|unlock|switch|freeze|activate|"
+                         r"checkout|check_in|request|comment|reply|select|post|put|patch|submit|upload|assign|mark|"
+                         r"apply|enable|disable|subscribe|rename|edit|reschedule|confirm|approve|reject|turn|run|take|"
+                         r"order|buy|sell|write|insert|replace|restore|share|publish|login|log_in|logout|verify|"
+                         r"generate|make|new|issue|schedule)(_|$)", re.IGNORECASE)
 # Fields that a cancellation may change (and a later read then reports differently).
 STATUS_FIELDS = ("status", "state", "cancelled", "canceled", "active", "enabled", "updated", "activated")
 
 
 def operation_kind(tool_name: str) -> str:
-    """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``read`` or
-    ``write`` (creates or changes what it names), from the tool's name."""
+    """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``write`` (creates
+    or changes what it names) or ``read`` (get_, list_, search_, and noun-named reads such as
+    ``weather_air_quality``), from the verbs in the tool's name."""
     if _DELETE_VERB.search(tool_name):
         return "delete"
     if _CANCEL_VERB.search(tool_name):
         return "cancel"
-    if _READ_VERB.search(tool_name):
-        return "read"
-    return "write"
+    if _WRITE_VERB.search(tool_name):
+        return "write"
+    return "read"
 
 
 def created_ids(refs: dict[str, str], result: dict[str, Any]) -> list[str]:
@@ -180,11 +185,10 @@ class ToolSimulator:
             _report_success(result)
         if isinstance(result, dict):
             _within_range(result, arguments)
-            for param, value in refs:  # a read (or change) of a known resource reports what was written
-                known = self.state.records.get(f"{param}={value}", {})
-                if kind == "cancel":
-                    known = {k: v for k, v in known.items() if k not in STATUS_FIELDS}
-                _fill(result, known)
+            _derive(result, arguments)
+        if isinstance(result, dict) and kind == "read":
+            for param, value in refs:  # a read of a known resource reports what was written or reported before
+                _fill(result, self.state.records.get(f"{param}={value}", {}))
         result = self._apply(result, tool, arguments, planned)
         self._include_created(result)
         self._keep_records(name, kind, arguments, refs, result)
@@ -326,9 +330,38 @@ def _report_success(node: dict[str, Any]) -> None:
             node[key] = True
 
 
+def _derive(result: dict[str, Any], arguments: dict[str, Any]) -> None:
+    """Fields a reader checks by arithmetic: a conversion's result is the amount times the rate."""
+    amount = next((arguments[k] for k in ("amount", "quantity", "value") if isinstance(arguments.get(k), (int, float))
+                   and not isinstance(arguments.get(k), bool)), None)
+    rate = result.get("rate")
+    if amount is None or not isinstance(rate, (int, float)) or isinstance(rate, bool):
+        return
+    for key in ("converted", "result", "converted_amount", "amount_converted"):
+        if isinstance(result.get(key), (int, float)) and not isinstance(result.get(key), bool):
+            result[key] = round(amount * rate, 2)
+
+
 def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
-    """Dates in a listing asked for a date range fall inside that range."""
+    """Dates in a listing asked for a date range fall inside that range; asked for one day, on that day;
+    a forecast's days follow each other."""
     from .values import as_instant
+
+    single = next((v for k, v in arguments.items() if k in ("date", "day") and isinstance(v, str) and len(v) == 10
+                   and as_instant(v) is not None), None)
+    for value in result.values():
+        items = [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+        for item in items if single is not None else []:
+            for key, inner in item.items():
+                if isinstance(inner, str) and len(inner) >= 16 and inner[4] == "-" and inner[10] == "T" and \
+                        as_instant(inner) is not None:
+                    item[key] = single + inner[10:]
+        dated = [i for i in items if isinstance(i.get("date"), str) and len(i["date"]) == 10 and
+                 as_instant(i["date"]) is not None]
+        if len(dated) > 1:
+            start = max(min(as_instant(i["date"]) for i in dated), dt.datetime(2026, 11, 25))
+            for offset, item in enumerate(dated):
+                item["date"] = (start + dt.timedelta(days=offset)).date().isoformat()
 
     low = next((as_instant(v) for k, v in arguments.items() if _LOW_END.search(k) and as_instant(v) is not None
                 and isinstance(v, str)), None)

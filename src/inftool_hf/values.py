@@ -166,6 +166,9 @@ class ValueFactory:
     def _string(self, schema: dict[str, Any], name: str) -> str:
         fmt = schema.get("format")
         if fmt == "date":
+            if "birth" in name or "dob" in name:
+                year, month, day = self.rng.randint(1948, 2004), self.rng.randint(1, 12), self.rng.randint(1, 28)
+                return dt.date(year, month, day).isoformat()
             return (self.today + dt.timedelta(days=self.rng.randint(-30, 90))).isoformat()
         if fmt == "date-time":
             day = self.today + dt.timedelta(days=self.rng.randint(0, 60))
@@ -229,11 +232,13 @@ class ValueFactory:
             if any(_word_in(k, description.lower()) for k in keys):
                 return self.sentence(kind)
         stem = re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "item"
-        return f"{stem}-{self.rng.randint(1, 99)}" if "name" not in hint else self.faker.name()
+        return f"{stem}-{self.rng.randint(1, 99)}" if "name" not in hint else \
+            f"{self.faker.first_name()} {self.faker.last_name()}"
 
     def _themed(self, field: str) -> str | None:
         """Titles, names and texts that fit the tool's domain."""
-        if field not in ("title", "name", "artist", "lyrics", "author", "text", "album", "dish"):
+        if field not in ("title", "name", "artist", "lyrics", "author", "text", "album", "dish", "item", "kind",
+                         "review"):
             return None
         context = self.context.lower()
         for keys, values in _THEMES:
@@ -293,8 +298,9 @@ _NUMBER_RANGES = [
     (("days", "day", "nights"), 1, 10, 0), (("weeks", "week"), 1, 6, 0),
     (("kwh", "energy"), 1, 40, 1), (("weight", "kg"), 1, 90, 1), (("km", "distance", "miles"), 1, 40, 1),
     (("radius", "meters", "_m"), 200, 5000, 0),
-    (("price", "amount", "cost", "cash", "total", "balance", "budget", "fee", "salary", "payment", "usd", "eur"),
-     5, 800, 2),
+    (("rate", "exchange_rate", "fx_rate"), 0.5, 1.6, 4), (("average", "avg", "average_stars"), 1, 5, 2),
+    (("price", "cost", "fee", "subtotal", "price_per_night", "refund_amount"), 5, 180, 2),
+    (("amount", "cash", "total", "balance", "budget", "salary", "payment", "usd", "eur", "converted"), 20, 900, 2),
     (("quantity", "qty", "count", "guests", "passengers", "people", "servings", "adults", "children", "items",
       "seats", "persons"), 1, 6, 0),
     (("limit", "page_size", "per_page", "max_results", "size", "top"), 5, 50, 0), (("page", "offset"), 1, 5, 0),
@@ -304,14 +310,18 @@ _NUMBER_RANGES = [
 _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("book",), {"title": ["The Night Circus", "Piranesi", "The Remains of the Day", "Educated", "Dune Messiah",
                            "A Gentleman in Moscow", "The Overstory", "Circe"],
-                 "author": lambda v: v.faker.name(),
+                 "author": lambda v: f"{v.faker.first_name()} {v.faker.last_name()}",
                  "text": ["Couldn't put it down.", "Slow start, brilliant ending.", "Beautifully written.",
                           "Not my kind of book, but well made."]}),
     (("recipe", "cooking", "meal"), {"title": ["Chickpea curry", "Lemon herb salmon", "Mushroom risotto",
                                                "Tomato lentil soup", "Tofu stir-fry", "Spinach and feta pie"]}),
+    (("cooking", "recipe", "meal"), {"item": ["2 onions", "400 g chickpeas", "1 bunch of spinach", "500 g rice",
+                                              "3 tomatoes", "200 g tofu"],
+                                     "kind": ["main", "side", "dessert"]}),
+    (("home", "device"), {"kind": ["thermostat", "light", "door lock", "camera", "speaker"]}),
     (("music", "track", "song", "playlist"), {"title": ["Blue Horizon", "Midnight Train", "Paper Moons", "Golden Hour",
                                                          "Slow Rivers", "Neon Rain"],
-                                              "artist": lambda v: v.faker.name(),
+                                              "artist": lambda v: f"{v.faker.first_name()} {v.faker.last_name()}",
                                               "album": ["Northern Lights", "Quiet Hours", "City Lines"],
                                               "lyrics": ["I walked along the river, the city lights were low...",
                                                          "We were young and the summer was long...",
@@ -320,9 +330,13 @@ _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                                                "Review pricing page", "Migrate the test database"]}),
     (("calendar", "event"), {"title": ["Quarterly planning", "Dentist visit", "Team retro", "Book club",
                                       "Lunch with Sam"]}),
+    (("store",), {"name": ["FreshMart Central", "Corner Store Market Street", "City Mall Pickup Point",
+                           "Riverside Depot"]}),
     (("shop", "product", "cart"), {"name": ["Wireless earbuds", "Cotton hoodie", "Espresso beans 1 kg",
                                             "Running shoes", "Desk lamp", "Stainless water bottle"]}),
-    (("hotel",), {"name": ["Hotel Miramar", "The Linden House", "Harbour View Inn", "Grand Central Hotel"]}),
+    (("hotel",), {"review": ["Great stay, friendly staff.", "Clean rooms but a noisy street.", "Would come back.",
+                             "Breakfast could be better.", "Perfect location near the station."],
+                  "name": ["Hotel Miramar", "The Linden House", "Harbour View Inn", "Grand Central Hotel"]}),
     (("maps", "place"), {"name": ["Corner Cafe", "City Museum", "Riverside Park", "Central Library",
                                   "Green Leaf Pharmacy"]}),
     (("clinic", "doctor"), {"name": lambda v: f"Dr. {v.faker.last_name()}"}),
@@ -404,7 +418,8 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
      lambda v: v.rng.choice(["travel", "work", "family", "finance", "health", "music", "sports"])),
     (("file", "filename", "path"), lambda v: v.rng.choice(["report.pdf", "notes.txt", "photo.jpg", "budget.xlsx"])),
     (("assignee", "reviewer", "owner", "author", "user", "member", "recipient", "sender", "guest", "passenger",
-      "customer", "patient", "contact", "person", "attendee", "name"), lambda v: v.faker.name()),
+      "customer", "patient", "contact", "person", "attendee", "name", "artist"),
+     lambda v: f"{v.faker.first_name()} {v.faker.last_name()}"),
     (("version",), lambda v: f"{v.rng.randint(1, 4)}.{v.rng.randint(0, 9)}"),
     (("date_time", "datetime", "timestamp", "time"),
      lambda v: f"{v.today + dt.timedelta(days=v.rng.randint(1, 30))}T{v.rng.choice([9, 11, 14, 17]):02d}:00:00Z"),
@@ -412,6 +427,13 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
      lambda v: v.rng.choice(["clear", "partly cloudy", "overcast", "light rain", "sunny", "snow showers"])),
     (("status", "state"), lambda v: v.rng.choice(["active", "pending", "completed", "confirmed"])),
     (("sort", "order", "direction"), lambda v: v.rng.choice(["asc", "desc"])),
+    (("room_type",), lambda v: v.rng.choice(["double", "twin", "suite", "single", "family room"])),
+    (("room",), lambda v: v.rng.choice(["kitchen", "living room", "bedroom", "office", "garage", "hallway"])),
+    (("device", "device_name"), lambda v: v.rng.choice(["Living room speaker", "Phone", "Kitchen display", "Laptop"])),
+    (("isbn",), lambda v: v.faker.isbn13()),
+    (("step", "steps", "instruction", "instructions"),
+     lambda v: v.rng.choice(["Chop the onions and garlic.", "Simmer for 15 minutes.", "Season with salt and pepper.",
+                             "Bake at 200 °C for 25 minutes.", "Stir in the spinach and serve."])),
     (("gate",), lambda v: f"{v.rng.choice('ABCD')}{v.rng.randint(1, 40)}"),
     (("date", "day", "since", "until", "deadline", "birthday"),
      lambda v: (v.today + dt.timedelta(days=v.rng.randint(1, 60))).isoformat()),
