@@ -61,7 +61,8 @@ def test_filler_answers_are_never_kept(rows):
     ("It is booked for 2031-05-05.", "date 2031-05-05"),
 ])
 def test_answer_that_the_results_do_not_support_is_rejected(rows, answer, reason):
-    row = copy.deepcopy(next(r for r in rows if r["category"] == "simple" and "cancel" not in json.dumps(r["messages"])))
+    row = copy.deepcopy(next(r for r in rows if r["category"] == "simple"
+                             and "cancel" not in json.dumps(r["messages"])))
     row["messages"][-1]["content"] = answer
     gate, reasons = check_trajectory(row)
     assert gate == "faithful" and any(reason in r for r in reasons), reasons
@@ -71,7 +72,8 @@ def test_faithful_paraphrase_passes():
     messages = [{"role": "user", "content": "Weather in Oslo please"},
                 {"role": "assistant", "content": "", "tool_calls": [make_tool_call("w", {"city": "Oslo"}, "c1")]},
                 {"role": "tool", "tool_call_id": "c1", "name": "w",
-                 "content": json.dumps({"temperature": 3.46, "sky": "light rain", "updated_at": "2026-12-03T10:00:00Z"})}]
+                 "content": json.dumps({"temperature": 3.46, "sky": "light rain",
+                                        "updated_at": "2026-12-03T10:00:00Z"})}]
     ok = "It's about 3.5 degrees in Oslo with light rain (as of December 3)."
     assert unsupported_claims(ok, Context(messages), after_calls=True) == []
     assert unsupported_claims("It's 12 degrees in Oslo.", Context(messages), after_calls=True)
@@ -279,7 +281,8 @@ paths:
           content: {application/json: {schema: {type: object, properties: {name: {type: string, example: news}}}}}
         default:
           description: Error
-          content: {application/json: {schema: {type: object, properties: {code: {type: integer}, message: {type: string}}}}}
+          content:
+            application/json: {schema: {type: object, properties: {code: {type: integer}, message: {type: string}}}}
   /ping:
     get:
       operationId: ping

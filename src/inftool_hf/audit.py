@@ -191,13 +191,11 @@ def main(args: Any) -> int:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from .publish import _atomic_write, load_hub_folder
+    from .atomic import atomic_write_text
+    from .publish import load_hub_folder
 
     path = Path(args.dataset)
-    try:
-        dataset = load_hub_folder(args.dataset)
-    except FileNotFoundError as err:
-        raise RuntimeError(str(err)) from None
+    dataset = load_hub_folder(args.dataset)
     report = audit_dataset(dataset, sample=args.rows, seed=args.seed)
     markdown = audit_markdown(report) + "\n\n## Random rows\n\n" + "\n\n".join(report["sample"]) + "\n"
     console = Console()
@@ -205,7 +203,7 @@ def main(args: Any) -> int:
     for row in report["sample"][: args.show]:
         console.print(Markdown(row))
     if path.is_dir():
-        _atomic_write(path / "audit.json", lambda tmp: tmp.write_text(json.dumps(report, indent=2), encoding="utf-8"))
-        _atomic_write(path / "audit.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+        atomic_write_text(path / "audit.json", json.dumps(report, indent=2))
+        atomic_write_text(path / "audit.md", markdown)
         console.print(f"wrote {path / 'audit.json'} and {path / 'audit.md'}")
     return 0

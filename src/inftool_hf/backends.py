@@ -52,6 +52,13 @@ class Generation:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def too_long(prompt_tokens: int, limit: int) -> Generation:
+    """The answer to a prompt that does not fit the context: no text, and the reason as a recorded error."""
+    return Generation(message={"role": "assistant", "content": "", "tool_calls": None}, raw_text="",
+                      prompt_tokens=prompt_tokens, finish_reason="length",
+                      parse_error=f"prompt of {prompt_tokens} tokens exceeds max_model_len {limit}")
+
+
 class GenerationBackend(Protocol):
     name: str
     model_name: str
@@ -126,8 +133,13 @@ class TransformersBackend(_LocalBackend):
         sampling = sampling or SamplingConfig()
         tools = _per_conversation_tools(conversations, tools)
         ids = self.prompt_ids(conversations, tools)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths share a batch
+        limit = self.config.max_model_len
         results: list[Generation | None] = [None] * len(ids)
+        for index, prompt in enumerate(ids):  # recorded, as the vllm backend does, never an empty reply
+            if len(prompt) >= limit:
+                results[index] = too_long(len(prompt), limit)
+        # similar lengths share a batch
+        order = sorted((i for i in range(len(ids)) if results[i] is None), key=lambda i: len(ids[i]))
         size = self.config.batch_size
         for start in range(0, len(order), size):
             batch = order[start : start + size]
@@ -212,9 +224,7 @@ class VLLMBackend(_LocalBackend):
         results = []
         for index, (prompt, conv_tools) in enumerate(zip(ids, tools, strict=True)):
             if index not in by_index:
-                results.append(Generation(message={"role": "assistant", "content": "", "tool_calls": None},
-                                          raw_text="", prompt_tokens=len(prompt), finish_reason="length",
-                                          parse_error=f"prompt of {len(prompt)} tokens exceeds max_model_len {limit}"))
+                results.append(too_long(len(prompt), limit))
                 continue
             completion = by_index[index].outputs[0]
             results.append(_generation_from_text(

@@ -12,11 +12,25 @@ from typing import Any
 
 from .configs import BACKENDS, BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
 from .default_model import ModelPrepareError
+from .publish import PublishError
 from .specs import SpecError
 
 
 class CLIError(RuntimeError):
     """A user-facing error: printed as one line, exit code 2."""
+
+
+USER_ERRORS = (CLIError, ConfigError, ModelPrepareError, SpecError, PublishError, FileNotFoundError, NotADirectoryError,
+               IsADirectoryError, PermissionError)
+# ours too, defined in stage modules that the CLI imports only when their command runs
+_STAGE_ERRORS = {"inftool_hf.evaluate.EvaluationError", "inftool_hf.evaluate.ContaminationError",
+                 "inftool_hf.space.SpaceError"}
+
+
+def is_user_error(err: BaseException) -> bool:
+    """An error whose message already names the problem and the place (printed as one line)."""
+    return isinstance(err, USER_ERRORS) or any(f"{t.__module__}.{t.__qualname__}" in _STAGE_ERRORS
+                                               for t in type(err).__mro__)
 
 
 def _add_backend_args(parser: argparse.ArgumentParser) -> None:
@@ -108,6 +122,7 @@ def chat_main(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inftool-hf", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of any error")
     commands = parser.add_subparsers(dest="command", required=True)
 
     model = commands.add_parser("model", help="manage the embedded default model")
@@ -197,9 +212,34 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (CLIError, ConfigError, ModelPrepareError, SpecError, RuntimeError) as err:
-        print(f"inftool-hf: error: {err}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("inftool-hf: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - ours: one line; not ours (CUDA, a library): the cause and a traceback
+        if args.debug:
+            raise
+        if is_user_error(err):
+            print(f"inftool-hf: error: {err}", file=sys.stderr)
+            return 2
+        log = _error_log()
+        print(f"inftool-hf: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}\n"
+              f"  (not an input problem we recognise; full traceback in {log}, or rerun with --debug)",
+              file=sys.stderr)
+        return 1
+
+
+def _error_log() -> Path:
+    """The traceback of the last unexpected error, written where the user can find it."""
+    import os
+    import traceback
+
+    from .publish import redact
+
+    folder = Path(os.environ.get("INFTOOL_HF_HOME", Path.home() / ".cache" / "inftool_hf")) / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "last-error.log"
+    path.write_text(redact(traceback.format_exc()), encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":

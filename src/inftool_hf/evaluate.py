@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
 
 logger = logging.getLogger(__name__)
@@ -314,7 +315,7 @@ def _finished_categories(path: Path, config: EvalConfig) -> set[str]:
                               "max_steps_per_turn": config.max_steps_per_turn}, sort_keys=True)
     if path.exists() and (not settings.exists() or settings.read_text() != fingerprint):
         path.unlink()  # outputs of other settings (another model...) are never mixed in
-    settings.write_text(fingerprint)
+    atomic_write_text(settings, fingerprint)
     if not path.exists():
         return set()
     records: dict[str, list[str]] = {}
@@ -328,9 +329,7 @@ def _finished_categories(path: Path, config: EvalConfig) -> set[str]:
     data_dir = bfcl_data_dir()
     done = {c for c, lines in records.items()
             if c in config.categories and len(lines) == len(load_bfcl(c, config.limit, data_dir))}
-    tmp = path.with_name(".outputs.jsonl.tmp")
-    tmp.write_text("".join("\n".join(records[c]) + "\n" for c in sorted(done)))
-    os.replace(tmp, path)
+    atomic_write_text(path, "".join("\n".join(records[c]) + "\n" for c in sorted(done)))
     return done
 
 
@@ -393,8 +392,8 @@ def evaluate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
                   limit=config.limit, seconds={"generate": round(generated - started, 1),
                                                "score": round(time.monotonic() - generated, 1)})
     out_dir = Path(config.output_dir)
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2))
-    (out_dir / "report.md").write_text(markdown_report(report, f"BFCL: {config.backend.model}"))
+    atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2))
+    atomic_write_text(out_dir / "report.md", markdown_report(report, f"BFCL: {config.backend.model}"))
     return report
 
 
@@ -557,7 +556,7 @@ def main(args) -> int:
         backend.close()
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "heldout_report.json").write_text(json.dumps(report, indent=2))
+    atomic_write_text(out / "heldout_report.json", json.dumps(report, indent=2))
     console.print_json(json.dumps(report))
     return 0
 

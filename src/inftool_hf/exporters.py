@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write
 from .chat_format import to_template_messages
 
 FORMATS = ("trl", "openai", "xlam", "sharegpt")
@@ -79,13 +80,14 @@ def convert(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[dict[str, Any]
 
 def export_jsonl(dataset, fmt: str, path: str | os.PathLike[str]) -> int:
     """Write ``dataset`` in ``fmt`` to a JSONL file (atomically); returns the number of lines."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     count = 0
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for item in convert(dataset, fmt):
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-            count += 1
-    os.replace(tmp, path)
+
+    def write(tmp: Path) -> None:
+        nonlocal count
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for item in convert(dataset, fmt):
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+                count += 1
+
+    atomic_write(path, write)
     return count

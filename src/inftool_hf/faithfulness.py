@@ -164,6 +164,9 @@ def _month(name: str) -> int:
 def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[str]:
     """What ``text`` (one assistant turn) states without support; empty when faithful."""
     problems: list[str] = []
+    # text quoted verbatim from a result or the user (a review, a message body) is theirs, not a claim
+    said = text.casefold()
+    text = re.sub(r'"([^"]+)"', lambda m: '" "' if m.group(1).casefold() in context.text else m.group(0), text)
     lowered = text.casefold()
     for match in _ISO.finditer(text):
         if (int(match[2]), int(match[3])) not in context.dates:
@@ -194,7 +197,7 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
                     and _stem(w) not in context.words and w not in context.words})
     if len(novel) > 1:
         problems.append(f"says things the conversation does not: {', '.join(novel[:6])}")
-    sentences = [" ".join(s.split()).casefold() for s in re.split(r"[.!?\n]+", text) if len(s.split()) >= 3]
+    sentences = [" ".join(s.split()).casefold() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.split()) >= 3]
     if len(sentences) != len(set(sentences)):
         problems.append("repeats itself")
     if any(name in text for name in context.tool_names) or re.search(r"[{}\[\]]|```|\n\s*[-*] ", text):
@@ -211,7 +214,7 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
         if _FILLER.search(text):
             problems.append(f"talks about the results instead of reporting them ({_FILLER.search(text)[0]!r})")
         reportable = context.reportable()
-        if reportable and not any(_mentions(lowered, value) for value in reportable):
+        if reportable and not any(_mentions(said, value) for value in reportable):
             problems.append("reports nothing the results say")
     return problems
 

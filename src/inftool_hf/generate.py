@@ -8,6 +8,7 @@ duplicates; the published folder is ``<output_dir>/<name>/``.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_to_parquet, atomic_write_text
 from .configs import BackendConfig, ConfigError, config_from_dict, load_yaml
 from .roleplay import RolePlayConfig, role_play
 from .scenarios import ScenarioConfig, sample_scenarios
@@ -52,9 +54,30 @@ class GenerateConfig:
     hub_private: bool = False
     license: str = "apache-2.0"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.specs, list) or not self.specs:
+            raise ConfigError(f"specs: give at least one spec file, folder, 'pack', 'python:<module>' or "
+                              f"'mcp:<target>' as a list (got {self.specs!r})")
+        bad = [s for s in self.specs if not isinstance(s, str) or not s.strip()]
+        if bad:
+            raise ConfigError(f"specs: every entry must be a non-empty string, got {bad!r}")
+        if not self.name or "/" in self.name or self.name in (".", ".."):
+            raise ConfigError(f"name: must be a folder name (no '/'), got {self.name!r}")
+
     @property
     def folder(self) -> Path:
         return Path(self.output_dir) / self.name
+
+    def fingerprint(self) -> str:
+        """What decides the rows: a work folder made under another fingerprint is never reused."""
+        data = asdict(self)
+        for key in ("output_dir", "name", "hub_repo_id", "hub_private", "license", "decontaminate"):
+            data.pop(key)
+        for section in ("backend", "user_backend"):
+            if data[section]:
+                data[section] = {k: data[section][k] for k in ("backend", "model", "chat_template", "system_prompt",
+                                                               "dtype", "seed")}
+        return json.dumps(data, sort_keys=True, default=str)
 
 
 def load_generate_config(path: str) -> GenerateConfig:
@@ -85,8 +108,28 @@ def spec_paths(specs: list[str]) -> list[Path]:
         path = spec_pack_dir() if entry == "pack" else Path(entry)
         if not path.exists():
             raise ConfigError(f"specs: {entry!r} does not exist")
+        if path.is_dir() and not any(p.suffix.lower() in (".yaml", ".yml", ".json") for p in path.rglob("*")):
+            raise ConfigError(f"specs: folder {entry!r} holds no .yaml, .yml or .json file")
         paths.append(path)
     return paths
+
+
+def claim_work_dir(config: GenerateConfig) -> Path:
+    """``<folder>/work`` for this config. A work folder left by a run with another recipe (other specs, counts,
+    models...) is moved aside to ``work.replaced-<n>`` (kept, never reused), so a changed recipe never
+    republishes old rows; an interrupted run of the same recipe resumes from it."""
+    work = config.folder / "work"
+    stamp = work / "config.json"
+    if work.exists() and (not stamp.exists() or stamp.read_text(encoding="utf-8") != config.fingerprint()):
+        n = 1
+        while (config.folder / f"work.replaced-{n}").exists():
+            n += 1
+        work.rename(config.folder / f"work.replaced-{n}")
+        logger.warning("%s was made with another recipe; moved to work.replaced-%d and starting afresh", work, n)
+    work.mkdir(parents=True, exist_ok=True)
+    if not stamp.exists():
+        atomic_write_text(stamp, config.fingerprint())
+    return work
 
 
 def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend: Any = None) -> ToolPool:
@@ -95,7 +138,9 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
 
     saved = work / "tool_pool.parquet" if work is not None else None
     if saved is not None and saved.exists():
-        return ToolPool.from_dataset(Dataset.from_parquet(str(saved)))
+        pool = ToolPool.from_dataset(Dataset.from_parquet(str(saved)))
+        if pool.tools:
+            return pool
     load = load_specs(spec_paths(config.specs))
     python_load, _ = python_specs(config.specs)
     load.tools += python_load.tools
@@ -110,12 +155,12 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     from .tool_pool import llm_merge
 
     merger = llm_merge(merger_backend) if config.merge_with_llm and merger_backend is not None else None
+    if not load.tools:
+        raise ConfigError(f"specs: {config.specs!r} gave no usable tool" +
+                          (f" ({load.warnings[0]})" if load.warnings else ""))
     pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger)
     if saved is not None:
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        tmp = saved.with_name(".tool_pool.tmp.parquet")
-        pool.to_dataset().to_parquet(str(tmp))
-        tmp.replace(saved)
+        atomic_to_parquet(pool.to_dataset(), saved)
     return pool
 
 
@@ -128,15 +173,21 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     from .verify import llm_judge, verify_trajectories
 
     timings: dict[str, float] = {}
-    work = config.folder / "work"
-    work.mkdir(parents=True, exist_ok=True)
+    spec_paths(config.specs)  # cheap checks first: a missing spec fails before any engine starts
+    work = claim_work_dir(config)
+    pool = None
+    if not config.merge_with_llm:  # the pool needs no model: a broken spec fails before any engine starts
+        started = time.monotonic()
+        pool = build_pool(config, work)
+        timings["tool_pool"] = time.monotonic() - started
     owned = backend is None
     backend = backend or make_backend(config.backend)
     user_backend = make_backend(config.user_backend) if config.user_backend else backend
     try:  # engines are closed whatever fails below (a broken spec, an interrupted role-play...)
-        started = time.monotonic()
-        pool = build_pool(config, work, merger_backend=user_backend)
-        timings["tool_pool"] = time.monotonic() - started
+        if pool is None:
+            started = time.monotonic()
+            pool = build_pool(config, work, merger_backend=user_backend)
+            timings["tool_pool"] = time.monotonic() - started
 
         started = time.monotonic()
         scenario_file = work / "scenarios.parquet"
@@ -144,9 +195,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
             scenarios = Dataset.from_parquet(str(scenario_file))
         else:
             scenarios = sample_scenarios(pool, config.scenarios)
-            tmp = scenario_file.with_name(".scenarios.tmp.parquet")
-            scenarios.to_parquet(str(tmp))
-            tmp.replace(scenario_file)
+            atomic_to_parquet(scenarios, scenario_file)
         timings["scenarios"] = time.monotonic() - started
 
         started = time.monotonic()
@@ -178,8 +227,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     if config.hub_repo_id:
         push_to_hub(config.folder, config.hub_repo_id, private=config.hub_private)
     timings["publish"] = time.monotonic() - started
-    (config.folder / "run.json").write_text(json.dumps({"config": asdict(config), "seconds": timings}, indent=2,
-                                                       default=str))
+    atomic_write_text(config.folder / "run.json", json.dumps({"config": asdict(config), "seconds": timings}, indent=2,
+                                                             default=str))
     return verified
 
 
@@ -208,13 +257,15 @@ def summary_table(verified, seconds: float):
 def main(args) -> int:
     from rich.console import Console
 
-    config = load_generate_config(args.recipe) if args.recipe else GenerateConfig()
-    if args.num_scenarios is not None:
-        config.scenarios.num_scenarios = args.num_scenarios
+    data = (load_yaml(args.recipe).get("generate", load_yaml(args.recipe))) if args.recipe else {}
+    data = copy.deepcopy(data)
+    if args.num_scenarios is not None:  # overrides go through the same checks as the recipe's own values
+        data.setdefault("scenarios", {})["num_scenarios"] = args.num_scenarios
     if args.output_dir is not None:
-        config.output_dir = args.output_dir
+        data["output_dir"] = args.output_dir
     if args.backend is not None:
-        config.backend.backend = args.backend
+        data.setdefault("backend", {})["backend"] = args.backend
+    config = config_from_dict(GenerateConfig, data, f"{args.recipe or 'command line'} [generate] with overrides")
     started = time.monotonic()
     verified = generate(config)
     console = Console()

@@ -23,12 +23,12 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .configs import BackendConfig, ConfigError, config_from_dict, load_yaml
 from .evaluate import EvalConfig
 from .generate import GenerateConfig
@@ -94,9 +94,7 @@ class LoopState:
         self.save()
 
     def save(self) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=2, default=str))
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, json.dumps(self.data, indent=2, default=str))
 
 
 # --- gap analysis ---------------------------------------------------------------------------------------
@@ -183,6 +181,13 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
     run_dir = Path(config.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     state = LoopState(run_dir / "state.json")
+    saved = json.loads(json.dumps(state.data.get("config") or {}, default=str))
+    current = json.loads(json.dumps(asdict(config), default=str))
+    changed = sorted(k for k in set(saved) | set(current) if k not in ("iterations", "run_dir")
+                     and saved and saved.get(k) != current.get(k))
+    if changed:
+        raise ConfigError(f"{run_dir / 'state.json'}: this run was started with another recipe (changed: "
+                          f"{', '.join(changed)}); resuming would mix the two. Use a new run_dir, or the old recipe")
     state.data.setdefault("config", asdict(config))
     state.data.setdefault("rule", "mix_c = base_c * (1 + shift * failure_c); tool_t = 1 + shift * failure_t")
     state.save()
@@ -320,7 +325,7 @@ def write_report(state: LoopState, run_dir: Path) -> Path:
         if gaps:
             lines.append(f"- after iteration {key}: {json.dumps(gaps['next_mix'])}")
     path = run_dir / "report.md"
-    path.write_text("\n".join(lines) + "\n")
+    atomic_write_text(path, "\n".join(lines) + "\n")
     _plot(rows, bfcl_categories, held_categories, run_dir / "report.png")
     return path
 

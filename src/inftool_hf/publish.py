@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write
+
 
 def dataset_stats(dataset_dict) -> dict[str, Any]:
     """Counts per category, domain and failed gate, from the ``train`` and ``rejected`` splits."""
@@ -63,12 +65,6 @@ def render_card(dataset_dict, title: str, iteration: int, sources: list[str], li
                            load_path=load_path, judged=judged, quality=quality, **stats)
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, iteration: int = 0,
                     sources: list[str] | None = None, license: str = "apache-2.0", judged: bool = False) -> Path:
     """Write ``dataset_dict`` as a Hub-layout folder with its dataset card; returns the folder."""
@@ -81,11 +77,11 @@ def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, it
         if stale.name.split("-")[0] not in written:
             stale.unlink()
     for name, split in written.items():
-        _atomic_write(data / f"{name}-00000-of-00001.parquet", lambda tmp, split=split: split.to_parquet(str(tmp)))
+        atomic_write(data / f"{name}-00000-of-00001.parquet", lambda tmp, split=split: split.to_parquet(str(tmp)))
     card = render_card(dataset_dict, title, iteration, sources or [], license, str(folder), judged)
-    _atomic_write(folder / "README.md", lambda tmp: tmp.write_text(card, encoding="utf-8"))
+    atomic_write(folder / "README.md", lambda tmp: tmp.write_text(card, encoding="utf-8"))
     stats = dataset_stats(dataset_dict)
-    _atomic_write(folder / "stats.json", lambda tmp: tmp.write_text(json.dumps(stats, indent=2), encoding="utf-8"))
+    atomic_write(folder / "stats.json", lambda tmp: tmp.write_text(json.dumps(stats, indent=2), encoding="utf-8"))
     return folder
 
 

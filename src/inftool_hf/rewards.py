@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -124,12 +125,19 @@ def last_gate(completion: Any, expected: Any, tools: Any, known_ids: Any = None)
     return "state"
 
 
-def _safe(function: Callable[..., float | None]) -> Callable[..., float | None]:
+def _safe(function: Callable[..., float | None], failures: Counter) -> Callable[..., float | None]:
+    """``function`` that never raises: a failure scores 0, is counted in ``failures`` (by exception type; the
+    reward callable exposes it as ``.failures``, and training logs and saves the counts) and is logged once
+    per exception type as a warning."""
     def wrapped(*args: Any, **kwargs: Any) -> float | None:
         try:
             return function(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - a reward must never stop training
-            logger.debug("reward fell back to 0: %s: %s", type(err).__name__, err)
+            name = type(err).__name__
+            if not failures[name]:
+                logger.warning("a reward function failed (%s: %s); it scores 0 and is counted in reward_failures",
+                               name, str(err)[:200])
+            failures[name] += 1
             return 0.0
 
     return wrapped
@@ -138,19 +146,22 @@ def _safe(function: Callable[..., float | None]) -> Callable[..., float | None]:
 def make_gated_reward(weights: RewardWeights | None = None) -> Callable[..., list[float | None]]:
     """The main reward: partial credit of the last gate passed (calls rows), or the no-call reward."""
     weights = weights or RewardWeights()
+    failures: Counter = Counter()
 
-    @_safe
     def one(completion: Any, expected: Any, tools: Any, known_ids: Any) -> float:
         wanted = _loads(expected, {})
         if not wanted.get("calls"):
             return weights.no_call * _no_call_score(completion, tools)
         return weights.credit(last_gate(completion, wanted, tools, known_ids))
 
+    safe = _safe(one, failures)
+
     def gated_reward(completions: list[Any], expected: list[Any], tools: list[Any],
                      known_ids: list[Any] | None = None, **kwargs: Any) -> list[float | None]:
         known = known_ids or [None] * len(completions)
-        return [one(c, e, t, k) for c, e, t, k in zip(completions, expected, tools, known, strict=False)]
+        return [safe(c, e, t, k) for c, e, t, k in zip(completions, expected, tools, known, strict=False)]
 
+    gated_reward.failures = failures  # type: ignore[attr-defined]
     return gated_reward
 
 
@@ -161,35 +172,46 @@ def _no_call_score(completion: Any, tools: Any) -> float:
     return 1.0 if parsed.content.strip() else 0.0
 
 
-def irrelevance_reward(completions: list[Any], expected: list[Any], tools: list[Any] | None = None,
-                       **kwargs: Any) -> list[float | None]:
+def make_irrelevance_reward() -> Callable[..., list[float | None]]:
     """1 for a plain reply where no call is right, 0 for any call; None on rows that expect calls."""
-    tools = tools or [None] * len(completions)
-    out: list[float | None] = []
-    for completion, wanted, row_tools in zip(completions, expected, tools, strict=False):
-        try:
-            out.append(None if _loads(wanted, {}).get("calls") else _no_call_score(completion, row_tools))
-        except Exception:  # noqa: BLE001
-            out.append(0.0)
-    return out
+    failures: Counter = Counter()
+
+    def one(completion: Any, wanted: Any, row_tools: Any) -> float | None:
+        return None if _loads(wanted, {}).get("calls") else _no_call_score(completion, row_tools)
+
+    safe = _safe(one, failures)
+
+    def irrelevance_reward(completions: list[Any], expected: list[Any], tools: list[Any] | None = None,
+                           **kwargs: Any) -> list[float | None]:
+        tools = tools or [None] * len(completions)
+        return [safe(c, w, t) for c, w, t in zip(completions, expected, tools, strict=False)]
+
+    irrelevance_reward.failures = failures  # type: ignore[attr-defined]
+    return irrelevance_reward
+
+
+irrelevance_reward = make_irrelevance_reward()
 
 
 def _gate_indicator(gate: str) -> Callable[..., list[float | None]]:
     order = GATE_NAMES.index(gate)
+    failures: Counter = Counter()
 
-    @_safe
     def one(completion: Any, expected: Any, tools: Any, known_ids: Any) -> float | None:
         if not _loads(expected, {}).get("calls"):
             return None
         reached = last_gate(completion, expected, tools, known_ids)
         return 1.0 if reached is not None and GATE_NAMES.index(reached) >= order else 0.0
 
+    safe = _safe(one, failures)
+
     def indicator(completions: list[Any], expected: list[Any], tools: list[Any],
                   known_ids: list[Any] | None = None, **kwargs: Any) -> list[float | None]:
         known = known_ids or [None] * len(completions)
-        return [one(c, e, t, k) for c, e, t, k in zip(completions, expected, tools, known, strict=False)]
+        return [safe(c, e, t, k) for c, e, t, k in zip(completions, expected, tools, known, strict=False)]
 
     indicator.__name__ = f"gate_{gate}"
+    indicator.failures = failures  # type: ignore[attr-defined]
     return indicator
 
 

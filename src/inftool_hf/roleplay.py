@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from . import realize
+from .atomic import atomic_to_parquet
 from .configs import ConfigError, SamplingConfig
 from .faithfulness import Context, unsupported_claims
 from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario, user_stated_values
 from .simulator import ToolSimulator, operation_kind
-from .specs import ToolSpec
 from .tool_calls import make_tool_call
 from .tool_pool import ToolPool
 
@@ -438,12 +438,6 @@ def trajectory_features():
                      "generator": {"user": text, "assistant": text, "server": text}, "episode": text})
 
 
-def _write_atomic(dataset, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    dataset.to_parquet(str(tmp))
-    os.replace(tmp, path)
-
-
 def role_play(
     scenarios,
     pool: ToolPool,
@@ -487,7 +481,7 @@ def role_play(
                                  implementations)
         shard = Dataset.from_list([e.to_row(iteration, generator) for e in episodes], features=trajectory_features())
         if path is not None:
-            _write_atomic(shard, path)
+            atomic_to_parquet(shard, path)
         shards.append(shard)
         bar.update(len(batch))
     bar.close()

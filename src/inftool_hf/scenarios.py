@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .configs import ConfigError
+from .simulator import operation_kind
 from .tool_pool import ToolPool, is_minted
 from .values import ValueFactory, order_ranges
 
@@ -100,6 +101,12 @@ class ScenarioConfig:
     id_prefix: str = "s"
 
     def __post_init__(self) -> None:
+        if self.num_scenarios < 1:
+            raise ConfigError(f"num_scenarios must be >= 1, got {self.num_scenarios}")
+        if not 0 <= self.optional_rate <= 1:
+            raise ConfigError(f"optional_rate must be between 0 and 1, got {self.optional_rate}")
+        if self.distractors < 0:
+            raise ConfigError(f"distractors must be >= 0, got {self.distractors}")
         unknown = sorted(set(self.category_mix) - set(CATEGORIES))
         if unknown:
             raise ConfigError(f"category_mix: unknown categories {unknown}; valid: {', '.join(CATEGORIES)}")
@@ -231,7 +238,8 @@ class _Sampler:
             # a producer that takes this id itself (update_task(task_id) → task_id) returns the same one
             # an id the plan already holds (get_booking returns the flight the booking was made for) is reused
             known = next((c.arguments.get(param) or c.outputs.get(param) for c in calls
-                          if c.arguments.get(param) or c.outputs.get(param)), None)
+                          if c.arguments.get(param) or c.outputs.get(param)), None) \
+                if operation_kind(producer.name) == "read" else None  # a booking call makes a new booking id
             producer.outputs.setdefault(param, producer.arguments.get(param) or known or self.values.minted_id(param))
             fixed[param] = producer.outputs[param]
             sources[param] = {"step": producer.step, "field": param, "name": producer.name}

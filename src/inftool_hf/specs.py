@@ -95,6 +95,8 @@ def read_document(path: str | Path) -> Any:
     if size > MAX_SPEC_BYTES:
         raise SpecError(path, "-", f"file is {size / 2**20:.0f} MiB; the limit is {MAX_SPEC_BYTES // 2**20} MiB")
     raw = path.read_bytes()
+    if not raw.strip():
+        raise SpecError(path, "-", "empty file (0 bytes)" if not raw else "empty file (only whitespace)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -106,7 +108,13 @@ def read_document(path: str | Path) -> Any:
         _check_expansion(document, path, budget=len(raw) + 1_000_000)
         return document
     except json.JSONDecodeError as err:
-        raise SpecError(path, f"line {err.lineno}, column {err.colno}", f"invalid JSON: {err.msg}") from None
+        hint = ""
+        try:
+            if isinstance(yaml.safe_load(text), (dict, list)):
+                hint = " (the file parses as YAML: rename it to .yaml)"
+        except yaml.YAMLError:
+            pass
+        raise SpecError(path, f"line {err.lineno}, column {err.colno}", f"invalid JSON: {err.msg}{hint}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "-"

@@ -26,10 +26,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .chat_format import load_tokenizer, render_prompt, to_template_messages
 from .configs import ConfigError, config_from_dict, load_yaml
 from .default_model import resolve_model
-from .rewards import RewardWeights, gate_indicators, irrelevance_reward, make_gated_reward
+from .rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
 from .roleplay import SYSTEM_PROMPT
 from .tool_pool import is_minted
 
@@ -358,7 +359,7 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         model = PeftModel.from_pretrained(model, str(start_adapter), is_trainable=True)
     else:
         peft_config = lora_config(config)
-    reward_funcs = [make_gated_reward(grpo.reward_weights), irrelevance_reward, *gate_indicators()]
+    reward_funcs = [make_gated_reward(grpo.reward_weights), make_irrelevance_reward(), *gate_indicators()]
     # only the gated reward trains by default; the others are logged (weight 0)
     weights = [1.0] + [0.0] * (len(reward_funcs) - 1)
     for function, weight in extra_rewards:
@@ -376,16 +377,39 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
     )
     tokenizer.padding_side = "left"
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=args, train_dataset=prompts,
-                          processing_class=tokenizer, peft_config=peft_config, environment_factory=factories)
+                          processing_class=tokenizer, peft_config=peft_config, environment_factory=factories,
+                          callbacks=[reward_failure_log(reward_funcs)])
     trainer.train(resume_from_checkpoint=_last_checkpoint(out))
+    failures = reward_failures(reward_funcs)
+    atomic_write_text(out / "reward_failures.json", json.dumps(failures, indent=2))
+    if failures:
+        logger.warning("reward functions failed during GRPO (each scored 0): %s", failures)
     _save_stage(trainer, adapter, out)
     return adapter
+
+
+def reward_failures(reward_funcs: list[Any]) -> dict[str, dict[str, int]]:
+    """Per reward function, how often it failed and scored 0, by exception type."""
+    return {getattr(f, "__name__", "reward"): dict(f.failures) for f in reward_funcs if getattr(f, "failures", None)}
+
+
+def reward_failure_log(reward_funcs: list[Any]) -> Any:
+    """A trainer callback that adds ``reward_failures`` (reward calls that failed and scored 0, so far) to every
+    training log line."""
+    from transformers import TrainerCallback
+
+    class RewardFailureLog(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any):
+            if logs is not None:
+                logs["reward_failures"] = sum(sum(c.values()) for c in reward_failures(reward_funcs).values())
+
+    return RewardFailureLog()
 
 
 def _save_stage(trainer: Any, adapter: Path, out: Path) -> None:
     tmp = adapter.with_name(".adapter-tmp")
     trainer.model.save_pretrained(str(tmp))
-    (out / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
+    atomic_write_text(out / "log_history.json", json.dumps(trainer.state.log_history, indent=2))
     tmp.replace(adapter)
 
 
@@ -477,7 +501,7 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
         "## Config", "", "```json", json.dumps(asdict(config), indent=2), "```",
     ]
     path = out / "README.md"
-    path.write_text("\n".join(lines))
+    atomic_write_text(path, "\n".join(lines))
     return path
 
 
@@ -506,7 +530,7 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
 
             model = PeftModel.from_pretrained(model, str(adapter))
         metrics["call_validity"][name] = call_validity(model, tokenizer, heldout, config.system_prompt)
-        metrics_file.write_text(json.dumps(metrics, indent=2))
+        atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
 
     measure_now("base", None)
     adapter: Path | None = None
@@ -517,7 +541,7 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
         else:
             adapter = run_grpo(config, train_rows, tokenizer, out / "grpo", adapter)
         metrics["seconds"].setdefault(stage, round(time.monotonic() - started, 1))
-        metrics_file.write_text(json.dumps(metrics, indent=2))
+        atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
         measure_now(f"after {stage}", adapter)
     result = {"adapter": str(adapter), "output_dir": str(out), "metrics": metrics}
     if config.merge and adapter is not None:
