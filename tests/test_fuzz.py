@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inftool_hf.rewards import gate_indicators, irrelevance_reward, make_gated_reward
+from inftool_hf.rewards import gate_indicators, make_irrelevance_reward, make_gated_reward
 from inftool_hf.roleplay import RolePlayConfig, role_play
 from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
 from inftool_hf.specs import load_specs, spec_pack_dir
@@ -119,8 +119,8 @@ def test_verifier_never_raises_on_hostile_model_turns_and_tool_results(rows, dat
     gate, reasons = check_trajectory(row)
     assert gate is None or isinstance(gate, str)
     assert all(isinstance(r, str) for r in reasons)
-    if what != "arguments":  # training prefixes are built from verified rows, whose arguments are valid JSON
-        decision_points(row)
+    points = decision_points(row)  # fuzzed arguments too: an undecodable call is skipped, never raised on
+    assert all(isinstance(args, dict) for p in points for _, args in p["expected"]["calls"])
 
 
 @FUZZ
@@ -133,9 +133,10 @@ def test_rewards_never_raise_and_stay_in_range(rows, completion, data):
     known = data.draw(st.sampled_from([json.dumps(point["known_ids"]), None, "not json", "[[1]]"]))
     as_messages = data.draw(st.booleans())
     sample = [{"role": "assistant", "content": completion}] if as_messages else completion
-    for reward in [make_gated_reward(), irrelevance_reward, *gate_indicators()]:
+    for reward in [make_gated_reward(), make_irrelevance_reward(), *gate_indicators()]:
         [value] = reward([sample], [expected], [row["tools"]], known_ids=[known])
         assert value is None or 0.0 <= value <= 1.0
+        assert not reward.failures, (reward.__name__, dict(reward.failures))  # no catch-all fallback used
 
 
 @FUZZ

@@ -79,10 +79,9 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
     shards_after = sorted(p.name for p in (tmp_path / "run" / "datasets" / "tiny-iter1" / "work" / "shards").iterdir())
     assert shards_after == shards_before  # generation was not repeated
 
-    from datasets import load_dataset
+    from tests.fakes import ids_from_files
 
-    data = load_dataset(str(tmp_path / "run" / "datasets" / "tiny-iter1"))
-    ids = [i for split in data.values() for i in split["id"]]
+    ids = ids_from_files(tmp_path / "run" / "datasets" / "tiny-iter1")
     assert len(ids) == len(set(ids)) == 12  # no duplicated and no lost rows
     history = json.loads((train_dir / "log_history.json").read_text())
     assert [e["step"] for e in history if "loss" in e] == [1, 2, 3]  # resumed from checkpoint-1

@@ -133,6 +133,20 @@ def _network() -> dict:
     return {}
 
 
+def _udp_send() -> dict:
+    import socket
+
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9))
+    return {}
+
+
+def _ctypes_libc() -> dict:
+    import ctypes
+
+    ctypes.CDLL(None).getpid()
+    return {}
+
+
 def _spin() -> dict:
     while True:
         pass
@@ -150,6 +164,8 @@ def test_python_tools_write_only_in_their_temp_dir_and_cannot_run_programs(tmp_p
     assert not Path("/tmp/inftool-shell-ran").exists()
     assert "PermissionError" in run_implementation(_subprocess, {})["error"]
     assert "PermissionError" in run_implementation(_network, {})["error"]
+    assert "PermissionError" in run_implementation(_udp_send, {})["error"]  # no socket at all, not only connect
+    assert "PermissionError" in run_implementation(_ctypes_libc, {})["error"]  # the usual way around audit hooks
     assert run_implementation(_spin, {}, timeout=0.5) == {"error": "tool timed out after 0.5s"}
 
 
@@ -270,10 +286,9 @@ def test_generation_killed_mid_shard_resumes_without_duplicates_or_gaps(tmp_path
 
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    from datasets import load_dataset
+    from tests.fakes import ids_from_files
 
-    rows = load_dataset(str(tmp_path / "crash"))
-    ids = [r["id"] for split in rows.values() for r in split]
+    ids = ids_from_files(tmp_path / "crash")
     assert len(ids) == len(set(ids)) == 24
     assert {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-*.parquet") if p.name in mtimes} == mtimes
     assert len(list(shards.glob("shard-*.parquet"))) == 8

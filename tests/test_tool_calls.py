@@ -107,4 +107,10 @@ def test_never_raises_on_any_text(text):
        st.sampled_from(["<tool_call>{}</tool_call>", "{}", "[{}]"]))
 def test_never_raises_on_json_shaped_text(value, frame):
     text = frame.replace("{}", json.dumps(value), 1) if frame != "[{}]" else json.dumps([value])
-    parse_tool_calls(text)
+    parsed = parse_tool_calls(text)
+    assert isinstance(parsed.content, str)
+    for call in parsed.tool_calls:  # whatever comes out is a well-formed call with object arguments
+        assert call["function"]["name"] and isinstance(json.loads(call["function"]["arguments"]), dict)
+    if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].isidentifier() \
+            and isinstance(value.get("arguments"), dict) and set(value) == {"name", "arguments"}:
+        assert [c["function"]["name"] for c in parsed.tool_calls] == [value["name"]]  # a call shape is read

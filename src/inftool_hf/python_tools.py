@@ -4,9 +4,14 @@ A spec can be a Python module (``python:my_package.tools`` in a recipe's ``specs
 become tools (signature + docstring) and, during role-play, the MCP Server agent *runs* them instead of
 simulating a result. Each call runs in a child process with a timeout (killed when it runs over), with a
 fresh temporary directory as its working directory and the only place it may write (an audit hook refuses
-writes elsewhere, programs and sockets), and its return value must be JSON-serializable;
+writes elsewhere, programs, sockets and ctypes), and its return value must be JSON-serializable;
 anything else comes back as an error result, as a real server would answer. Only code the user
 registered runs here — never model output or spec text.
+
+What this does not do: an audit hook lives in the same process as the tool, so it is a guard against
+accidents, not a security boundary. A C extension that calls libc directly (or a bug in the interpreter)
+gets past it; reading files anywhere is allowed; memory and CPU are bounded only by the timeout. Run
+only tool code you would run yourself.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ _PATH_EVENTS = {"os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod", "o
                 "os.truncate", "os.utime", "os.chflags", "os.lchflags", "os.mkfifo", "os.mknod", "shutil.rmtree",
                 "shutil.move", "shutil.copyfile", "shutil.copytree", "shutil.make_archive"}
 _FORBIDDEN_EVENTS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "os.kill",
-                     "os.killpg", "subprocess.Popen", "socket.connect", "socket.bind", "os.startfile"}
+                     "os.killpg", "subprocess.Popen", "socket.__new__", "socket.connect", "socket.bind",
+                     "socket.sendto", "socket.sendmsg", "os.startfile", "ctypes.dlopen", "ctypes.dlsym",
+                     "ctypes.cdata", "ctypes.call_function", "sys.addaudithook"}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 

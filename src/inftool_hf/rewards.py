@@ -81,12 +81,18 @@ def _text(completion: Any) -> str:
 
 
 def _loads(value: Any, default: Any) -> Any:
+    """``value`` decoded from JSON; ``default`` when it is not JSON or, for a dict/list default, not that shape
+    (an ``expected`` of ``7`` is no plan)."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            value = json.loads(value)
         except (ValueError, RecursionError):
             return default
-    return value if value is not None else default
+    if value is None:
+        return default
+    if isinstance(default, (dict, list)) and not isinstance(value, type(default)):
+        return default
+    return value
 
 
 def last_gate(completion: Any, expected: Any, tools: Any, known_ids: Any = None) -> str | None:

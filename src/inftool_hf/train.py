@@ -205,9 +205,14 @@ def decision_points(row: dict[str, Any]) -> list[dict[str, Any]]:
             if earlier["role"] == "tool":
                 try:
                     _minted_values(json.loads(earlier["content"]), known)
-                except ValueError:
+                except (ValueError, TypeError, RecursionError):
                     pass
-        expected = [[c["function"]["name"], json.loads(c["function"]["arguments"])] for c in calls]
+        try:
+            expected = [[c["function"]["name"], json.loads(c["function"]["arguments"] or "{}")] for c in calls]
+        except (ValueError, TypeError, RecursionError):
+            continue  # undecodable gold arguments (never in a verified row): no target to reward against
+        if any(not isinstance(args, dict) for _, args in expected):
+            continue
         for _, args in expected:
             _minted_values(args, known)  # ids the user stated
         points.append({"prefix": prefix, "expected": {"calls": expected}, "known_ids": known})
