@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inftool_hf.rewards import gate_indicators, make_irrelevance_reward, make_gated_reward
+from inftool_hf.rewards import gate_indicators, make_gated_reward, make_irrelevance_reward
 from inftool_hf.roleplay import RolePlayConfig, role_play
 from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
 from inftool_hf.specs import load_specs, spec_pack_dir

@@ -7,9 +7,10 @@ from inftool_hf.rewards import (
     GATE_NAMES,
     RewardWeights,
     gate_indicators,
-    irrelevance_reward, make_irrelevance_reward,
+    irrelevance_reward,
     last_gate,
     make_gated_reward,
+    make_irrelevance_reward,
 )
 
 TOOLS = json.dumps([
