@@ -62,6 +62,8 @@ def _unit(name: str) -> tuple[str, str]:
     words = label(name).split()
     if len(words) > 1 and words[-1] in _UNITS:
         return " ".join(words[:-1]), _UNITS[words[-1]]
+    if len(words) == 1 and words[0] in _UNITS:  # a field named by its unit alone ("kwh")
+        return "total", _UNITS[words[0]]
     return " ".join(words), ""
 
 
@@ -89,7 +91,7 @@ _ADJECTIVES = ("on", "off", "public", "private", "urgent", "optional", "open", "
 
 def _plural(base: str) -> bool:
     word = base.split()[-1] if base.split() else base
-    return word.endswith("s") and not word.endswith(("ss", "us", "is", "os"))
+    return word in ("people", "children", "data") or word.endswith("s") and not word.endswith(("ss", "us", "is", "os"))
 
 
 def clause(name: str, value: Any, rng: random.Random) -> str:

@@ -34,7 +34,8 @@ _SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "VOO", "AMZN", "KO", "SAP"]
 _CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "CHF"]
 _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB"]
 # Argument pairs that name the two ends of one range (matched with the same prefix/suffix around them).
-_RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "return"), ("from", "to"),
+_RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "arrival"), ("departure", "return"),
+               ("from", "to"),
                ("min", "max"), ("begin", "finish")]
 
 
@@ -169,7 +170,9 @@ class ValueFactory:
             if "birth" in name or "dob" in name:
                 year, month, day = self.rng.randint(1948, 2004), self.rng.randint(1, 12), self.rng.randint(1, 28)
                 return dt.date(year, month, day).isoformat()
-            return (self.today + dt.timedelta(days=self.rng.randint(-30, 90))).isoformat()
+            if any(k in name for k in ("since", "history", "created", "past", "from", "observed", "last")):
+                return (self.today + dt.timedelta(days=self.rng.randint(-30, 20))).isoformat()
+            return (self.today + dt.timedelta(days=self.rng.randint(1, 90))).isoformat()  # plans are ahead
         if fmt == "date-time":
             day = self.today + dt.timedelta(days=self.rng.randint(0, 60))
             hour, minute = self.rng.choice([8, 9, 10, 13, 14, 16, 18]), self.rng.choice([0, 30])
