@@ -58,3 +58,14 @@ def test_every_shipped_recipe_loads_with_its_stage_loader():
         assert sections, f"{recipe.name}: no stage section"
         for name in sections:
             assert loaders[name](str(recipe)) is not None, recipe.name
+
+
+def test_one_system_prompt_for_training_and_every_evaluation():
+    """BFCL and the held-out split are scored under the prompt every training row was played with."""
+    from inftool_hf.configs import SYSTEM_PROMPT, BackendConfig
+    from inftool_hf.evaluate import EvalConfig
+    from inftool_hf.roleplay import RolePlayConfig
+    from inftool_hf.train import TrainConfig
+
+    assert EvalConfig().backend.system_prompt == RolePlayConfig().system_prompt == TrainConfig().system_prompt
+    assert BackendConfig().system_prompt == SYSTEM_PROMPT and "ask the user for missing values" in SYSTEM_PROMPT

@@ -20,6 +20,11 @@ import yaml
 T = TypeVar("T")
 
 BACKENDS = ("auto", "vllm", "transformers", "openai")
+# The one system prompt: every training row is played with it, and BFCL and the held-out split are evaluated with
+# it, so the model is measured under the prompt it learned with.
+SYSTEM_PROMPT = ("You are a helpful assistant with access to functions. Call a function only when it fits the "
+                 "request and you have every required value; ask the user for missing values; if no function "
+                 "fits, say so instead of calling one.")
 
 
 class ConfigError(ValueError):
@@ -59,8 +64,8 @@ class BackendConfig:
     # Chat template that renders tools: "model" (the checkpoint's own; the prepared default model
     # carries TRL's Qwen2.5 tool template), "trl:<name>" (a template shipped by TRL), or a .jinja path.
     chat_template: str = "model"
-    # System prompt added to conversations that have none.
-    system_prompt: str = "You are a helpful assistant with access to functions. Call them when they help."
+    # System prompt added to conversations that have none (the one training uses).
+    system_prompt: str = SYSTEM_PROMPT
     dtype: str = "bfloat16"
     max_model_len: int = 4096
     seed: int = 0
@@ -184,9 +189,9 @@ def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ConfigError(f"{path}: byte {err.start}: not UTF-8 text") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"{path}: {where}not valid YAML: {problem}") from None
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -32,7 +32,7 @@ from typing import Any
 
 from . import realize
 from .atomic import atomic_to_parquet
-from .configs import ConfigError, SamplingConfig
+from .configs import SYSTEM_PROMPT, ConfigError, SamplingConfig
 from .faithfulness import Context, unsupported_claims
 from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario, user_stated_values
 from .simulator import ToolSimulator, operation_kind
@@ -41,9 +41,6 @@ from .tool_pool import ToolPool
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_PROMPT = ("You are a helpful assistant with access to functions. Call a function only when it fits the "
-                 "request and you have every required value; ask the user for missing values; if no function "
-                 "fits, say so instead of calling one.")
 
 
 @dataclass

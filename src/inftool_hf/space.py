@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .configs import BackendConfig, ConfigError, SamplingConfig
-from .roleplay import SYSTEM_PROMPT  # the prompt the checkpoints were trained with
+from .configs import (
+    SYSTEM_PROMPT,  # the prompt the checkpoints were trained with
+    BackendConfig,
+    ConfigError,
+    SamplingConfig,
+)
 from .specs import SpecError, ToolSpec
 
 logger = logging.getLogger(__name__)

@@ -28,10 +28,9 @@ from typing import Any
 
 from .atomic import atomic_write_text
 from .chat_format import load_tokenizer, render_prompt, to_template_messages
-from .configs import ConfigError, config_from_dict, load_yaml
+from .configs import SYSTEM_PROMPT, ConfigError, config_from_dict, load_yaml
 from .default_model import resolve_model
 from .rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
-from .roleplay import SYSTEM_PROMPT
 from .tool_pool import is_minted
 
 logger = logging.getLogger(__name__)
