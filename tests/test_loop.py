@@ -24,14 +24,30 @@ def test_gap_rule_leans_toward_failures():
                            "irrelevance": {"accuracy": 1.0}}}
     heldout = {"categories": {"multi_step": {"accuracy": 0.0, "failed_gate": {"names": 3}},
                               "simple": {"accuracy": 0.5, "failed_gate": {"arguments": 1}}}}
-    gaps = gap_analysis(bfcl, heldout, {"flights_book": 1.0, "weather_uv_index": 0.0})
-    assert gaps["category_failure"]["simple"] == pytest.approx((0.8 + 0.6 + 0.5) / 3)
-    assert gaps["category_failure"]["irrelevance"] == 0.0
+    gaps = gap_analysis(heldout, {"flights_book": 1.0, "weather_uv_index": 0.0})
+    assert gaps["category_failure"]["simple"] == pytest.approx(0.5)
+    assert "irrelevance" not in gaps["category_failure"] and bfcl  # BFCL is not an input at all
     assert gaps["failed_gates"] == {"names": 3, "arguments": 1}
     mix = next_mix({c: 1.0 for c in ("simple", "irrelevance", "multi_step", "parallel")}, gaps, shift=1.0)
+    assert gap_analysis(None) == {"category_failure": {}, "tool_failure": {}, "failed_gates": {}}
     assert mix["multi_step"] > mix["simple"] > mix["parallel"] == mix["irrelevance"] > 0
     assert sum(mix.values()) == pytest.approx(1.0, abs=1e-3)
     assert next_tool_weights(gaps, 1.0) == {"flights_book": 2.0, "weather_uv_index": 1.0}
+
+
+def test_bfcl_results_cannot_reach_the_mix(monkeypatch, tmp_path):
+    """The loop's decisions read only our data: two runs whose BFCL results are opposite decide the same mix."""
+    import inftool_hf.loop as loop
+
+    decided = []
+    for accuracy in (0.0, 1.0):
+        bfcl = {"categories": {c: {"accuracy": accuracy} for c in loop.BFCL_TO_CATEGORY}}
+        monkeypatch.setattr(loop, "_run_bfcl", lambda config, model, out, bfcl=bfcl: bfcl)
+        config = loop.LoopConfig(run_dir=str(tmp_path / f"run{accuracy}"), iterations=1)
+        state = loop.LoopState(Path(config.run_dir) / "state.json")
+        loop.decide_base_mix(config, state)
+        decided.append(state.stage(0, "gaps")["next_mix"])
+    assert decided[0] == decided[1]
 
 
 TINY = {

@@ -303,3 +303,25 @@ def test_rng_is_not_global():
     state = random.getstate()
     ValueFactory(3).for_schema({"type": "string"}, "note")
     assert random.getstate() == state
+
+
+def test_an_answer_that_merges_parallel_results_is_rejected():
+    messages = [{"role": "user", "content": "Air quality in Nairobi and Krakow?"},
+                {"role": "assistant", "content": "", "tool_calls": [
+                    make_tool_call("weather_air_quality", {"location": "Nairobi"}, "c1"),
+                    make_tool_call("weather_air_quality", {"location": "Krakow"}, "c2")]},
+                {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"aqi": 63, "main_pollutant": "pm10"})},
+                {"role": "tool", "tool_call_id": "c2", "content": json.dumps({"aqi": 77, "main_pollutant": "pm10"})}]
+    merged = "The AQI in Nairobi and Krakow is 63."
+    assert any("result 2 of 2" in p for p in unsupported_claims(merged, Context(messages), after_calls=True))
+    both = "The AQI is 63 in Nairobi and 77 in Krakow."
+    assert unsupported_claims(both, Context(messages), after_calls=True) == []
+
+
+def test_a_new_booking_is_not_born_cancelled(pool):
+    for seed in range(20):
+        sim = ToolSimulator(pool.tools, user_ids=[("flight_id", "FL-1")], seed=seed)
+        assert sim.execute("flights_book", {"flight_id": "FL-1", "passenger_names": ["Ann Lee"]})["status"] == \
+            "confirmed"
+        card = ToolSimulator(pool.tools, user_ids=[("session_id", "SE-1"), ("card_id", "CA-1")], seed=seed)
+        assert card.execute("banking_freeze_card", {"session_id": "SE-1", "card_id": "CA-1"})["frozen"] is True

@@ -137,10 +137,10 @@ class Context:
         return any(v is False or v == 0 or v == [] for v in values) or any(
             isinstance(r, dict) and any(isinstance(v, list) and not v for v in r.values()) for r in self.results)
 
-    def reportable(self) -> list[str]:
+    def reportable(self, results: list[Any] | None = None) -> list[str]:
         """What a useful answer could repeat from the results: strings and numbers (not keys, not flags)."""
         out = []
-        for result in self.recent:
+        for result in self.recent if results is None else results:
             for value in _values(result):
                 if isinstance(value, bool) or value is None:
                     continue
@@ -216,6 +216,11 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
         reportable = context.reportable()
         if reportable and not any(_mentions(said, value) for value in reportable):
             problems.append("reports nothing the results say")
+        elif len(context.recent) > 1:  # several results (parallel calls): each one is reported, none merged away
+            for number, result in enumerate(context.recent):
+                own = context.reportable([result])
+                if own and not any(_mentions(said, value) for value in own):
+                    problems.append(f"says nothing about result {number + 1} of {len(context.recent)}")
     return problems
 
 

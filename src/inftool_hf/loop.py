@@ -8,8 +8,9 @@ Iteration 0 measures the base model on BFCL. Iteration k ≥ 1:
 2. **train** from the current checkpoint: SFT the first time, GRPO after (configurable); the adapter is
    merged so the next iteration's engines (vLLM included) load a plain checkpoint;
 3. **evaluate** on the recipe's BFCL categories and on the held-out split of the iteration's data;
-4. **gaps**: per category, the failure rate on BFCL (mapped onto our categories) and on the held-out
-   split, averaged; per tool, the held-out failure rate. The rule, recorded in the state file: the next
+4. **gaps**: per category and per tool, the failure rate on the held-out split of our data (BFCL is only
+   reported: it never reaches the gap analysis, so the yardstick does not steer the data it grades). The
+   rule, recorded in the state file: the next
    mix weight of category *c* is ``base_c × (1 + shift × failure_c)`` and the next weight of tool *t* is
    ``1 + shift × failure_t`` — more data where the model still fails, never none where it succeeds.
 
@@ -99,14 +100,11 @@ class LoopState:
 
 # --- gap analysis ---------------------------------------------------------------------------------------
 
-def gap_analysis(bfcl: dict[str, Any] | None, heldout: dict[str, Any] | None,
+def gap_analysis(heldout: dict[str, Any] | None,
                  heldout_tool_failures: dict[str, float] | None = None) -> dict[str, Any]:
-    """Failure rate per synthesis category (BFCL and held-out averaged) and per tool."""
+    """Failure rate per synthesis category and per tool, from our own held-out data only. BFCL is the held-out
+    yardstick: it is reported, and it never reaches this function, so it cannot steer the data it grades."""
     failures: dict[str, list[float]] = {}
-    for category, stats in ((bfcl or {}).get("categories") or {}).items():
-        mapped = BFCL_TO_CATEGORY.get(category)
-        if mapped:
-            failures.setdefault(mapped, []).append(1.0 - stats["accuracy"])
     for category, stats in ((heldout or {}).get("categories") or {}).items():
         failures.setdefault(category, []).append(1.0 - stats["accuracy"])
     gates: dict[str, int] = {}
@@ -173,6 +171,21 @@ def train_in_child(config: Any, dataset: str, dataset_name: str, measure: bool) 
         return pool.submit(train, config, dataset, dataset_name, measure).result()
 
 
+def decide_base_mix(config: LoopConfig, state: LoopState) -> None:
+    """Iteration 0: the base model's BFCL score (reported only) and the first mix (the recipe's: nothing of
+    ours has been measured yet)."""
+    run_dir = Path(config.run_dir)
+    if state.stage(0, "evaluate") is None:
+        started = time.monotonic()
+        report = _run_bfcl(config, config.train.model, run_dir / "iter0" / "bfcl")
+        state.finish(0, "evaluate", {"bfcl": report, "model": config.train.model,
+                                     "seconds": time.monotonic() - started})
+    if state.stage(0, "gaps") is None:
+        gaps = gap_analysis(None)
+        mix = next_mix(config.generate.scenarios.category_mix, gaps, config.shift)
+        state.finish(0, "gaps", {**gaps, "next_mix": mix, "next_tool_weights": {}})
+
+
 def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) the loop; returns the state. Same config + run_dir → continues where it stopped."""
     from .generate import generate
@@ -194,14 +207,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
     base_model = config.train.model
     checkpoint = base_model
 
-    if state.stage(0, "evaluate") is None:
-        started = time.monotonic()
-        report = _run_bfcl(config, base_model, run_dir / "iter0" / "bfcl")
-        state.finish(0, "evaluate", {"bfcl": report, "model": base_model, "seconds": time.monotonic() - started})
-    if state.stage(0, "gaps") is None:
-        gaps = gap_analysis(state.stage(0, "evaluate")["bfcl"], None)
-        mix = next_mix(config.generate.scenarios.category_mix, gaps, config.shift)
-        state.finish(0, "gaps", {**gaps, "next_mix": mix, "next_tool_weights": {}})
+    decide_base_mix(config, state)
 
     trainings = 0
     for k in range(1, iterations + 1):
@@ -256,7 +262,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         # ---- gaps
         if state.stage(k, "gaps") is None:
             evaluation = state.stage(k, "evaluate")
-            gaps = gap_analysis(evaluation["bfcl"], evaluation["heldout"], evaluation["tool_failure"])
+            gaps = gap_analysis(evaluation["heldout"], evaluation["tool_failure"])
             state.finish(k, "gaps", {**gaps, "next_mix": next_mix(config.generate.scenarios.category_mix, gaps,
                                                                       config.shift),
                                      "next_tool_weights": next_tool_weights(gaps, config.shift)})

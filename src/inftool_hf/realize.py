@@ -46,10 +46,13 @@ def clean_description(text: str) -> str:
     return first[:160].rsplit(" ", 1)[0] if len(first) > 160 else first
 
 
+_ALIASES = {"to": "recipients", "cc": "people in copy", "bcc": "people in blind copy", "q": "search", "from": "sender"}
+
+
 def label(name: str) -> str:
-    """``passenger_names`` → ``passenger names``; ``dateTime`` → ``date time``."""
+    """``passenger_names`` → ``passenger names``; ``dateTime`` → ``date time``; ``to`` → ``recipients``."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ").lower().strip()
-    return words or name
+    return _ALIASES.get(words, words) or name
 
 
 def _entity(name: str) -> str:
@@ -224,7 +227,8 @@ def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, An
 
 _READ_OPENERS = ["Here's what I found.", "Sure, here you go.", "I looked that up for you.", "Here are the details."]
 _WRITE_OPENERS = ["Done.", "All set.", "That went through.", "Done, it's taken care of."]
-_LABEL_FIELDS = ("name", "title", "full_name", "label", "subject", "summary", "description", "city", "symbol")
+_LABEL_FIELDS = ("name", "title", "full_name", "label", "nickname", "subject", "summary", "description", "city",
+                 "symbol")
 
 
 def _fact(key: str, value: Any) -> str | None:

@@ -183,6 +183,7 @@ class ToolSimulator:
         kind = operation_kind(name)
         if isinstance(result, dict) and kind != "read":
             _report_success(result)
+            _fresh_status(result, tool.response_schema, refs)
         if isinstance(result, dict):
             _within_range(result, arguments)
             _derive(result, arguments)
@@ -318,7 +319,10 @@ class ToolSimulator:
         return data if not schema_errors(tool.response_schema, data) else None
 
 
-_SUCCESS_FLAGS = ("success", "ok", "playing", "done")
+_SUCCESS_FLAGS = ("success", "ok", "playing", "done", "frozen", "sent", "delivered", "activated", "enabled")
+# A resource a call has just created starts in one of these states, not "cancelled" or "checked_in".
+_FRESH_STATES = ("confirmed", "booked", "created", "scheduled", "active", "pending", "open", "placed", "received",
+                 "processing", "requested", "invited", "sent", "todo", "new", "ok", "success")
 _LOW_END = re.compile(r"(^|_)(from|start|since|after|earliest|check_in|begin)(_|$)")
 _HIGH_END = re.compile(r"(^|_)(to|end|until|before|latest|check_out|finish)(_|$)")
 
@@ -340,6 +344,17 @@ def _derive(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     for key in ("converted", "result", "converted_amount", "amount_converted"):
         if isinstance(result.get(key), (int, float)) and not isinstance(result.get(key), bool):
             result[key] = round(amount * rate, 2)
+
+
+def _fresh_status(result: dict[str, Any], schema: dict[str, Any] | None, refs: list[tuple[str, str]]) -> None:
+    """A resource the call just created reports its first state (a new booking is confirmed, not cancelled)."""
+    if not created_ids(dict(refs), result) or not isinstance(schema, dict):
+        return
+    for key in ("status", "state"):
+        options = ((schema.get("properties") or {}).get(key) or {}).get("enum") or []
+        fresh = [o for o in _FRESH_STATES if o in options]
+        if isinstance(result.get(key), str) and fresh and result[key] not in fresh:
+            result[key] = fresh[0]
 
 
 def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
