@@ -129,6 +129,19 @@ def _arguments(tool, factory, fixed):
     return args
 
 
+def _find(node, field):
+    if isinstance(node, dict):
+        if isinstance(node.get(field), str):
+            return node[field]
+        node = list(node.values())
+    if isinstance(node, list):
+        for item in node:
+            found = _find(item, field)
+            if found is not None:
+                return found
+    return None
+
+
 def _walk_edges(pool):
     checked = 0
     for edge in pool.dependencies:
@@ -140,10 +153,7 @@ def _walk_edges(pool):
         sim = ToolSimulator(pool.tools, user_ids=user_ids, seed=checked)
         steps = [(producer.name, produce_args, sim.execute(producer.name, produce_args))]
         produced = steps[0][2]
-        value = produced.get(edge.field)
-        for listed in produced.values():
-            if value is None and isinstance(listed, list) and listed and isinstance(listed[0], dict):
-                value = listed[0].get(edge.field)
+        value = _find(produced, edge.field)  # the field may sit in a nested object or a listed one
         assert isinstance(value, str), (edge, produced)
         consume_args = _arguments(consumer, factory, {edge.field: value})
         for k, v in consume_args.items():

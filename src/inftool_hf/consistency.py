@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .simulator import STATUS_FIELDS, created_ids, operation_kind, write_subjects
+from .simulator import STATUS_FIELDS, created_ids, operation_kind, own_id, write_subjects
 from .tool_pool import is_minted
 
 
@@ -27,10 +27,7 @@ def _subject(node: dict[str, Any], refs: dict[str, str]) -> tuple[str, str] | No
     for key, value in node.items():
         if key in refs and node[key] == refs[key]:
             return key, value
-    for key, value in node.items():
-        if is_minted(key) and isinstance(value, str):
-            return key, value
-    return None
+    return own_id(node)
 
 
 def _objects(result: dict[str, Any], refs: dict[str, str], kind: str) -> list[tuple[dict[str, Any],

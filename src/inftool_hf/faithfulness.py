@@ -109,6 +109,9 @@ class Context:
                     values += _walk(data)
                     texts.append(json.dumps(data, ensure_ascii=False))
         self.results = results
+        # string values the results report (a status of "FAILED" is the server's word, not a failure claim)
+        self.result_words = {str(v).casefold().replace("_", " ") for r in results for v in _values(r)
+                             if isinstance(v, str)}
         self.text = " ".join(texts).casefold()
         self.numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
         self.numbers += [float(n.replace(",", "")) for n in _NUMBER.findall(" ".join(texts))]
@@ -117,7 +120,10 @@ class Context:
         self.dates |= {(_month(a or d), int(b or c)) for a, b, c, d in _MONTH_DAY.findall(self.text)}
         # tool names, descriptions and parameter names may be named, never counted on for values
         self.vocabulary = self.text + " " + json.dumps(tools or [], ensure_ascii=False).casefold().replace("_", " ")
-        self.words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", self.vocabulary.replace("_", " "))}
+        # words of the conversation and the tools; field names split too (nextSyncToken → next sync token)
+        raw = " ".join(texts) + " " + json.dumps(tools or [], ensure_ascii=False)
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", raw).casefold().replace("_", " ")
+        self.words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", words + " " + self.vocabulary)}
         self.tool_names = [t["function"]["name"] for t in tools or [] if "_" in t["function"]["name"]]
 
     def supports_number(self, token: str) -> bool:
@@ -207,8 +213,9 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
                 word.replace(" ", "_") not in context.text:
             problems.append(f"says {word!r}, which no result or user message says")
     if after_calls:
-        if _FAILURE.search(text) and not context.any_error and not context.any_negative:
-            problems.append(f"claims a failure ({_FAILURE.search(text)[0]!r}) though every call succeeded")
+        failure = next((m[0] for m in _FAILURE.finditer(text) if m[0].casefold() not in context.result_words), None)
+        if failure and not context.any_error and not context.any_negative:
+            problems.append(f"claims a failure ({failure!r}) though every call succeeded")
         if context.any_error and not _FAILURE.search(text) and _SUCCESS.search(text):
             problems.append("reports success though a call failed")
         if _FILLER.search(text):

@@ -20,6 +20,7 @@ from .atomic import atomic_to_parquet, atomic_write_text
 from .configs import BackendConfig, ConfigError, config_from_dict, load_yaml
 from .roleplay import RolePlayConfig, role_play
 from .scenarios import ScenarioConfig, sample_scenarios
+from .spec_sources import SOURCES, load_source
 from .specs import load_specs, spec_pack_dir
 from .tool_pool import ToolPool, build_tool_pool
 
@@ -33,7 +34,9 @@ class GenerateConfig:
     name: str = "inftool-data"
     output_dir: str = "outputs"
     iteration: int = 0
-    # Spec files or folders; "pack" is the embedded spec pack; "python:<module>" is a module of functions
+    # Spec files or folders; "pack" is the embedded spec pack; "botocore:<service>" / "googleapis:<api>" are the AWS
+    # service models and Google discovery documents that pip installed (inftool_hf.spec_sources);
+    # "python:<module>" is a module of functions
     # whose tools the MCP Server runs for real (inftool_hf.python_tools); "mcp:<url or stdio:command>" is a
     # live MCP server whose listed tools are ingested (inftool_hf.mcp_client).
     specs: list[str] = field(default_factory=lambda: ["pack"])
@@ -103,7 +106,7 @@ def python_specs(specs: list[str]):
 def spec_paths(specs: list[str]) -> list[Path]:
     paths = []
     for entry in specs:
-        if entry.startswith(("python:", "mcp:")):
+        if entry.startswith(("python:", "mcp:", *SOURCES)):
             continue
         path = spec_pack_dir() if entry == "pack" else Path(entry)
         if not path.exists():
@@ -150,6 +153,10 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
             from .mcp_client import load_mcp_tools
 
             load.tools += load_mcp_tools(entry.removeprefix("mcp:")).tools
+        elif entry.startswith(SOURCES):  # API descriptions that pip installed (AWS, Google)
+            part = load_source(entry)
+            load.tools += part.tools
+            load.warnings += part.warnings
     for warning in load.warnings:
         logger.warning(warning)
     from .tool_pool import llm_merge
@@ -221,7 +228,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         timings["decontaminate"] = time.monotonic() - started
     started = time.monotonic()
     sources = [str(p.name) for p in spec_paths(config.specs)]
-    sources += [e for e in config.specs if e.startswith(("python:", "mcp:"))]
+    sources += [e for e in config.specs if e.startswith(("python:", "mcp:", *SOURCES))]
     save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,
                     license=config.license, judged=config.judge)
     if config.hub_repo_id:

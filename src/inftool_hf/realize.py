@@ -141,6 +141,14 @@ def join_clauses(parts: list[str]) -> str:
 def verb_phrase(description: str, name: str) -> tuple[str, bool]:
     """The tool's action as a phrase, and whether it starts with a verb."""
     text = clean_description(description) or label(name)
+    text = re.sub(r"^(?:the|this)\s+\w+\s+(?:operation|action|method|api)\s+", "", text, flags=re.IGNORECASE)
+    first, _, rest = text.partition(" ")
+    base = first.lower()
+    for ending, replacement in (("ies", "y"), ("es", ""), ("s", "")):  # "Creates a backup" → "create a backup"
+        if base.endswith(ending) and (base[: -len(ending)] + replacement) in _VERBS:
+            first = base[: -len(ending)] + replacement
+            break
+    text = f"{first} {rest}".strip()
     text = text[:1].lower() + text[1:]
     word = re.sub(r"[^a-z]", "", text.split(" ", 1)[0].lower())
     is_verb = word in _VERBS or word.rstrip("s") in _VERBS
@@ -272,7 +280,7 @@ def _item_summary(item: dict[str, Any]) -> str:
     if name is None and extra is None:
         return ""
     if extra is None:
-        return str(name)
+        return _quoted(name)
     number = value_text(extra[1], extra[0])
     base = _unit(extra[0])[0]
     name = _quoted(name) if name is not None else None

@@ -94,8 +94,9 @@ class ScenarioConfig:
     category_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     # Extra tools shown next to the right ones (multiple, parallel_multiple, miss_func).
     distractors: int = 3
-    # Chance that an optional parameter is part of the gold call.
+    # Chance that an optional parameter is part of the gold call, and at most how many a call sets.
     optional_rate: float = 0.35
+    max_optional: int = 3
     # Optional weights per tool name (gap analysis leans toward tools that failed); default 1.
     tool_weights: dict[str, float] = field(default_factory=dict)
     id_prefix: str = "s"
@@ -138,16 +139,30 @@ class _Sampler:
         required = set(schema.get("required", []))
         self.values.context = f"{name} {self.pool.tools[name].domain}"
         args = {}
+        optional = 0
         for param, sub in (schema.get("properties") or {}).items():
             if param in (fixed or {}):
                 args[param] = fixed[param]
-            elif param in required or self.rng.random() < self.config.optional_rate:
+            elif param in required:
+                args[param] = self.values.for_schema(sub, param)
+            elif optional < self.config.max_optional and self.rng.random() < self.config.optional_rate:
+                optional += 1  # a person states a few extras, not forty (real specs have tools with dozens)
                 args[param] = self.values.for_schema(sub, param)
         return order_ranges(args, keep=set(fixed or {}))
 
     def outputs(self, name: str) -> dict[str, Any]:
         """Planned minted values this call returns (ids the next calls will need)."""
-        return {dep.field: self.values.minted_id(dep.field) for dep in self.pool.consumers_of(name)}
+        return {dep.field: self.planned_id(dep.consumer, dep.field) for dep in self.pool.consumers_of(name)}
+
+    def planned_id(self, consumer: str, field: str) -> str:
+        """An id a call will hand out: in the form the consuming parameter accepts (its pattern, length) where
+        the spec says, else a recognisable minted form (``BK-48213``)."""
+        schema = (self.pool.tools[consumer].parameters.get("properties") or {}).get(field) or {}
+        if any(k in schema for k in ("pattern", "minLength", "maxLength", "format", "enum")):
+            value = self.values.for_schema(schema, field)
+            if isinstance(value, str) and value:
+                return value
+        return self.values.minted_id(field)
 
     def distractors(self, domain: str, exclude: set[str], count: int) -> list[str]:
         same = [n for n in self.pool.domains.get(domain, []) if n not in exclude]
@@ -240,7 +255,8 @@ class _Sampler:
             known = next((c.arguments.get(param) or c.outputs.get(param) for c in calls
                           if c.arguments.get(param) or c.outputs.get(param)), None) \
                 if operation_kind(producer.name) == "read" else None  # a booking call makes a new booking id
-            producer.outputs.setdefault(param, producer.arguments.get(param) or known or self.values.minted_id(param))
+            producer.outputs.setdefault(param, producer.arguments.get(param) or known
+                                        or self.planned_id(consumer, param))
             fixed[param] = producer.outputs[param]
             sources[param] = {"step": producer.step, "field": param, "name": producer.name}
         step = max((source["step"] for source in sources.values()), default=-1) + 1
@@ -271,7 +287,7 @@ class _Sampler:
             return self.simple()
         dep = self.rng.choice(edges)
         first = PlannedCall(dep.producer, self.arguments(dep.producer), step=0, turn=0)
-        first.outputs = {dep.field: first.arguments.get(dep.field) or self.values.minted_id(dep.field)}
+        first.outputs = {dep.field: first.arguments.get(dep.field) or self.planned_id(dep.consumer, dep.field)}
         fixed = {dep.field: first.outputs[dep.field]}
         # other minted inputs of the consumer come from the user (their own references)
         second = PlannedCall(dep.consumer, self.arguments(dep.consumer, fixed), step=1, turn=1,

@@ -65,9 +65,17 @@ def operation_kind(tool_name: str) -> str:
     return "read"
 
 
+def own_id(node: dict[str, Any]) -> tuple[str, str] | None:
+    """The id an object is about: its ``id`` field (Google's style), else its first id-like field."""
+    if isinstance(node.get("id"), str):
+        return "id", node["id"]
+    return next(((k, v) for k, v in node.items() if is_minted(k) and isinstance(v, str)), None)
+
+
 def created_ids(refs: dict[str, str], result: dict[str, Any]) -> list[str]:
-    """Id fields of a result that no argument gave: what the call created."""
-    return [k for k, v in result.items() if is_minted(k) and isinstance(v, str) and refs.get(k) != v]
+    """Id fields of a result that no argument gave: what the call created (its own ``id`` first)."""
+    found = [k for k, v in result.items() if (is_minted(k) or k == "id") and isinstance(v, str) and refs.get(k) != v]
+    return sorted(found, key=lambda k: k != "id")
 
 
 def write_subjects(refs: dict[str, str], result: dict[str, Any]) -> list[tuple[str, str]]:
@@ -248,12 +256,9 @@ class ToolSimulator:
             for item in items if isinstance(items, list) else []:
                 if not isinstance(item, dict):
                     continue
-                for key, value in item.items():
-                    if is_minted(key) and isinstance(value, str):
-                        record_key = f"{key}={value}"
-                        if record_key not in self.state.records:
-                            self.state.record(key, value, _scalars(item))
-                        break
+                subject = own_id(item)
+                if subject is not None and f"{subject[0]}={subject[1]}" not in self.state.records:
+                    self.state.record(subject[0], subject[1], _scalars(item))
 
     def _apply(self, result: Any, tool: ToolSpec, arguments: dict[str, Any], planned: dict[str, Any]) -> dict:
         """Echo inputs into same-named output fields, place planned ids, remember minted ids."""
@@ -280,12 +285,26 @@ class ToolSimulator:
             return node
 
         result = walk(result)
+        self._remember_ids(result)  # also inside objects echoed whole from the arguments
         # A planned id whose field sits inside a list that came out empty: make sure it is there.
         missing = {k: v for k, v in planned.items() if not self.state.knows(k, v)}
         for key, value in missing.items():
             result[key] = value
             self.state.remember(key, value)
         return result
+
+    def _remember_ids(self, node: Any, depth: int = 0) -> None:
+        if depth > 8:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if is_minted(key) and isinstance(value, str):
+                    self.state.remember(key, value)
+                else:
+                    self._remember_ids(value, depth + 1)
+        elif isinstance(node, list):
+            for item in node:
+                self._remember_ids(item, depth + 1)
 
     def _call_seed(self, name: str, arguments: dict[str, Any]) -> int:
         digest = hashlib.sha256(json.dumps([self.seed, name, arguments], sort_keys=True, default=str).encode())

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 _AUTH_NAME = re.compile(r"(login|log_in|signin|sign_in|verify|authenticate|auth|session)", re.IGNORECASE)
 # Fields that only ever come from a tool (never from the user): ids and tokens.
-_MINTED_FIELD = re.compile(r"(_id|_token|^token|session_id|_number|_ts)$")
+_MINTED_FIELD = re.compile(r"(_id|_token|^token|session_id|_number|_ts|[a-z]Id|[a-z]Token)$")
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _tool_text(tool: ToolSpec) -> str:
 def _leaf_fields(schema: Any, depth: int = 0) -> dict[str, str]:
     """Response field name → JSON type, searched through objects and arrays of objects."""
     found: dict[str, str] = {}
-    if not isinstance(schema, dict) or depth > 6:
+    if not isinstance(schema, dict) or depth > 2:  # no deeper than simulated results go (values.py)
         return found
     for name, sub in (schema.get("properties") or {}).items():
         if not isinstance(sub, dict):

@@ -136,8 +136,9 @@ class ValueFactory:
                 return {}
             props = schema.get("properties") or {}
             required = set(schema.get("required", []))
+            optional = [k for k in props if k not in required and self.rng.random() < 0.5][: 3 if depth else 6]
             return order_ranges({key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
-                                 if key in required or self.rng.random() < 0.5})
+                                 if key in required or key in optional})
         return None
 
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
@@ -190,14 +191,23 @@ class ValueFactory:
         if fmt == "time":
             return f"{self.rng.choice([8, 9, 10, 13, 14, 16, 18]):02d}:{self.rng.choice([0, 15, 30, 45]):02d}"
         if schema.get("pattern"):
+            # a field-aware value when the pattern allows it ("orders-prod" for a table name), else one made
+            # from the pattern itself
+            candidate = self._by_name(name, str(schema.get("description") or ""))
+            fits = schema.get("minLength", 0) <= len(candidate) <= schema.get("maxLength", 10_000)
+            try:
+                if fits and re.fullmatch(schema["pattern"].removeprefix("^").removesuffix("$"), candidate):
+                    return candidate
+            except re.error:
+                pass
             return self._from_pattern(schema["pattern"], name, schema)
         text = self._by_name(name, str(schema.get("description") or ""))
         low, high = schema.get("minLength", 0), schema.get("maxLength", 10_000)
         if len(text) < low:
             if "password" in name:
                 text = self.faker.password(length=max(low, 12))
-            else:
-                text = text + "x" * (low - len(text))
+            else:  # a reference of the length asked for, not padding a reader would notice
+                text = f"{text}-{''.join(self.rng.choices(string.digits, k=max(1, low - len(text) - 1)))}"
         return text[:high]
 
     def _from_pattern(self, pattern: str, name: str, schema: dict[str, Any]) -> str:
@@ -209,7 +219,13 @@ class ValueFactory:
             return self.rng.choice(_SYMBOLS)
         import rstr
 
-        return rstr.Rstr(self.rng).xeger(pattern)
+        generator = rstr.Rstr(self.rng)
+        value = ""
+        for _ in range(10):  # "." in a pattern can yield tabs and newlines; a person would type printable text
+            value = generator.xeger(pattern)
+            if value.isprintable() and not re.search(r"[\\\"'`<>{}|]", value):
+                return value
+        return value
 
     def _by_name(self, name: str, description: str = "") -> str:
         lowered = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
@@ -396,6 +412,11 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
     (("email", "e_mail", "mail"), lambda v: v.faker.email()),
     (("url", "uri", "link", "website", "homepage", "webhook"), lambda v: v.faker.url()),
     (("phone", "mobile", "tel", "telephone"), _phone),
+    (("arn",), lambda v: f"arn:aws:{v.rng.choice(['dynamodb', 'sqs', 's3'])}:us-east-1:"
+                         f"{v.rng.randint(10**11, 10**12 - 1)}:{v.rng.choice(['table/orders', 'orders-queue'])}"),
+    (("table", "bucket", "queue", "stream", "topic", "backup", "index", "cluster", "repository", "function"),
+     lambda v: f"{v.rng.choice(['orders', 'customers', 'billing', 'sessions', 'audit', 'inventory'])}-"
+               f"{v.rng.choice(['prod', 'staging', 'dev', '2026'])}"),
     (("city", "location", "region", "place", "town", "destination_city"), lambda v: v.rng.choice(_CITIES)),
     (("origin", "destination"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
     (("address", "street"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
