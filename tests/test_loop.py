@@ -53,6 +53,7 @@ def test_bfcl_results_cannot_reach_the_mix(monkeypatch, tmp_path):
 TINY = {
     "loop": {
         "name": "tiny", "iterations": 1, "first_stages": ["sft"], "heldout_eval": True,
+        "dev_domains": ["weather"], "dev_scenarios": 6,
         "generate": {"scenarios": {"num_scenarios": 12, "seed": 3}, "roleplay": {"shard_size": 4,
                      "sampling": {"max_new_tokens": 24}}, "backend": {"backend": "transformers", "batch_size": 12}},
         "train": {"heldout_fraction": 0.25, "sft": {"max_steps": 3, "batch_size": 2, "save_steps": 1,
@@ -103,4 +104,16 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
     assert [e["step"] for e in history if "loss" in e] == [1, 2, 3]  # resumed from checkpoint-1
     report = (tmp_path / "run" / "report.md").read_text()
     assert "| iteration |" in report and (tmp_path / "run" / "report.png").exists()
+    # the dev set: made once from the dev domain alone, never in training data, and what the mix reads
+    import pyarrow.parquet as pq
+
+    def domains(folder):
+        files = (Path(folder) / "data").glob("*.parquet")
+        return {d for f in files for d in pq.read_table(f).column("domain").to_pylist()}
+
+    assert domains(state["iterations"]["0"]["dev"]["dataset"]) == {"weather"}
+    assert "weather" not in domains(tmp_path / "run" / "datasets" / "tiny-iter1")
+    assert state["iterations"]["1"]["gaps"]["source"] == "dev" and state["iterations"]["1"]["evaluate"]["dev"]
+    assert state["iterations"]["0"]["evaluate"]["dev"]["categories"]  # the base model measured on it too
+    assert "Dev set per category" in report
     assert Path(state["iterations"]["1"]["train"]["model"]).is_dir()  # merged checkpoint for the next round

@@ -40,6 +40,10 @@ class GenerateConfig:
     # whose tools the MCP Server runs for real (inftool_hf.python_tools); "mcp:<url or stdio:command>" is a
     # live MCP server whose listed tools are ingested (inftool_hf.mcp_client).
     specs: list[str] = field(default_factory=lambda: ["pack"])
+    # Keep only tools of these domains ([]: all) / drop tools of these domains: the loop holds dev domains out of
+    # training data this way, and generates its dev set from them alone.
+    only_domains: list[str] = field(default_factory=list)
+    exclude_domains: list[str] = field(default_factory=list)
     near_duplicate_threshold: float = 0.9
     # Rewrite merged near-duplicates' descriptions with the user backend (for capable models).
     merge_with_llm: bool = False
@@ -165,6 +169,12 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     if not load.tools:
         raise ConfigError(f"specs: {config.specs!r} gave no usable tool" +
                           (f" ({load.warnings[0]})" if load.warnings else ""))
+    domains = sorted({t.domain for t in load.tools})
+    load.tools = [t for t in load.tools if (not config.only_domains or t.domain in config.only_domains)
+                  and t.domain not in config.exclude_domains]
+    if not load.tools:
+        raise ConfigError(f"only_domains {config.only_domains} / exclude_domains {config.exclude_domains} leave no "
+                          f"tool; the specs' domains are {domains}")
     pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger)
     if saved is not None:
         atomic_to_parquet(pool.to_dataset(), saved)

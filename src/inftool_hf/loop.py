@@ -65,6 +65,11 @@ class LoopConfig:
     # Gap rule strength (see module docstring).
     shift: float = 1.0
     heldout_eval: bool = True
+    # Domains held out of every training round: the dev set (dev_scenarios rows, generated once per run in
+    # blueprint mode from these domains alone) measures each checkpoint on tools it never trained on, and every
+    # decision of the loop (the next mix) reads it. [] falls back to the held-out split of each round's data.
+    dev_domains: list[str] = field(default_factory=list)
+    dev_scenarios: int = 60
     # Also score parseable / schema-valid calls before and after each training stage (transformers).
     measure_call_validity: bool = False
 
@@ -73,6 +78,8 @@ class LoopConfig:
             raise ConfigError("loop.iterations must be >= 1")
         if self.shift < 0:
             raise ConfigError("loop.shift must be >= 0")
+        if self.dev_domains and self.dev_scenarios < 1:
+            raise ConfigError("loop.dev_scenarios must be >= 1 when dev_domains are set")
 
 
 def load_loop_config(path: str) -> LoopConfig:
@@ -171,14 +178,54 @@ def train_in_child(config: Any, dataset: str, dataset_name: str, measure: bool) 
         return pool.submit(train, config, dataset, dataset_name, measure).result()
 
 
-def decide_base_mix(config: LoopConfig, state: LoopState) -> None:
-    """Iteration 0: the base model's BFCL score (reported only) and the first mix (the recipe's: nothing of
-    ours has been measured yet)."""
+def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) -> str | None:
+    """The dev set: generated once per run from the dev domains alone (blueprint mode: correct by
+    construction), never trained on; returns its folder."""
+    if not config.dev_domains:
+        return None
+    if state.stage(0, "dev") is None:
+        from .generate import generate
+        from .publish import dataset_stats
+
+        gen = copy.deepcopy(config.generate)
+        gen.name, gen.output_dir, gen.iteration = f"{config.name}-dev", str(Path(config.run_dir) / "datasets"), 0
+        gen.only_domains, gen.exclude_domains = list(config.dev_domains), []
+        gen.scenarios.num_scenarios = config.dev_scenarios
+        gen.scenarios.seed = config.generate.scenarios.seed + 10_007
+        gen.scenarios.id_prefix = "dev-"
+        gen.scenarios.tool_weights = {}
+        gen.roleplay.assistant = "blueprint"
+        started = time.monotonic()
+        verified = generate(gen, progress=progress)
+        state.finish(0, "dev", {"dataset": str(gen.folder), "domains": list(config.dev_domains),
+                                "stats": dataset_stats(verified), "seconds": time.monotonic() - started})
+    return state.stage(0, "dev")["dataset"]
+
+
+def _run_dev(config: LoopConfig, model: str, dataset_folder: str) -> dict[str, Any]:
+    """Every decision point of the dev set (tools the model never trained on), scored like the held-out split."""
+    from .backends import make_backend
+    from .evaluate import evaluate_heldout
+    from .train import load_trajectories
+
+    backend_config = copy.deepcopy(config.eval.backend)
+    backend_config.model = model
+    backend = make_backend(backend_config)
+    try:
+        return evaluate_heldout(load_trajectories(dataset_folder), backend, config.eval.sampling)
+    finally:
+        backend.close()
+
+
+def decide_base_mix(config: LoopConfig, state: LoopState, dev: str | None = None) -> None:
+    """Iteration 0: the base model's BFCL score (reported only), its dev-set score, and the first mix (the
+    recipe's: nothing of ours has been measured yet)."""
     run_dir = Path(config.run_dir)
     if state.stage(0, "evaluate") is None:
         started = time.monotonic()
         report = _run_bfcl(config, config.train.model, run_dir / "iter0" / "bfcl")
-        state.finish(0, "evaluate", {"bfcl": report, "model": config.train.model,
+        dev_report = _run_dev(config, config.train.model, dev) if dev else {}
+        state.finish(0, "evaluate", {"bfcl": report, "dev": dev_report, "model": config.train.model,
                                      "seconds": time.monotonic() - started})
     if state.stage(0, "gaps") is None:
         gaps = gap_analysis(None)
@@ -202,12 +249,14 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         raise ConfigError(f"{run_dir / 'state.json'}: this run was started with another recipe (changed: "
                           f"{', '.join(changed)}); resuming would mix the two. Use a new run_dir, or the old recipe")
     state.data.setdefault("config", asdict(config))
-    state.data.setdefault("rule", "mix_c = base_c * (1 + shift * failure_c); tool_t = 1 + shift * failure_t")
+    state.data.setdefault("rule", "mix_c = base_c * (1 + shift * failure_c), failure_c on the dev set (else the "
+                                  "held-out split); tool_t = 1 + shift * failure_t on the held-out split; BFCL never")
     state.save()
     base_model = config.train.model
     checkpoint = base_model
 
-    decide_base_mix(config, state)
+    dev = make_dev_set(config, state, progress)
+    decide_base_mix(config, state, dev)
 
     trainings = 0
     for k in range(1, iterations + 1):
@@ -221,6 +270,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         gen.scenarios.id_prefix = f"it{k}-"
         gen.scenarios.category_mix = previous["next_mix"]
         gen.scenarios.tool_weights = previous["next_tool_weights"]
+        gen.exclude_domains = sorted({*gen.exclude_domains, *config.dev_domains})  # dev tools are never trained on
         if config.teacher is not None:
             gen.backend = copy.deepcopy(config.teacher)
         else:
@@ -257,12 +307,17 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             bfcl = _run_bfcl(config, checkpoint, run_dir / f"iter{k}" / "bfcl")
             heldout, tool_failure = (_run_heldout(config, checkpoint, Path(state.stage(k, "generate")["dataset"]))
                                      if config.heldout_eval else ({}, {}))
-            state.finish(k, "evaluate", {"bfcl": bfcl, "heldout": heldout, "tool_failure": tool_failure,
-                                         "model": checkpoint, "seconds": time.monotonic() - started})
+            dev_report = _run_dev(config, checkpoint, dev) if dev else {}
+            state.finish(k, "evaluate", {"bfcl": bfcl, "heldout": heldout, "dev": dev_report,
+                                         "tool_failure": tool_failure, "model": checkpoint,
+                                         "seconds": time.monotonic() - started})
         # ---- gaps
         if state.stage(k, "gaps") is None:
             evaluation = state.stage(k, "evaluate")
-            gaps = gap_analysis(evaluation["heldout"], evaluation["tool_failure"])
+            # categories from the dev set (unseen tools) when there is one; tool weights from the held-out split
+            # (the dev tools are never generated, so only training tools can be weighted)
+            gaps = gap_analysis(evaluation.get("dev") or evaluation["heldout"], evaluation["tool_failure"])
+            gaps["source"] = "dev" if evaluation.get("dev") else "heldout"
             state.finish(k, "gaps", {**gaps, "next_mix": next_mix(config.generate.scenarios.category_mix, gaps,
                                                                       config.shift),
                                      "next_tool_weights": next_tool_weights(gaps, config.shift)})
@@ -287,6 +342,7 @@ def report_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
             "bfcl": {c: s["accuracy"] for c, s in (bfcl.get("categories") or {}).items()},
             "summary": bfcl.get("summary") or {},
             "heldout": {c: s["accuracy"] for c, s in (heldout.get("categories") or {}).items()},
+            "dev": {c: s["accuracy"] for c, s in ((evaluation.get("dev") or {}).get("categories") or {}).items()},
             "yield": {c["name"]: c["yield_rate"] for c in generated.get("categories", [])},
             "seconds": {s: round((it.get(s) or {}).get("seconds", 0.0), 1) for s in ("generate", "train", "evaluate")},
             "dataset": (it.get("generate") or {}).get("dataset"),
@@ -308,13 +364,18 @@ def write_report(state: LoopState, run_dir: Path) -> Path:
         mean = r["summary"].get("non_live_ast_mean")
         mean_text = "" if mean is None else f"{100 * mean:.1f}"
         lines.append(f"| {r['iteration']} | " + " | ".join(cells) + f" | {mean_text} |")
-    if held_categories:
-        lines += ["", "## Held-out split per category (accuracy at decision points)", "",
-                  "| iteration | " + " | ".join(held_categories) + " |", "| --- |" + " ---: |" * len(held_categories)]
+    for key, title in (("dev", "Dev set per category: domains never trained on (the loop's yardstick)"),
+                       ("heldout", "Held-out split per category (accuracy at decision points)")):
+        categories = sorted({c for r in rows for c in r[key]})
+        if not categories:
+            continue
+        lines += ["", f"## {title}", "", "| iteration | " + " | ".join(categories) + " | mean |",
+                  "| --- |" + " ---: |" * (len(categories) + 1)]
         for r in rows:
-            if r["heldout"]:
-                lines.append(f"| {r['iteration']} | " + " | ".join(f"{100 * r['heldout'].get(c, 0):.1f}"
-                                                                    for c in held_categories) + " |")
+            if r[key]:
+                values = [r[key].get(c, 0.0) for c in categories]
+                lines.append(f"| {r['iteration']} | " + " | ".join(f"{100 * v:.1f}" for v in values)
+                             + f" | {100 * sum(values) / len(values):.1f} |")
     lines += ["", "## Data yield and wall time", "",
               "| iteration | verified / attempted | generate s | train s | evaluate s | dataset | adapter |",
               "| --- | --- | ---: | ---: | ---: | --- | --- |"]

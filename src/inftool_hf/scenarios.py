@@ -132,7 +132,7 @@ class _Sampler:
         return self.rng.choices(names, weights=[self.tool_weight(n) for n in names])[0]
 
     def ungated(self) -> list[str]:
-        return [n for n in self.pool.tools if not self.pool.gates_for(n)]
+        return [n for n in self.pool.tools if not self.pool.gates_for(n)] or list(self.pool.tools)
 
     def arguments(self, name: str, fixed: dict[str, Any] | None = None) -> dict[str, Any]:
         schema = self.pool.tools[name].parameters
@@ -205,6 +205,8 @@ class _Sampler:
 
     def parallel(self) -> Scenario:
         candidates = [n for n in self.ungated() if self.pool.tools[n].parameters.get("required")]
+        if not candidates:
+            return self.simple()
         name = self.pick(candidates)
         calls, seen = [], set()
         for _ in range(self.rng.randint(2, 3)):
@@ -299,6 +301,8 @@ class _Sampler:
     def miss_param(self) -> Scenario:
         candidates = [n for n in self.ungated()
                       if [p for p in self.pool.tools[n].parameters.get("required", []) if not is_minted(p)]]
+        if not candidates:
+            return self.simple()
         name = self.pick(candidates)
         call = PlannedCall(name, self.arguments(name))
         required = [p for p in self.pool.tools[name].parameters.get("required", []) if not is_minted(p)]
@@ -317,7 +321,10 @@ class _Sampler:
     def irrelevance(self) -> Scenario:
         name = self.pick(self.ungated())
         domain = self.pool.tools[name].domain
-        other = self.rng.choice(sorted(d for d in self.pool.domains if d != domain))
+        others = sorted(d for d in self.pool.domains if d != domain)
+        if not others:  # a single-domain pool (one spec): nothing unrelated to show; the nearest is miss_func
+            return self.miss_func()
+        other = self.rng.choice(others)
         shown = self.distractors(other, set(), self.config.distractors)
         scenario = self.finish("irrelevance", [], shown, missing_tool=name)
         scenario.knows = self.arguments(name)
