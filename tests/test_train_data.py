@@ -182,3 +182,12 @@ def test_sft_can_turn_gradient_checkpointing_off_while_grpo_keeps_it():
     assert _common_args(config)["gradient_checkpointing"] is True  # GRPO follows train.gradient_checkpointing
     config.sft.gradient_checkpointing = None
     assert _common_args(config, config.sft.gradient_checkpointing)["gradient_checkpointing"] is True
+
+
+def test_model_card_carries_no_local_path_and_names_the_gguf_origin(tmp_path):
+    from inftool_hf.train import TrainConfig, write_model_card
+
+    config = TrainConfig(output_dir=str(tmp_path / "train"))
+    card = write_model_card(tmp_path, config, str(tmp_path / "data" / "my-dataset"), {}).read_text()
+    assert str(tmp_path) not in card and "`my-dataset`" in card
+    assert "Q4_1 GGUF" in card and "dequantized" in card

