@@ -153,6 +153,60 @@ def test_unexpected_errors_show_their_cause(tmp_path, monkeypatch, capsys):
         main(["--debug", "generate"])
 
 
+def test_a_rerun_with_another_recipe_never_republishes_old_rows(tmp_path):
+    """Same name, other specs and count: the old work folder is moved aside (kept), the new rows are the new
+    recipe's, and the card names the new sources."""
+    from inftool_hf.generate import GenerateConfig, generate
+    from inftool_hf.publish import load_hub_folder
+    from tests.fakes import ScriptedBackend
+
+    weather = tmp_path / "weather.tools.yaml"
+    from inftool_hf.specs import spec_pack_dir
+
+    weather.write_text((spec_pack_dir() / "weather.tools.yaml").read_text())
+    first = GenerateConfig(name="same", output_dir=str(tmp_path), specs=["pack"], decontaminate=False)
+    first.scenarios.num_scenarios = 9
+    generate(first, backend=ScriptedBackend(), progress=False)
+    second = GenerateConfig(name="same", output_dir=str(tmp_path), specs=[str(weather)], decontaminate=False)
+    second.scenarios.num_scenarios = 5
+    generate(second, backend=ScriptedBackend(), progress=False)
+    data = load_hub_folder(tmp_path / "same")
+    rows = [r for split in data.values() for r in split]
+    assert len(rows) == 5 and {r["domain"] for r in rows} <= {"weather", ""}
+    assert (tmp_path / "same" / "work.replaced-1" / "shards").is_dir()  # the old work is kept, never reused
+    assert "weather.tools.yaml" in (tmp_path / "same" / "README.md").read_text()
+    again = GenerateConfig(name="same", output_dir=str(tmp_path), specs=[str(weather)], decontaminate=False)
+    again.scenarios.num_scenarios = 5
+    backend = ScriptedBackend()
+    generate(again, backend=backend, progress=False)
+    assert backend.calls == 0 and not (tmp_path / "same" / "work.replaced-2").exists()  # same recipe: resumed
+
+
+def test_a_loop_resumed_with_another_recipe_is_refused(tmp_path, monkeypatch):
+    import inftool_hf.loop as loop
+    from inftool_hf.configs import ConfigError
+
+    monkeypatch.setattr(loop, "_run_bfcl", lambda *a, **k: (_ for _ in ()).throw(AssertionError("engine started")))
+    first = loop.LoopConfig(run_dir=str(tmp_path / "run"))
+    state = loop.LoopState(tmp_path / "run" / "state.json")
+    state.data["config"] = json.loads(json.dumps(loop.asdict(first), default=str))
+    state.save()
+    changed = loop.LoopConfig(run_dir=str(tmp_path / "run"), shift=2.0)
+    with pytest.raises(ConfigError, match="started with another recipe.*shift"):
+        loop.run_loop(changed)
+    more = loop.LoopConfig(run_dir=str(tmp_path / "run"), iterations=5)  # more iterations is a resume, not a change
+    with pytest.raises(AssertionError, match="engine started"):
+        loop.run_loop(more)
+
+
+def test_evaluate_module_runs_as_a_program():
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "inftool_hf.evaluate", "--help"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "--suite" in result.stdout, result.stderr[-500:]
+
+
 def _table() -> str:
     import tempfile
     from contextlib import redirect_stderr
