@@ -194,6 +194,9 @@ def test_a_loop_resumed_with_another_recipe_is_refused(tmp_path, monkeypatch):
     changed = loop.LoopConfig(run_dir=str(tmp_path / "run"), shift=2.0)
     with pytest.raises(ConfigError, match="started with another recipe.*shift"):
         loop.run_loop(changed)
+    older = json.loads(state.path.read_text())  # a state written before a config field existed still resumes
+    del older["config"]["generate"]["scenarios"]["max_optional"]
+    state.path.write_text(json.dumps(older))
     more = loop.LoopConfig(run_dir=str(tmp_path / "run"), iterations=5)  # more iterations is a resume, not a change
     with pytest.raises(AssertionError, match="engine started"):
         loop.run_loop(more)

@@ -217,6 +217,14 @@ def _run_dev(config: LoopConfig, model: str, dataset_folder: str) -> dict[str, A
         backend.close()
 
 
+def _differs(saved: Any, current: Any) -> bool:
+    """Whether a recorded config value differs from the current one. A key the record lacks is a field added
+    by a newer version of the code (at its default), not a change of recipe."""
+    if isinstance(saved, dict) and isinstance(current, dict):
+        return any(_differs(value, current.get(key)) for key, value in saved.items())
+    return saved != current
+
+
 def decide_base_mix(config: LoopConfig, state: LoopState, dev: str | None = None) -> None:
     """Iteration 0: the base model's BFCL score (reported only), its dev-set score, and the first mix (the
     recipe's: nothing of ours has been measured yet)."""
@@ -243,8 +251,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
     state = LoopState(run_dir / "state.json")
     saved = json.loads(json.dumps(state.data.get("config") or {}, default=str))
     current = json.loads(json.dumps(asdict(config), default=str))
-    changed = sorted(k for k in set(saved) | set(current) if k not in ("iterations", "run_dir")
-                     and saved and saved.get(k) != current.get(k))
+    changed = sorted(k for k in saved if k not in ("iterations", "run_dir") and _differs(saved[k], current.get(k)))
     if changed:
         raise ConfigError(f"{run_dir / 'state.json'}: this run was started with another recipe (changed: "
                           f"{', '.join(changed)}); resuming would mix the two. Use a new run_dir, or the old recipe")
