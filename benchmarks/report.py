@@ -47,6 +47,20 @@ def main() -> None:
                      "benchmarks/verify_rewards.py"))
         rows.append(("gated reward calls / s / core", f"{v['gated_reward_calls_per_s_per_core']}",
                      "benchmarks/verify_rewards.py"))
+    if before := load("verify_rewards_before_quality_gates"):
+        rows.append(("trajectories verified / s / core before the faithfulness and state gates (same script)",
+                     f"{before['trajectories_verified_per_s_per_core']} ({before['date']})",
+                     "benchmarks/verify_rewards.py"))
+    if src := load("spec_sources"):
+        dates.add(src["date"])
+        aws, google, pool = src["aws"], src["google"], src["pool"]
+        rows.append(("real-world spec sources: tools loaded (AWS services / Google discovery documents)",
+                     f"{aws['tools']:,} from {aws['services']} botocore models in {aws['seconds']} s; "
+                     f"{google['tools']:,} from {google['documents']} Google documents in {google['seconds']} s; "
+                     f"peak RSS {src['peak_rss_mib']} MiB", "benchmarks/spec_sources.py"))
+        rows.append((f"tool pool on {pool['tools_in']:,} of those tools", f"{pool['tools_kept']:,} kept, "
+                     f"{pool['merged']} merged, {pool['dependency_edges']} dependency edges, {pool['seconds']} s",
+                     "benchmarks/spec_sources.py"))
     if e := load("eval_wall_time"):
         dates.add(e["date"])
         for name, r in e["results"].items():

@@ -22,6 +22,16 @@ def test_verify_rewards_benchmark_quick_run_and_report(tmp_path):
     assert table.returncode == 0 and "trajectories verified / s / core" in table.stdout
 
 
+def test_spec_sources_benchmark_quick_run(tmp_path):
+    env = {**os.environ, "INFTOOL_BENCH_RESULTS": str(tmp_path)}
+    result = subprocess.run([sys.executable, "benchmarks/spec_sources.py", "--quick", "--pool-sample", "200"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((tmp_path / "spec_sources.json").read_text())
+    assert record["aws"]["services"] == 20 and record["aws"]["tools"] > 100 and record["google"]["tools"] > 100
+    assert record["pool"]["tools_in"] == 200 and 0 < record["pool"]["tools_kept"] <= 200
+
+
 def test_counting_backend_empties_the_prefix_cache_between_phases():
     """The synthesis benchmark's raw reference re-sends the prompts role-play cached; each measured phase must
     start with vLLM's prefix cache emptied, or the reference skips their prefill and looks faster."""

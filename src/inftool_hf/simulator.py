@@ -52,16 +52,32 @@ _WRITE_VERB = re.compile(r"(^|_)(create|add|book|reserve|send|set|update|change|
 STATUS_FIELDS = ("status", "state", "cancelled", "canceled", "active", "enabled", "updated", "activated")
 
 
+_READ_MARKERS = {"details", "status", "info", "history", "summary", "report", "profile", "quote", "usage", "lyrics",
+                 "reviews", "nutrition", "forecast", "conditions", "timezone", "incidents", "alerts", "index"}
+_READ_VERBS = {"get", "list", "search", "find", "read", "check", "lookup", "look", "show", "describe", "fetch", "view",
+               "track", "query", "count", "download", "export", "estimate", "calculate", "compute", "convert",
+               "recommend", "geocode", "batch_get", "scan", "select", "watch", "test", "validate"}
+
+
 def operation_kind(tool_name: str) -> str:
     """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``write`` (creates
-    or changes what it names) or ``read`` (get_, list_, search_, and noun-named reads such as
-    ``weather_air_quality``), from the verbs in the tool's name."""
-    if _DELETE_VERB.search(tool_name):
-        return "delete"
-    if _CANCEL_VERB.search(tool_name):
-        return "cancel"
-    if _WRITE_VERB.search(tool_name):
+    or changes what it names) or ``read``, from the first verb in the tool's name (``shop_track_order`` reads an
+    order; ``invest_place_order`` writes one) or a word that names something read (``maps_place_details``)."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool_name).lower()
+    if re.search(r"(^|_)(check_in|log_in|sign_in|check_out)(_|$)", name):
         return "write"
+    tokens = [t for t in re.split(r"[_.\-]+", name) if t]
+    if _READ_MARKERS & set(tokens):
+        return "read"
+    for token in tokens:
+        if _DELETE_VERB.fullmatch(token):
+            return "delete"
+        if _CANCEL_VERB.fullmatch(token):
+            return "cancel"
+        if token in _READ_VERBS:
+            return "read"
+        if _WRITE_VERB.fullmatch(token):
+            return "write"
     return "read"
 
 

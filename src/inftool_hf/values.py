@@ -311,6 +311,7 @@ def _typical_range(hint: str, integer: bool) -> tuple[float, float, int] | None:
 _NUMBER_RANGES = [
     (("latitude", "lat"), -55, 65, 4), (("longitude", "lon", "lng"), -150, 150, 4),
     (("fahrenheit",), 20, 95, 0), (("celsius", "temperature", "temp"), -5, 32, 1),
+    (("change_percent", "daily_change", "change_pct"), -4, 4, 2),
     (("percent", "percentage", "pct"), 1, 60, 1), (("rating", "stars", "star"), 1, 5, 1),
     (("year",), 2020, 2027, 0), (("age",), 18, 80, 0), (("month",), 1, 12, 0), (("hour", "hours"), 1, 12, 0),
     (("minutes", "minute", "min", "mins"), 5, 90, 0), (("seconds", "second", "timeout"), 5, 120, 0),
@@ -339,6 +340,7 @@ _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                                               "3 tomatoes", "200 g tofu"],
                                      "kind": ["main", "side", "dessert"]}),
     (("home", "device"), {"kind": ["thermostat", "light", "door lock", "camera", "speaker"]}),
+    (("traffic", "incident", "maps"), {"kind": ["accident", "roadworks", "lane closure", "congestion"]}),
     (("music", "track", "song", "playlist"), {"title": ["Blue Horizon", "Midnight Train", "Paper Moons", "Golden Hour",
                                                          "Slow Rivers", "Neon Rain"],
                                               "artist": lambda v: f"{v.faker.first_name()} {v.faker.last_name()}",

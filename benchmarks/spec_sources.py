@@ -1,0 +1,80 @@
+"""Real-world spec sources at scale: every AWS service model botocore ships and every Google discovery document
+google-api-python-client ships, loaded into tools; then the tool pool (dedup, near-duplicate merge, dependency
+edges) on a sample. Prints counts, seconds and peak memory; writes benchmarks/results/spec_sources.json.
+
+    .venv/bin/python benchmarks/spec_sources.py            # all of both sources
+    .venv/bin/python benchmarks/spec_sources.py --quick    # 20 services / APIs each
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+from common import write_result  # noqa: E402
+
+from inftool_hf.spec_sources import (  # noqa: E402
+    botocore_services,
+    googleapis_documents,
+    load_botocore,
+    load_googleapis,
+)
+from inftool_hf.specs import SpecError  # noqa: E402
+from inftool_hf.tool_pool import build_tool_pool  # noqa: E402
+
+
+def load_all(names, loader) -> tuple[list, int, int, float]:
+    started = time.monotonic()
+    tools, warnings, failed = [], 0, 0
+    for name in names:
+        try:
+            part = loader(name)
+        except SpecError:
+            failed += 1
+            continue
+        tools += part.tools
+        warnings += len(part.warnings)
+    return tools, warnings, failed, time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20 services / APIs of each source")
+    parser.add_argument("--pool-sample", type=int, default=1000,
+                        help="tools given to the tool pool (its near-duplicate pass is quadratic today)")
+    args = parser.parse_args()
+    services = botocore_services()
+    apis = sorted(googleapis_documents())
+    if args.quick:
+        services, apis = services[:20], apis[:20]
+    aws, aws_warnings, aws_failed, aws_seconds = load_all(services, load_botocore)
+    google, google_warnings, google_failed, google_seconds = load_all(apis, load_googleapis)
+    sample = (aws + google)[:: max(1, len(aws + google) // args.pool_sample)][: args.pool_sample]
+    started = time.monotonic()
+    pool = build_tool_pool(sample)
+    pool_seconds = time.monotonic() - started
+    result = {
+        "aws": {"services": len(services), "services_without_usable_operation": aws_failed, "tools": len(aws),
+                "skipped_operations": aws_warnings, "seconds": round(aws_seconds, 1)},
+        "google": {"documents": len(apis), "documents_without_usable_method": google_failed, "tools": len(google),
+                   "skipped_methods": google_warnings, "seconds": round(google_seconds, 1)},
+        "pool": {"tools_in": len(sample), "tools_kept": len(pool.tools), "merged": sum(map(len, pool.merged.values())),
+                 "domains": len(pool.domains), "dependency_edges": len(pool.dependencies),
+                 "seconds": round(pool_seconds, 1)},
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "quick": args.quick,
+    }
+    import json
+
+    print(json.dumps(result, indent=2))
+    write_result("spec_sources", result)
+
+
+if __name__ == "__main__":
+    main()
