@@ -57,10 +57,11 @@ bench: model
 	$(BIN)/python benchmarks/grpo_step.py
 	$(BIN)/python benchmarks/grpo_step.py --rollouts environment
 	$(BIN)/python benchmarks/eval_wall_time.py
+	$(BIN)/python benchmarks/spec_sources.py
 	$(BIN)/python benchmarks/report.py | tee benchmarks/results/table.md
 
 bench-quick: model
-	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time; do \
+	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time spec_sources; do \
 		$(BIN)/python benchmarks/$$script.py --quick || exit 1; done
 	$(BIN)/python benchmarks/report.py
 
