@@ -222,13 +222,14 @@ def _table() -> str:
     lines = ["| input | exit code | message |", "| --- | ---: | --- |"]
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        runs = [(c[0], _generate_argv(c, tmp)) for c in CASES]
-        _files(tmp)
-        runs += [(c[0], [a.replace("{tmp}", str(tmp)) for a in c[1]]) for c in OTHER_COMMANDS]
+        # each case runs right after its recipe is written (they share the file name)
+        runs = [(c[0], lambda c=c: _generate_argv(c, tmp)) for c in CASES]
+        runs += [(c[0], lambda c=c: (_files(tmp), [a.replace("{tmp}", str(tmp)) for a in c[1]])[1])
+                 for c in OTHER_COMMANDS]
         for name, argv in runs:
             err = StringIO()
             with redirect_stderr(err):
-                code = main(argv)
+                code = main(argv())
             message = err.getvalue().strip().replace(folder, "<tmp>").replace("|", "/")
             lines.append(f"| {name.replace('|', '/')} | {code} | `{message}` |")
     return "\n".join(lines) + "\n"

@@ -139,7 +139,8 @@ def type_problem(annotation: Any, value: Any) -> str | None:
             return None  # a type this check does not know: the dataclass decides
         if ok:
             return None
-        problems.append(getattr(option, "__name__", None) or str(option).replace("typing.", ""))
+        problems.append(str(option).replace("typing.", "") if typing.get_args(option) else
+                        getattr(option, "__name__", str(option)))
     return f"expected {' or '.join(problems)}, got {type(value).__name__} {value!r}"[:200]
 
 

@@ -282,7 +282,7 @@ def main(args) -> int:
         data["output_dir"] = args.output_dir
     if args.backend is not None:
         data.setdefault("backend", {})["backend"] = args.backend
-    config = config_from_dict(GenerateConfig, data, f"{args.recipe or 'command line'} [generate] with overrides")
+    config = config_from_dict(GenerateConfig, data, f"{args.recipe or 'command line'} [generate]")
     started = time.monotonic()
     verified = generate(config)
     console = Console()
