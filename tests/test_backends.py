@@ -172,3 +172,15 @@ def test_openai_backend_generates_again_after_its_loop_closed():
         server.stop()
     assert [len(first), len(second), len(third)] == [2, 3, 1]
     assert all(g.message["tool_calls"] for g in first + second + third)
+
+
+def test_transformers_records_a_prompt_over_the_context_instead_of_an_empty_reply(hf_backend, weather_tools):
+    hf_backend.config.max_model_len, limit = 64, hf_backend.config.max_model_len
+    try:
+        long = [{"role": "user", "content": "Please help. " * 200}]
+        short = [{"role": "user", "content": "Hi"}]
+        over, fine = hf_backend.generate([long, short], [weather_tools, None], SamplingConfig(max_new_tokens=4))
+    finally:
+        hf_backend.config.max_model_len = limit
+    assert over.parse_error and "exceeds max_model_len 64" in over.parse_error and over.raw_text == ""
+    assert fine.parse_error is None or "exceeds" not in fine.parse_error

@@ -103,3 +103,22 @@ def test_rewards_never_raise(completion, expected, tools):
         assert values[0] is None or 0.0 <= values[0] <= 1.0
         # handled by the reward's own logic, not by its catch-all (which would count the failure)
         assert not func.failures, (func.__name__, dict(func.failures))
+
+
+def test_a_reward_that_raises_scores_zero_and_is_counted(monkeypatch, caplog):
+    """A failing reward never stops training, and never hides: each failure is counted by exception type and
+    logged once (training writes the counts to its logs and to grpo/reward_failures.json)."""
+    import inftool_hf.rewards as rewards
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulator exploded")
+
+    monkeypatch.setattr(rewards, "last_gate", broken)
+    reward = rewards.make_gated_reward()
+    expected = json.dumps({"calls": [["f", {}]]})
+    assert reward(["x", "y"], [expected, expected], ["[]", "[]"]) == [0.0, 0.0]
+    assert dict(reward.failures) == {"RuntimeError": 2}
+    assert sum("simulator exploded" in r.getMessage() for r in caplog.records) == 1
+    from inftool_hf.train import reward_failures
+
+    assert reward_failures([reward, rewards.make_irrelevance_reward()]) == {"gated_reward": {"RuntimeError": 2}}
