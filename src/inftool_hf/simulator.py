@@ -243,7 +243,6 @@ class ToolSimulator:
                       result: dict[str, Any]) -> None:
         given = _scalars(arguments)
         fields = _scalars(result) if isinstance(result, dict) else {}
-        ref_keys = {f"{p}={v}" for p, v in refs}
         for param, value in refs:
             if kind == "delete":
                 self.state.deleted.add(f"{param}={value}")
@@ -263,10 +262,9 @@ class ToolSimulator:
                 update.update({k: v for k, v in given.items() if k != param and not is_minted(k)})
             self.state.record(param, value, update)
         # ids this call hands out: the new resource is what the call was asked to make plus what it reported
-        for key, value in fields.items():
-            if is_minted(key) and isinstance(value, str) and f"{key}={value}" not in ref_keys \
-                    and f"{key}={value}" not in self.state.records:
-                self.state.record(key, value, {**given, **fields, "_created": kind == "write"})
+        for key in created_ids(dict(refs), fields):
+            if f"{key}={fields[key]}" not in self.state.records:
+                self.state.record(key, fields[key], {**given, **fields, "_created": kind == "write"})
         # resources reported inside lists (search results, ...) are facts too
         for items in (result.values() if isinstance(result, dict) else []):
             for item in items if isinstance(items, list) else []:
