@@ -33,9 +33,10 @@ model: install
 	$(BIN)/inftool-hf model prepare
 
 demo: model
-	$(BIN)/inftool-hf loop --recipe recipes/loop_cpu.yaml --iterations 2
+	$(BIN)/inftool-hf loop --recipe recipes/loop_cpu.yaml
 
 test: model
+	$(BIN)/ruff check src tests notebooks spaces benchmarks
 	$(BIN)/python -m pytest
 
 test-fast: model

@@ -52,8 +52,9 @@ import pandas as pd
 from datasets import Dataset
 
 from inftool_hf.chat_format import conversation_text
-from inftool_hf.evaluate import ContaminationError, check_dataset_decontamination
-from inftool_hf.publish import dataset_stats, load_hub_folder, push_to_hub, save_hub_folder
+from inftool_hf.decontaminate import ContaminationError, check_dataset_decontamination
+from inftool_hf.publish import dataset_stats, push_to_hub, save_hub_folder
+from inftool_hf.trajectories import load_hub_folder
 from inftool_hf.verify import verify_trajectories
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()

@@ -50,7 +50,8 @@ from IPython.display import Image, display
 from inftool_hf.chat_format import load_tokenizer
 from inftool_hf.default_model import resolve_model
 from inftool_hf.rewards import gate_indicators, make_gated_reward
-from inftool_hf.train import grpo_dataset, load_train_config, load_trajectories, sft_dataset, train
+from inftool_hf.train import grpo_dataset, load_train_config, sft_dataset, train
+from inftool_hf.trajectories import load_trajectories
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 OUT = Path(os.environ.get("INFTOOL_NOTEBOOK_OUTPUTS", ROOT / OUTPUT_DIR))

@@ -47,11 +47,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from inftool_hf.backends import make_backend
+from inftool_hf.bfcl_env import load_bfcl
 from inftool_hf.configs import BackendConfig, SamplingConfig
-from inftool_hf.evaluate import EvalConfig, evaluate_bfcl, evaluate_heldout, load_bfcl
+from inftool_hf.evaluate import EvalConfig, evaluate_bfcl
+from inftool_hf.heldout import evaluate_heldout
 from inftool_hf.loop import gap_analysis, next_mix, next_tool_weights, tool_failure_rates
 from inftool_hf.scenarios import DEFAULT_MIX
-from inftool_hf.train import load_trajectories, split_heldout
+from inftool_hf.trajectories import load_trajectories, split_heldout
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 OUT = Path(os.environ.get("INFTOOL_NOTEBOOK_OUTPUTS", ROOT / OUTPUT_DIR))

@@ -157,7 +157,7 @@ def test_a_rerun_with_another_recipe_never_republishes_old_rows(tmp_path):
     """Same name, other specs and count: the old work folder is moved aside (kept), the new rows are the new
     recipe's, and the card names the new sources."""
     from inftool_hf.generate import GenerateConfig, generate
-    from inftool_hf.publish import load_hub_folder
+    from inftool_hf.trajectories import load_hub_folder
     from tests.fakes import ScriptedBackend
 
     weather = tmp_path / "weather.tools.yaml"

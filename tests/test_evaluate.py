@@ -2,19 +2,14 @@ import json
 
 import pytest
 
-from inftool_hf.evaluate import (
-    AST_CATEGORIES_SCORED,
+from inftool_hf.bfcl_env import bfcl_data_dir, load_bfcl
+from inftool_hf.decontaminate import (
     ContaminationError,
-    bfcl_data_dir,
     bfcl_fingerprint,
-    bfcl_tools,
     check_dataset_decontamination,
     check_decontamination,
-    decode_for_bfcl,
-    load_bfcl,
-    score_bfcl,
-    summarize,
 )
+from inftool_hf.evaluate import AST_CATEGORIES_SCORED, bfcl_tools, decode_for_bfcl, score_bfcl, summarize
 from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_calls import parse_tool_calls
 
@@ -172,7 +167,7 @@ def test_bfcl_generation_resumes_by_category(tmp_path):
 
 
 def test_heldout_report_counts_gates_and_tools():
-    from inftool_hf.evaluate import evaluate_heldout
+    from inftool_hf.heldout import evaluate_heldout
     from inftool_hf.roleplay import RolePlayConfig, role_play
     from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
     from inftool_hf.tool_pool import build_tool_pool

@@ -20,7 +20,7 @@ from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
 from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_calls import parse_tool_calls
 from inftool_hf.tool_pool import build_tool_pool
-from inftool_hf.train import decision_points
+from inftool_hf.trajectories import decision_points
 from inftool_hf.verify import check_trajectory, values_equivalent
 from tests.fakes import ScriptedBackend
 

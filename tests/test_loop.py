@@ -9,14 +9,87 @@ from pathlib import Path
 import pytest
 import yaml
 
-from inftool_hf.loop import gap_analysis, load_loop_config, next_mix, next_tool_weights
+from inftool_hf.loop import (
+    failure_seeds,
+    gap_analysis,
+    load_loop_config,
+    mix_reasons,
+    next_mix,
+    next_tool_weights,
+)
 
 ROOT = Path(__file__).parent.parent
 
 
-def test_recipe_loads():
+def test_recipes_load_and_the_model_plays_the_assistant_after_its_first_training():
     config = load_loop_config(str(ROOT / "recipes" / "loop_cpu.yaml"))
-    assert config.iterations == 2 and config.generate.backend.backend == "vllm"
+    assert config.iterations >= 3 and config.generate.backend.backend == "vllm"
+    assert config.model_assistant_after == 1 and config.full_bfcl_last and config.seed_fraction > 0
+    gpu = load_loop_config(str(ROOT / "recipes" / "loop_gpu_qwen7b.yaml"))
+    assert gpu.train.quantization == "nf4" and gpu.train.model == gpu.generate.backend.model == gpu.eval.backend.model
+    assert gpu.model_assistant_after == 1 and gpu.iterations >= 3
+
+
+def _rejected_row(row_id, category, gate, calls, assistant="default (model)", missing=None):
+    return {"id": row_id, "category": category, "verification": {"passed": False, "failed_gate": gate},
+            "generator": {"assistant": assistant},
+            "blueprint": json.dumps({"calls": [{"name": n, "arguments": {}} for n in calls], "missing_tool": missing})}
+
+
+def test_failures_seed_the_next_round():
+    rejected = [_rejected_row("a", "parallel", "blueprint", ["weather_daily_forecast"] * 2),
+                _rejected_row("b", "irrelevance", "parse", [], missing="flights_search"),
+                _rejected_row("c", "simple", "faithful", ["maps_route"]),  # the prose, not a decision
+                _rejected_row("d", "simple", "schema", ["maps_route"], assistant="default (blueprint)")]  # scripted
+    heldout = {"failures": [{"row_id": "h1", "category": "multi_step", "tools": ["shop_checkout"], "gate": "names"}]}
+    seeds = failure_seeds(rejected, heldout, limit=10)
+    assert sorted((s["category"], tuple(s["tools"]), s["gate"]) for s in seeds) == [
+        ("irrelevance", ("flights_search",), "parse"), ("multi_step", ("shop_checkout",), "names"),
+        ("parallel", ("weather_daily_forecast",), "blueprint")]
+    assert {s["from"] for s in seeds} == {"generate:a", "generate:b", "heldout:h1"}
+    assert len(failure_seeds(rejected, heldout, limit=2)) == 2
+    assert {s["from"].split(":")[0] for s in failure_seeds(rejected, heldout, limit=2)} == {"generate", "heldout"}
+    assert failure_seeds(rejected, heldout, limit=10) == seeds  # the same on a resumed run
+
+
+def test_every_weight_says_why_it_moved():
+    base = {"simple": 1.0, "parallel": 1.0}
+    gaps = {"category_failure": {"parallel": 0.5}, "source": "dev"}
+    mix = next_mix(base, gaps, shift=1.0)
+    reasons = mix_reasons(base, gaps, 1.0, mix)
+    assert reasons["parallel"] == "50.0% → 60.0%: failed 50% on the dev → ×1.50"
+    assert reasons["simple"] == "50.0% → 40.0%: not measured on the dev → ×1.00"
+
+
+def test_the_last_iteration_is_scored_on_the_whole_set_with_the_subset_beside_it(monkeypatch, tmp_path):
+    import inftool_hf.bfcl_env as bfcl_env
+    import inftool_hf.evaluate as evaluate
+    import inftool_hf.loop as loop
+
+    files = {"simple_python": [{"id": f"simple_python_{i}"} for i in range(10)]}
+    monkeypatch.setattr(bfcl_env, "bfcl_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(bfcl_env, "load_bfcl", lambda c, limit=None, d=None: bfcl_env.evenly_spread(files[c], limit))
+    seen = {}
+
+    def fake_evaluate(config, progress=False):
+        seen["limit"] = config.limit
+        entries = bfcl_env.evenly_spread(files["simple_python"], config.limit)
+        verdicts = [{"id": e["id"], "category": "simple_python", "valid": int(e["id"].split("_")[-1]) % 2 == 0}
+                    for e in entries]
+        Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(config.output_dir) / "verdicts.jsonl").write_text("".join(json.dumps(v) + "\n" for v in verdicts))
+        return {**evaluate.summarize(verdicts), "limit": config.limit}
+
+    monkeypatch.setattr(evaluate, "evaluate_bfcl", fake_evaluate)
+    config = loop.LoopConfig()
+    config.eval.categories, config.eval.limit = ["simple_python"], 5
+    subset = loop._run_bfcl(config, "m", tmp_path / "a")
+    assert seen["limit"] == 5 and subset["categories"]["simple_python"]["total"] == 5
+    full = loop._run_bfcl(config, "m", tmp_path / "b", full=True)
+    assert seen["limit"] is None and full["categories"]["simple_python"]["total"] == 10
+    assert full["subset"]["categories"] == subset["categories"] and full["subset"]["limit"] == 5
+    assert bfcl_env.evenly_spread(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert bfcl_env.evenly_spread(list(range(3)), 5) == [0, 1, 2]
 
 
 def test_gap_rule_leans_toward_failures():
@@ -117,3 +190,54 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
     assert state["iterations"]["0"]["evaluate"]["dev"]["categories"]  # the base model measured on it too
     assert "Dev set per category" in report
     assert Path(state["iterations"]["1"]["train"]["model"]).is_dir()  # merged checkpoint for the next round
+
+
+@pytest.mark.slow
+def test_the_trained_model_plays_the_assistant_and_its_failures_seed_the_next_round(tmp_path):
+    """Two iterations: the first trains on blueprint data; in the second the checkpoint plays the assistant, its
+    rejected decisions become GRPO prompts, the previous round's failures seed scenarios, and the report says so."""
+    import inftool_hf.loop as loop
+
+    config = json.loads(json.dumps(TINY))["loop"]
+    config.update(run_dir=str(tmp_path / "run"), iterations=2, model_assistant_after=1, later_stages=["sft", "grpo"],
+                  seed_fraction=0.5, full_bfcl_last=False)
+    config["train"]["grpo"] = {"max_steps": 1, "batch_size": 2, "num_generations": 2, "max_completion_length": 16,
+                               "save_steps": 1}
+    state = loop.run_loop(loop.config_from_dict(loop.LoopConfig, config, "test"), progress=False)
+    first, second = state["iterations"]["1"], state["iterations"]["2"]
+    assert first["generate"]["assistant"] == "blueprint" and second["generate"]["assistant"] == "model"
+    assert second["generate"]["model"] == first["train"]["model"]  # the checkpoint, not the base model
+    seeds = first["gaps"]["next_seeds"]
+    assert seeds and len(seeds) <= 6 and second["generate"]["seeded"] == len(seeds)
+    scenarios = pq_rows(tmp_path / "run" / "datasets" / "tiny-iter2" / "work" / "scenarios.parquet")
+    assert [r["category"] for r in scenarios[: len(seeds)]] == [s["category"] for s in seeds]
+    assert second["train"]["stages"] == ["sft", "grpo"] and set(second["train"]["data"]) == {"sft", "grpo"}
+    # the model's own rows and the blueprint replays of the ones it got wrong: every failure has its correction
+    rows = rows_of(tmp_path / "run" / "datasets" / "tiny-iter2")
+    model_rows = [r for r in rows if r["generator"]["assistant"].endswith("(model)")]
+    replays = {r["id"] for r in rows if r["id"].endswith("-replay")}
+    wrong = {r["id"] for r in model_rows if r["verification"]["failed_gate"] in ("parse", "schema", "blueprint")}
+    assert len(model_rows) == 12 and replays == {f"{i}-replay" for i in wrong}
+    written = second["generate"]["model_yield"]
+    assert sum(c["attempted"] for c in written.values()) == 12
+    assert sum(c["verified"] for c in written.values()) == 12 - len(wrong)
+    prompts = second["train"]["data"]["grpo"]["prompts"]
+    assert prompts.get("failure", 0) == len(wrong)  # each wrong decision is a GRPO prompt
+    assert second["train"]["data"]["sft"]["rows"] > 0
+    reasons = first["gaps"]["mix_reasons"]
+    assert set(reasons) == set(first["gaps"]["next_mix"]) and all("→" in why for why in reasons.values())
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "| 2 | model |" in report and "why each weight moved" in report and "seeded by failures" in report
+
+
+def pq_rows(path):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def rows_of(folder):
+    from inftool_hf.trajectories import load_hub_folder
+
+    data = load_hub_folder(str(folder))
+    return [row for split in data for row in data[split]]

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from inftool_hf.evaluate import BfclExecutor, EvalConfig, bfcl_data_dir, generate_bfcl, score_bfcl, summarize
+from inftool_hf.bfcl_env import bfcl_data_dir
+from inftool_hf.evaluate import BfclExecutor, EvalConfig, generate_bfcl, score_bfcl, summarize
 from tests.fakes import ScriptedBackend
 
 CATEGORY = "multi_turn_base"

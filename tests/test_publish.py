@@ -6,9 +6,10 @@ import pytest
 from inftool_hf.configs import ConfigError
 from inftool_hf.exporters import FORMATS, export_jsonl
 from inftool_hf.generate import GenerateConfig, generate, load_generate_config
-from inftool_hf.publish import load_hub_folder, push_to_hub, save_hub_folder
+from inftool_hf.publish import push_to_hub, save_hub_folder
 from inftool_hf.roleplay import RolePlayConfig
 from inftool_hf.scenarios import ScenarioConfig
+from inftool_hf.trajectories import load_hub_folder
 from tests.fakes import ScriptedBackend
 
 
@@ -121,3 +122,39 @@ def test_recipes_load_and_bad_keys_are_named(tmp_path):
     bad.write_text("generate:\n  scenarios:\n    num_scenario: 3\n")
     with pytest.raises(ConfigError, match=r"bad.yaml \[generate\].scenarios: unknown key\(s\) 'num_scenario'"):
         load_generate_config(str(bad))
+
+
+def test_export_command_writes_each_format_of_a_split(published, tmp_path, capsys):
+    from inftool_hf.cli import main
+
+    config, verified = published
+    for fmt, split in (("trl", "train"), ("sharegpt", "train")):
+        out = tmp_path / f"{fmt}.jsonl"
+        assert main(["export", str(config.folder), "--format", fmt, "--output", str(out), "--split", split]) == 0
+        lines = out.read_text().splitlines()
+        assert len(lines) == len(verified[split]) > 0
+        assert f"wrote {len(lines)} rows ({fmt}, split {split})" in capsys.readouterr().out
+    assert main(["export", str(tmp_path / "missing"), "--format", "trl", "--output", str(tmp_path / "x")]) == 2
+    assert "missing" in capsys.readouterr().err
+    assert main(["export", str(config.folder), "--format", "trl", "--output", str(tmp_path / "x"),
+                 "--split", "rejected"]) == 2  # this folder kept every row
+    assert "no split 'rejected'" in capsys.readouterr().err
+
+
+def test_specs_inspect_shows_every_tool_its_size_and_the_warnings(tmp_path, capsys):
+    from inftool_hf.cli import main
+
+    spec = tmp_path / "tools.json"
+    spec.write_text(json.dumps([
+        {"name": "get_tide", "description": "Tide times for a harbour.",
+         "parameters": {"type": "object", "properties": {"harbour": {"type": "string"}, "day": {"type": "string"}},
+                        "required": ["harbour"]}},
+        {"name": "broken", "description": "x", "parameters": {"type": "object", "properties": "not a mapping"}}]))
+    assert main(["specs", "inspect", str(spec), "--tokenizer", "none", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [tool] = report["tools"]
+    assert (tool["name"], tool["parameters"], tool["required"]) == ("get_tide", 2, 1)
+    assert tool["chars"] > 50 and tool["tokens"] is None
+    assert any("broken" in w and "properties of 'broken' must be a mapping" in w for w in report["warnings"])
+    assert main(["specs", "inspect", "pack", "--tokenizer", "none"]) == 0
+    assert "113 tools from pack" in capsys.readouterr().out

@@ -119,3 +119,27 @@ def test_planned_calendar_and_hotel_arguments_are_ordered():
                     assert args[low] < args[high], (call["name"], args)
                     checked += 1
     assert checked >= 10
+
+
+def test_failure_seeds_give_scenarios_of_their_category_around_their_tools(pool):
+    """Error-driven expansion: each seed is one scenario of the seed's category built on the seed's tool, with fresh
+    values; the rest of the round follows the mix."""
+    seeds = [{"category": "simple", "tools": ["flights_search"]},
+             {"category": "parallel", "tools": ["weather_daily_forecast"]},
+             {"category": "miss_func", "tools": ["weather_uv_index"]},
+             {"category": "multiple", "tools": ["no_such_tool"]}]  # a tool the pool lacks: the mix decides
+    config = ScenarioConfig(num_scenarios=12, seed=9, seeds=seeds)
+    rows = list(sample_scenarios(pool, config))
+    assert len(rows) == 12
+    assert [r["category"] for r in rows[:4]] == ["simple", "parallel", "miss_func", "multiple"]
+    calls = [[c["name"] for c in json.loads(r["blueprint"])["calls"]] for r in rows[:4]]
+    assert calls[0] == [seeds[0]["tools"][0]]
+    assert set(calls[1]) == {seeds[1]["tools"][0]} and len(calls[1]) >= 2
+    assert json.loads(rows[2]["blueprint"])["missing_tool"] == seeds[2]["tools"][0]
+    # the same tool again, with other values than an unseeded scenario of it would have
+    again = list(sample_scenarios(pool, ScenarioConfig(num_scenarios=12, seed=10, seeds=seeds)))
+    assert [c["name"] for c in json.loads(again[0]["blueprint"])["calls"]] == calls[0]
+    assert json.loads(again[0]["blueprint"])["calls"][0]["arguments"] != \
+        json.loads(rows[0]["blueprint"])["calls"][0]["arguments"]
+    with pytest.raises(ConfigError, match=r"seeds\[0\]"):
+        ScenarioConfig(seeds=[{"category": "nonsense", "tools": []}])

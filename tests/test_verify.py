@@ -148,6 +148,28 @@ def test_model_mode_calls_are_executed_and_verified(pool):
     assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
 
 
+def test_model_mode_keeps_the_models_decisions_and_repairs_only_an_unfaithful_answer(pool):
+    """With the checkpoint as the assistant, its calls are its own; a final answer that invents what the results do
+    not say is replaced by one realized from them (recorded), unless repair_answers is off — then the row fails."""
+    scenario = sample_scenario(pool, ScenarioConfig(), 3, "simple")
+    gold = scenario.calls[0]
+
+    def script(messages, tools):
+        if messages[-1]["role"] == "tool":
+            return "Done! Your reference is ZX-99812 and it cost 4,312 dollars."
+        return f'<tool_call>{{"name": "{gold.name}", "arguments": {json.dumps(gold.arguments)}}}</tool_call>'
+
+    [episode] = play_episodes([scenario], pool, RolePlayConfig(assistant="model"), ScriptedBackend(script=script))
+    row = episode.to_row(0, {})
+    assert json.loads(row["episode"])["answer_sources"] == ["realized"]
+    assert "ZX-99812" not in row["messages"][-1]["content"] and check_trajectory(row) == (None, [])
+    assert row["messages"][2]["tool_calls"][0]["function"]["name"] == gold.name
+    [raw] = play_episodes([scenario], pool, RolePlayConfig(assistant="model", repair_answers=False),
+                          ScriptedBackend(script=script))
+    assert "ZX-99812" in raw.to_row(0, {})["messages"][-1]["content"]
+    assert check_trajectory(raw.to_row(0, {}))[0] == "faithful"
+
+
 def test_free_mode_open_role_play(pool):
     """Free mode: the user LLM writes the request, the assistant's own calls run, no gold plan is matched."""
     from inftool_hf.configs import ConfigError

@@ -114,7 +114,7 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     """Numbers a careful reader would want, for the kept rows of ``dataset`` (a ``DatasetDict`` with ``train``,
     a ``Dataset``, or a folder / Hub id)."""
     if isinstance(dataset, (str, Path)):
-        from .publish import load_hub_folder
+        from .trajectories import load_hub_folder
 
         dataset = load_hub_folder(dataset)
     kept = dataset["train"] if hasattr(dataset, "keys") and "train" in dataset else dataset
@@ -192,7 +192,7 @@ def main(args: Any) -> int:
     from rich.markdown import Markdown
 
     from .atomic import atomic_write_text
-    from .publish import load_hub_folder
+    from .trajectories import load_hub_folder
 
     path = Path(args.dataset)
     dataset = load_hub_folder(args.dataset)

@@ -124,6 +124,8 @@ class TransformersBackend(_LocalBackend):
         self.torch = torch
         if model is None:
             model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, config.dtype))
+            if torch.cuda.is_available():  # a model we load goes where it runs fastest; one handed in stays put
+                model = model.to("cuda")
         self.model = model.eval()
         configured = self.model.generation_config.eos_token_id
         configured = [configured] if isinstance(configured, int) else list(configured or [])
@@ -155,8 +157,9 @@ class TransformersBackend(_LocalBackend):
         torch = self.torch
         pad = self.tokenizer.pad_token_id
         width = max(len(ids) for ids in batch_ids)
-        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in batch_ids])
-        attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in batch_ids])
+        device = self.model.device  # inputs go where the model is (CUDA on a GPU machine)
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in batch_ids], device=device)
+        attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in batch_ids], device=device)
         kwargs: dict[str, Any] = {"max_new_tokens": sampling.max_new_tokens, "pad_token_id": pad}
         if sampling.temperature > 0:
             torch.manual_seed(sampling.seed)

@@ -74,7 +74,9 @@ def load_entries(category: str, limit: int | None = None) -> list[dict[str, Any]
     from bfcl_eval.utils import load_dataset_entry
 
     entries = load_dataset_entry(category)
-    return entries[:limit] if limit else entries
+    if not limit or limit >= len(entries):  # evenly spread, as inftool_hf.bfcl_env.evenly_spread
+        return entries
+    return [entries[(i * len(entries)) // limit] for i in range(limit)]
 
 
 def execute(entry: dict[str, Any], calls: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ class CLIError(RuntimeError):
 USER_ERRORS = (CLIError, ConfigError, ModelPrepareError, SpecError, PublishError, FileNotFoundError, NotADirectoryError,
                IsADirectoryError, PermissionError)
 # ours too, defined in stage modules that the CLI imports only when their command runs
-_STAGE_ERRORS = {"inftool_hf.evaluate.EvaluationError", "inftool_hf.evaluate.ContaminationError",
+_STAGE_ERRORS = {"inftool_hf.bfcl_env.EvaluationError", "inftool_hf.decontaminate.ContaminationError",
                  "inftool_hf.space.SpaceError"}
 
 
@@ -160,11 +160,30 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--adapter", help="LoRA adapter folder applied on top of --model")
     evaluate.add_argument("--backend", choices=BACKENDS)
     evaluate.add_argument("--categories", help="comma-separated BFCL categories (default: all supported)")
-    evaluate.add_argument("--limit", type=int, help="entries per category (quick runs)")
+    evaluate.add_argument("--limit", type=int,
+                          help="entries per category, spread evenly over each BFCL file (quick runs)")
     evaluate.add_argument("--dataset", help="dataset folder or Hub id (--suite heldout)")
     evaluate.add_argument("--heldout-fraction", type=float, default=0.1)
     evaluate.add_argument("--output-dir")
     evaluate.set_defaults(func=_lazy("evaluate"))
+
+    export = commands.add_parser("export", help="a dataset split as JSONL for another trainer: TRL conversational, "
+                                                "OpenAI fine-tuning, xLAM or ShareGPT")
+    export.add_argument("dataset", help="dataset folder (Hub layout) or Hub id")
+    export.add_argument("--format", required=True, choices=("trl", "openai", "xlam", "sharegpt"))
+    export.add_argument("--output", required=True, help="JSONL file to write (atomically)")
+    export.add_argument("--split", default="train", help="train (verified rows) or rejected")
+    export.set_defaults(func=_lazy("exporters"))
+
+    specs = commands.add_parser("specs", help="look at what specs become before generating from them")
+    specs_commands = specs.add_subparsers(dest="specs_command", required=True)
+    inspect = specs_commands.add_parser("inspect", help="the tools a spec becomes, their size and the warnings")
+    inspect.add_argument("specs", nargs="+", help="spec files or folders, 'pack', python:<module>, mcp:<target>, "
+                                                  "botocore:<service>, googleapis:<api>")
+    inspect.add_argument("--tokenizer", default="default",
+                         help="model whose tokenizer counts each tool's rendered size ('none': characters)")
+    inspect.add_argument("--json", action="store_true", help="print the rows and warnings as JSON")
+    inspect.set_defaults(func=_lazy("generate", "inspect_main"))
 
     audit = commands.add_parser("audit", help="read a dataset as a practitioner would: faithfulness, state, "
                                               "value sources, duplicates, diversity, artefacts, random rows")
@@ -196,12 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _lazy(module: str):
+def _lazy(module: str, function: str = "main"):
     """A stage's ``main(args)``, imported only when that command runs (keeps start-up fast)."""
     def run(args: argparse.Namespace) -> int:
         import importlib
 
-        return importlib.import_module(f"inftool_hf.{module}").main(args)
+        return getattr(importlib.import_module(f"inftool_hf.{module}"), function)(args)
 
     return run
 

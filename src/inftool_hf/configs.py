@@ -97,6 +97,11 @@ class BackendConfig:
         for name in ("batch_size", "max_concurrency", "tensor_parallel_size", "data_parallel_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.data_parallel_size > 1 and self.backend in ("vllm", "auto"):
+            raise ConfigError(f"data_parallel_size {self.data_parallel_size}: the offline vllm.LLM engine refuses "
+                              "data parallelism; start one vLLM server per GPU (python -m "
+                              "vllm.entrypoints.openai.api_server ... --port 800N) and use backend: openai with one "
+                              "base_urls entry each, or use tensor_parallel_size")
 
 
 def _resolve_type(annotation: Any) -> Any:

@@ -161,7 +161,7 @@ def environment_dataset(rows, system_prompt: str):
     rewards read, and the factories keyed by environment name: ``(dataset, {name: factory})``."""
     from datasets import Dataset
 
-    from .train import decision_points
+    from .trajectories import decision_points
 
     classes = {domain: environment_class(domain, tools) for domain, tools in domain_tools(rows).items()}
     records = []

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
+from .bfcl_env import EvaluationError, bfcl_data_dir, bfcl_python, load_bfcl
 from .configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
 
 logger = logging.getLogger(__name__)
@@ -37,15 +37,6 @@ RELEVANCE = ("irrelevance", "live_irrelevance", "live_relevance")
 MULTI_TURN = ("multi_turn_base",)
 BFCL_CATEGORIES = NON_LIVE_AST + LIVE_AST + RELEVANCE + MULTI_TURN
 AST_CATEGORIES_SCORED = NON_LIVE_AST + LIVE_AST
-BFCL_ENV = "INFTOOL_HF_BFCL_PYTHON"
-
-
-class EvaluationError(RuntimeError):
-    """Evaluation cannot run (missing BFCL environment, bad category...)."""
-
-
-class ContaminationError(AssertionError):
-    """A training dataset overlaps with BFCL."""
 
 
 @dataclass
@@ -54,7 +45,7 @@ class EvalConfig:
     backend: BackendConfig = field(default_factory=lambda: BackendConfig(backend="auto", max_model_len=8192))
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=256))
     categories: list[str] = field(default_factory=lambda: list(BFCL_CATEGORIES))
-    # entries per category (None: all)
+    # entries per category, spread evenly over BFCL's file (None: all); a subset is stated as such in reports
     limit: int | None = None
     output_dir: str = "outputs/eval"
     # LoRA adapter on top of backend.model (transformers backend)
@@ -66,37 +57,6 @@ class EvalConfig:
         unknown = [c for c in self.categories if c not in BFCL_CATEGORIES]
         if unknown:
             raise ConfigError(f"categories: {unknown} not supported; choose from {', '.join(BFCL_CATEGORIES)}")
-
-
-# --- the BFCL environment ---------------------------------------------------------------------------
-
-def bfcl_python() -> Path:
-    """The interpreter of the BFCL environment (``$INFTOOL_HF_BFCL_PYTHON`` or ``.venv-bfcl``)."""
-    configured = os.environ.get(BFCL_ENV)
-    candidates = [Path(configured)] if configured else []
-    candidates += [Path.cwd() / ".venv-bfcl" / "bin" / "python",
-                   Path(__file__).resolve().parents[2] / ".venv-bfcl" / "bin" / "python"]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
-    raise EvaluationError(f"no BFCL environment found (looked at {', '.join(map(str, candidates))}); "
-                          f"run `make install` (it creates .venv-bfcl) or set {BFCL_ENV}")
-
-
-def bfcl_data_dir() -> Path:
-    """BFCL's data folder inside the BFCL environment (plain JSON files, read without importing bfcl_eval)."""
-    result = subprocess.run([str(bfcl_python()), "-c", "import importlib.util; "
-                             "print(importlib.util.find_spec('bfcl_eval').origin)"], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise EvaluationError(f"bfcl_eval not importable in {bfcl_python()}: {result.stderr.strip()[-300:]}")
-    return Path(result.stdout.strip()).parent / "data"
-
-
-def load_bfcl(category: str, limit: int | None = None, data_dir: Path | None = None) -> list[dict[str, Any]]:
-    path = (data_dir or bfcl_data_dir()) / f"BFCL_v4_{category}.json"
-    with open(path, encoding="utf-8") as handle:
-        entries = [json.loads(line) for line in handle if line.strip()]
-    return entries[:limit] if limit else entries
 
 
 _BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "int": "integer",
@@ -397,125 +357,6 @@ def evaluate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
     return report
 
 
-# --- held-out split of our own data -------------------------------------------------------------------
-
-def score_decision_points(rows, backend: Any, sampling: SamplingConfig,
-                          calls_only: bool = False) -> list[tuple[dict, dict, Any, str | None]]:
-    """Generate at every decision point of ``rows``; returns (row, point, generation, last gate passed).
-
-    The gate is None for points where no call is expected (and for completions that do not even parse)."""
-    from .rewards import last_gate
-    from .train import decision_points
-
-    points = [(row, p) for row in rows for p in decision_points(row) if p["expected"]["calls"] or not calls_only]
-    if not points:
-        return []
-    generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
-                                   sampling)
-    return [(row, point, generation,
-             last_gate(generation.raw_text, point["expected"], row["tools"], json.dumps(point["known_ids"]))
-             if point["expected"]["calls"] else None)
-            for (row, point), generation in zip(points, generations, strict=True)]
-
-
-def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None) -> dict[str, Any]:
-    """Per category: share of decision points answered right, and where the rest failed (last gate)."""
-    from .rewards import GATE_NAMES
-
-    scored = score_decision_points(rows, backend, sampling or SamplingConfig(max_new_tokens=192))
-    if not scored:
-        return {"categories": {}, "points": 0}
-    per: dict[str, dict[str, Any]] = {}
-    tools: dict[str, dict[str, int]] = {}
-    for row, point, generation, gate in scored:
-        stats = per.setdefault(row["category"], {"total": 0, "correct": 0, "failed_gate": {}})
-        stats["total"] += 1
-        if point["expected"]["calls"]:
-            ok = gate == GATE_NAMES[-1]
-            # the gate the completion failed: the one after the last it passed
-            failed = GATE_NAMES[0] if gate is None else None if ok else GATE_NAMES[GATE_NAMES.index(gate) + 1]
-        else:
-            ok = not generation.message.get("tool_calls") and bool((generation.message.get("content") or "").strip())
-            failed = None if ok else "called_when_none_fits"
-        stats["correct"] += int(ok)
-        for name, _ in point["expected"]["calls"]:
-            tool = tools.setdefault(name, {"total": 0, "correct": 0})
-            tool["total"] += 1
-            tool["correct"] += int(ok)
-        if not ok:
-            stats["failed_gate"][failed] = stats["failed_gate"].get(failed, 0) + 1
-    for stats in per.values():
-        stats["accuracy"] = stats["correct"] / stats["total"]
-    return {"categories": per, "points": len(scored), "tools": tools,
-            "accuracy": sum(s["correct"] for s in per.values()) / len(scored)}
-
-
-# --- decontamination -----------------------------------------------------------------------------------
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _json_records(path: Path) -> list[Any]:
-    """BFCL ships JSON Lines, and a few pretty-printed JSON files."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    except ValueError:
-        data = json.loads(text)
-        return data if isinstance(data, list) else [data]
-
-
-def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, set]:
-    """Every BFCL function name and every word n-gram of its questions (all v4 files, multi-turn docs too)."""
-    data_dir = data_dir or bfcl_data_dir()
-    names: set[str] = set()
-    grams: set[tuple[str, ...]] = set()
-    files = list(data_dir.glob("BFCL_v4_*.json")) + list((data_dir / "multi_turn_func_doc").glob("*.json"))
-    for path in files:
-        for entry in _json_records(path):
-            if not isinstance(entry, dict):
-                continue
-            for function in entry.get("function", []) if isinstance(entry.get("function"), list) else []:
-                names.add(function.get("name", ""))
-            if "name" in entry and "parameters" in entry:  # multi-turn function docs
-                names.add(entry["name"])
-            for turn in entry.get("question", []) or []:
-                for message in turn if isinstance(turn, list) else [turn]:
-                    if isinstance(message, dict) and isinstance(message.get("content"), str):
-                        words = _words(message["content"])
-                        grams.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-    names.discard("")
-    return {"names": names, "grams": grams, "n": n}
-
-
-def check_decontamination(tool_names: list[str], texts: list[str] = (), fingerprint: dict | None = None,
-                          n: int = 12) -> dict[str, Any]:
-    """Raise :class:`ContaminationError` naming every shared function name and question n-gram."""
-    fingerprint = fingerprint or bfcl_fingerprint(n=n)
-    n = fingerprint["n"]
-    shared_names = sorted(set(tool_names) & fingerprint["names"])
-    shared_grams = []
-    for text in texts:
-        words = _words(text)
-        for i in range(len(words) - n + 1):
-            gram = tuple(words[i:i + n])
-            if gram in fingerprint["grams"]:
-                shared_grams.append(" ".join(gram))
-    if shared_names or shared_grams:
-        raise ContaminationError(f"training data overlaps with BFCL: function names {shared_names[:20]}, "
-                                 f"question {n}-grams {sorted(set(shared_grams))[:5]}")
-    return {"checked_names": len(set(tool_names)), "checked_texts": len(texts), "bfcl_names": len(fingerprint["names"])}
-
-
-def check_dataset_decontamination(dataset, fingerprint: dict | None = None) -> dict[str, Any]:
-    names, texts = [], []
-    for row in dataset:
-        names += [t["function"]["name"] for t in json.loads(row["tools"])]
-        texts += [m["content"] for m in row["messages"] if m["role"] == "user" and m["content"]]
-    return check_decontamination(names, texts, fingerprint)
-
-
 def load_eval_config(path: str) -> EvalConfig:
     data = load_yaml(path)
     return config_from_dict(EvalConfig, data.get("eval", data), f"{path} [eval]")
@@ -544,7 +385,8 @@ def main(args) -> int:
         console.print(markdown_report(report, f"BFCL: {config.backend.model}"))
         console.print(f"report: {Path(config.output_dir) / 'report.json'}")
         return 0
-    from .train import load_trajectories, split_heldout
+    from .heldout import evaluate_heldout
+    from .trajectories import load_trajectories, split_heldout
 
     if not args.dataset:
         raise ConfigError("--suite heldout needs --dataset")

@@ -78,6 +78,15 @@ def convert(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[dict[str, Any]
             yield out
 
 
+def main(args) -> int:
+    """``inftool-hf export DATASET --format F --output FILE``: one split of a dataset folder as JSONL."""
+    from .trajectories import load_trajectories
+
+    count = export_jsonl(load_trajectories(args.dataset, split=args.split), args.format, args.output)
+    print(f"wrote {count} rows ({args.format}, split {args.split}) to {args.output}")
+    return 0
+
+
 def export_jsonl(dataset, fmt: str, path: str | os.PathLike[str]) -> int:
     """Write ``dataset`` in ``fmt`` to a JSONL file (atomically); returns the number of lines."""
     count = 0

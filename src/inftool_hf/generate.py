@@ -18,10 +18,11 @@ from typing import Any
 
 from .atomic import atomic_to_parquet, atomic_write_text
 from .configs import BackendConfig, ConfigError, config_from_dict, load_yaml
+from .python_tools import python_specs
 from .roleplay import RolePlayConfig, role_play
 from .scenarios import ScenarioConfig, sample_scenarios
 from .spec_sources import SOURCES, load_source
-from .specs import load_specs, spec_pack_dir
+from .specs import SpecLoad, load_specs, spec_pack_dir
 from .tool_pool import ToolPool, build_tool_pool
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ class GenerateConfig:
     backend: BackendConfig = field(default_factory=BackendConfig)
     # Optional separate backends for the User Simulator / MCP Server / judge (null: the assistant's).
     user_backend: BackendConfig | None = None
+    # roleplay.assistant: model — every scenario the model got wrong at a decision gate (parse, schema, blueprint)
+    # is played again with the blueprint's calls: a corrected demonstration of the same request (id ``<id>-replay``),
+    # verified like every row and kept beside the model's own (rows say which in ``generator``).
+    replay_failures: bool = False
     judge: bool = False
     # Fail when the verified data shares a function name or a question 12-gram with BFCL (needs the BFCL
     # environment made by `make install`). Turn off only where BFCL is not installed at all.
@@ -92,21 +97,6 @@ def load_generate_config(path: str) -> GenerateConfig:
     return config_from_dict(GenerateConfig, data.get("generate", data), f"{path} [generate]")
 
 
-def python_specs(specs: list[str]):
-    """Tools and implementations of the ``python:<module>`` entries."""
-    from .python_tools import load_python_tools
-    from .specs import SpecLoad
-
-    load, implementations = SpecLoad(), {}
-    for entry in specs:
-        if entry.startswith("python:"):
-            part, functions = load_python_tools(entry.removeprefix("python:"))
-            load.tools += part.tools
-            load.warnings += part.warnings
-            implementations.update(functions)
-    return load, implementations
-
-
 def spec_paths(specs: list[str]) -> list[Path]:
     paths = []
     for entry in specs:
@@ -119,6 +109,71 @@ def spec_paths(specs: list[str]) -> list[Path]:
             raise ConfigError(f"specs: folder {entry!r} holds no .yaml, .yml or .json file")
         paths.append(path)
     return paths
+
+
+def load_spec_entries(specs: list[str]) -> SpecLoad:
+    """Every tool the ``specs:`` entries give (files, folders, 'pack', python:, mcp:, botocore:, googleapis:), with
+    the warnings for what was skipped: what ``generate`` builds its pool from and ``specs inspect`` shows."""
+    load = load_specs(spec_paths(specs))
+    python_load, _ = python_specs(specs)
+    load.tools += python_load.tools
+    load.warnings += python_load.warnings
+    for entry in specs:
+        if entry.startswith("mcp:"):
+            from .mcp_client import load_mcp_tools
+
+            load.tools += load_mcp_tools(entry.removeprefix("mcp:")).tools
+        elif entry.startswith(SOURCES):  # API descriptions that pip installed (AWS, Google)
+            part = load_source(entry)
+            load.tools += part.tools
+            load.warnings += part.warnings
+    return load
+
+
+def inspect_specs(specs: list[str], tokenizer: Any = None):
+    """The tools ``specs`` become, one row each (name, domain, source, parameters, required, rendered size in
+    tokens when a tokenizer is given, else characters), and the load's warnings."""
+    from datasets import Dataset
+
+    load = load_spec_entries(specs)
+    rows = []
+    for tool in load.tools:
+        rendered = json.dumps(tool.to_openai(), ensure_ascii=False)
+        properties = tool.parameters.get("properties") or {}
+        rows.append({"name": tool.name, "domain": tool.domain, "source": tool.source,
+                     "parameters": len(properties), "required": len(tool.parameters.get("required") or []),
+                     "has_response_schema": tool.response_schema is not None,
+                     "chars": len(rendered),
+                     "tokens": len(tokenizer(rendered)["input_ids"]) if tokenizer is not None else None})
+    return Dataset.from_list(rows) if rows else Dataset.from_dict({}), load.warnings
+
+
+def inspect_main(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    tokenizer = None
+    if args.tokenizer != "none":
+        from .chat_format import load_tokenizer
+        from .default_model import resolve_model
+
+        tokenizer = load_tokenizer(resolve_model(args.tokenizer))
+    tools, warnings = inspect_specs(args.specs, tokenizer)
+    if args.json:
+        print(json.dumps({"tools": tools.to_list(), "warnings": warnings}, indent=2))
+        return 0
+    size = "tokens" if tokenizer is not None else "chars"
+    table = Table(title=f"{len(tools)} tools from {', '.join(args.specs)}")
+    for column in ("name", "domain", "params (required)", size, "response schema"):
+        table.add_column(column, justify="right" if column in (size,) else "left")
+    for row in tools:
+        table.add_row(row["name"], row["domain"], f"{row['parameters']} ({row['required']})", str(row[size]),
+                      "yes" if row["has_response_schema"] else "no")
+    console = Console()
+    console.print(table)
+    for warning in warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+    return 0
 
 
 def claim_work_dir(config: GenerateConfig) -> Path:
@@ -148,19 +203,7 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
         pool = ToolPool.from_dataset(Dataset.from_parquet(str(saved)))
         if pool.tools:
             return pool
-    load = load_specs(spec_paths(config.specs))
-    python_load, _ = python_specs(config.specs)
-    load.tools += python_load.tools
-    load.warnings += python_load.warnings
-    for entry in config.specs:
-        if entry.startswith("mcp:"):
-            from .mcp_client import load_mcp_tools
-
-            load.tools += load_mcp_tools(entry.removeprefix("mcp:")).tools
-        elif entry.startswith(SOURCES):  # API descriptions that pip installed (AWS, Google)
-            part = load_source(entry)
-            load.tools += part.tools
-            load.warnings += part.warnings
+    load = load_spec_entries(config.specs)
     for warning in load.warnings:
         logger.warning(warning)
     from .tool_pool import llm_merge
@@ -215,13 +258,20 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
             atomic_to_parquet(scenarios, scenario_file)
         timings["scenarios"] = time.monotonic() - started
 
+        def play(scenarios, roleplay: RolePlayConfig, shards: str):
+            return role_play(scenarios, pool, roleplay, backend,
+                             user_backend=user_backend if roleplay.user == "llm" else None,
+                             server_backend=user_backend if roleplay.server == "llm" else None,
+                             iteration=config.iteration, shard_dir=work / shards, progress=progress,
+                             implementations=python_specs(config.specs)[1])
+
         started = time.monotonic()
-        trajectories = role_play(scenarios, pool, config.roleplay, backend,
-                                 user_backend=user_backend if config.roleplay.user == "llm" else None,
-                                 server_backend=user_backend if config.roleplay.server == "llm" else None,
-                                 iteration=config.iteration, shard_dir=work / "shards", progress=progress,
-                                 implementations=python_specs(config.specs)[1])
+        trajectories = play(scenarios, config.roleplay, "shards")
         timings["role_play"] = time.monotonic() - started
+        if config.replay_failures and config.roleplay.assistant == "model" and config.roleplay.mode == "blueprint":
+            started = time.monotonic()
+            trajectories = with_replayed_failures(trajectories, scenarios, config.roleplay, play)
+            timings["replay"] = time.monotonic() - started
         started = time.monotonic()
         verified = verify_trajectories(trajectories, judge=llm_judge(user_backend) if config.judge else None)
         timings["verify"] = time.monotonic() - started
@@ -231,7 +281,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         if user_backend is not backend:
             user_backend.close()
     if config.decontaminate:
-        from .evaluate import check_dataset_decontamination
+        from .decontaminate import check_dataset_decontamination
 
         started = time.monotonic()
         check_dataset_decontamination(verified["train"])
@@ -247,6 +297,24 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     atomic_write_text(config.folder / "run.json", json.dumps({"config": asdict(config), "seconds": timings}, indent=2,
                                                              default=str))
     return verified
+
+
+def with_replayed_failures(trajectories, scenarios, roleplay: RolePlayConfig, play: Any):
+    """The model's rows, plus a blueprint replay (``play(scenarios, roleplay, shard_folder)``) of each scenario
+    whose row fails a decision gate."""
+    from datasets import concatenate_datasets
+
+    from .trajectories import DECISION_GATES
+    from .verify import check_trajectory
+
+    failed = {row["id"] for row in trajectories if check_trajectory(row)[0] in DECISION_GATES}
+    if not failed:
+        return trajectories
+    replay = scenarios.filter(lambda row: row["id"] in failed).map(lambda row: {"id": f"{row['id']}-replay"})
+    roleplay = copy.deepcopy(roleplay)
+    roleplay.assistant = "blueprint"
+    replays = play(replay, roleplay, "replay_shards")
+    return concatenate_datasets([trajectories, replays.cast(trajectories.features)])
 
 
 def summary_table(verified, seconds: float):
@@ -287,5 +355,5 @@ def main(args) -> int:
     verified = generate(config)
     console = Console()
     console.print(summary_table(verified, time.monotonic() - started))
-    console.print(f"dataset folder: {config.folder}  (inftool_hf.publish.load_hub_folder({str(config.folder)!r}))")
+    console.print(f"dataset folder: {config.folder}  (inftool_hf.trajectories.load_hub_folder({str(config.folder)!r}))")
     return 0

@@ -8,11 +8,19 @@ Iteration 0 measures the base model on BFCL. Iteration k ≥ 1:
 2. **train** from the current checkpoint: SFT the first time, GRPO after (configurable); the adapter is
    merged so the next iteration's engines (vLLM included) load a plain checkpoint;
 3. **evaluate** on the recipe's BFCL categories and on the held-out split of the iteration's data;
-4. **gaps**: per category and per tool, the failure rate on the held-out split of our data (BFCL is only
-   reported: it never reaches the gap analysis, so the yardstick does not steer the data it grades). The
-   rule, recorded in the state file: the next
+4. **gaps**: per category, the failure rate on the dev set (domains never trained on; else the held-out split),
+   per tool on the held-out split (BFCL is only reported: it never reaches the gap analysis, so the yardstick
+   does not steer the data it grades). The rule, recorded with the reason for every weight: the next
    mix weight of category *c* is ``base_c × (1 + shift × failure_c)`` and the next weight of tool *t* is
-   ``1 + shift × failure_t`` — more data where the model still fails, never none where it succeeds.
+   ``1 + shift × failure_t`` — more data where the model still fails, never none where it succeeds;
+5. **failures seed the next round** (error-driven expansion): each decision the model got wrong — a row it
+   played as the assistant and failed (parse, schema, blueprint gates), or a held-out decision point it missed —
+   seeds one scenario of the same category around the same tools, with fresh values, persona and phrasing
+   (``scenarios.seeds``; at most ``seed_fraction`` of the next round); the rejected rows' first wrong decisions
+   are also GRPO prompts (``train.grpo.failure_prompts``).
+
+BFCL: earlier iterations score a fixed subset spread evenly over each file (``eval.limit``); the last one the
+whole of each category (``full_bfcl_last``), with the subset's score from the same outputs beside it.
 
 Everything lands in ``<run_dir>``; ``state.json`` records each finished stage (written atomically), so
 running the same command again after a kill continues with the first unfinished stage; the stages
@@ -72,6 +80,13 @@ class LoopConfig:
     dev_scenarios: int = 60
     # Also score parseable / schema-valid calls before and after each training stage (transformers).
     measure_call_validity: bool = False
+    # Share of each round's scenarios seeded by the previous round's failures (the rest follow the mix).
+    seed_fraction: float = 0.25
+    # When the checkpoint plays the assistant: replay each scenario it failed with the blueprint's calls, so the
+    # round's SFT data holds a corrected demonstration of every mistake beside the model's own verified rows.
+    replay_failures: bool = True
+    # Score the last iteration on BFCL's whole categories (eval.limit applies to the earlier ones).
+    full_bfcl_last: bool = True
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
@@ -80,6 +95,8 @@ class LoopConfig:
             raise ConfigError("loop.shift must be >= 0")
         if self.dev_domains and self.dev_scenarios < 1:
             raise ConfigError("loop.dev_scenarios must be >= 1 when dev_domains are set")
+        if not 0 <= self.seed_fraction <= 1:
+            raise ConfigError(f"loop.seed_fraction must be between 0 and 1, got {self.seed_fraction}")
 
 
 def load_loop_config(path: str) -> LoopConfig:
@@ -128,26 +145,91 @@ def next_mix(base_mix: dict[str, float], gaps: dict[str, Any], shift: float) -> 
     return {c: round(w / total, 4) for c, w in mix.items() if w > 0}
 
 
+def mix_reasons(base_mix: dict[str, float], gaps: dict[str, Any], shift: float,
+                mix: dict[str, float]) -> dict[str, str]:
+    """Why each category's weight is what it is, in words, for the state file and the report."""
+    total = sum(base_mix.get(c, 0.0) for c in CATEGORIES) or 1.0
+    source = gaps.get("source")
+    reasons = {}
+    for category, weight in mix.items():
+        base = base_mix.get(category, 0.0) / total
+        failure = gaps["category_failure"].get(category)
+        if failure is not None:
+            why = f"failed {100 * failure:.0f}% on the {source} → ×{1 + shift * failure:.2f}"
+        else:
+            why = f"not measured on the {source} → ×1.00" if source else "nothing measured yet → ×1.00"
+
+        reasons[category] = f"{100 * base:.1f}% → {100 * weight:.1f}%: {why}"
+    return reasons
+
+
+def failure_seeds(rejected: list[dict[str, Any]], heldout: dict[str, Any] | None, limit: int,
+                  seed: int = 0) -> list[dict[str, Any]]:
+    """The next round's seeds: one ``{category, tools, gate, from}`` per decision the model got wrong — rows it
+    played as the assistant and failed at a decision gate, and held-out decision points it missed — at most
+    ``limit``, drawn evenly from both kinds (a fixed shuffle, so a resumed loop seeds the same)."""
+    import random
+
+    from .trajectories import DECISION_GATES
+
+    from_rows = []
+    for row in rejected:
+        gate = (row.get("verification") or {}).get("failed_gate")
+        if gate not in DECISION_GATES or not str((row.get("generator") or {}).get("assistant")).endswith("(model)"):
+            continue
+        blueprint = json.loads(row["blueprint"])
+        tools = [c["name"] for c in blueprint.get("calls") or []] or \
+            ([blueprint["missing_tool"]] if blueprint.get("missing_tool") else [])
+        from_rows.append({"category": row["category"], "tools": sorted(set(tools)), "gate": gate,
+                          "from": f"generate:{row['id']}"})
+    from_heldout = [{"category": f["category"], "tools": sorted(set(f["tools"])), "gate": f["gate"],
+                     "from": f"heldout:{f['row_id']}"} for f in (heldout or {}).get("failures") or []]
+    rng = random.Random(seed)
+    rng.shuffle(from_rows)
+    rng.shuffle(from_heldout)
+    seeds: list[dict[str, Any]] = []
+    while len(seeds) < limit and (from_rows or from_heldout):
+        for pool in (from_rows, from_heldout):
+            if pool and len(seeds) < limit:
+                seeds.append(pool.pop())
+    return seeds
+
+
 def next_tool_weights(gaps: dict[str, Any], shift: float) -> dict[str, float]:
     return {tool: round(1.0 + shift * rate, 4) for tool, rate in gaps["tool_failure"].items()}
 
 
 # --- stages ---------------------------------------------------------------------------------------------
 
-def _run_bfcl(config: LoopConfig, model: str, out: Path) -> dict[str, Any]:
+def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False) -> dict[str, Any]:
+    """BFCL on the recipe's subset (``eval.limit`` entries spread evenly), or on the whole of each category with
+    the subset's score from the same outputs under ``subset``, so iterations compare like with like."""
     from .evaluate import evaluate_bfcl
 
     eval_config = copy.deepcopy(config.eval)
     eval_config.backend.model = model
     eval_config.output_dir = str(out)
-    return evaluate_bfcl(eval_config, progress=False)
+    limit = eval_config.limit
+    if full:
+        eval_config.limit = None
+    report = evaluate_bfcl(eval_config, progress=False)
+    if full and limit:
+        from .bfcl_env import bfcl_data_dir, load_bfcl
+        from .evaluate import summarize
+
+        data_dir = bfcl_data_dir()
+        ids = {e["id"] for c in eval_config.categories for e in load_bfcl(c, limit, data_dir)}
+        with open(out / "verdicts.jsonl", encoding="utf-8") as handle:
+            verdicts = [json.loads(line) for line in handle if line.strip()]
+        report["subset"] = {**summarize([v for v in verdicts if v["id"] in ids]), "limit": limit}
+    return report
 
 
 def _run_heldout(config: LoopConfig, model: str, dataset_folder: Path) -> tuple[dict[str, Any], dict[str, float]]:
     """Held-out report of the iteration's data, and the failure rate per tool."""
     from .backends import make_backend
-    from .evaluate import evaluate_heldout
-    from .train import load_trajectories, split_heldout
+    from .heldout import evaluate_heldout
+    from .trajectories import load_trajectories, split_heldout
 
     _, heldout = split_heldout(load_trajectories(str(dataset_folder)), config.train.heldout_fraction)
     backend_config = copy.deepcopy(config.eval.backend)
@@ -205,8 +287,8 @@ def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) ->
 def _run_dev(config: LoopConfig, model: str, dataset_folder: str) -> dict[str, Any]:
     """Every decision point of the dev set (tools the model never trained on), scored like the held-out split."""
     from .backends import make_backend
-    from .evaluate import evaluate_heldout
-    from .train import load_trajectories
+    from .heldout import evaluate_heldout
+    from .trajectories import load_trajectories
 
     backend_config = copy.deepcopy(config.eval.backend)
     backend_config.model = model
@@ -215,6 +297,21 @@ def _run_dev(config: LoopConfig, model: str, dataset_folder: str) -> dict[str, A
         return evaluate_heldout(load_trajectories(dataset_folder), backend, config.eval.sampling)
     finally:
         backend.close()
+
+
+def written_yield(verified: Any, role: str) -> dict[str, dict[str, Any]]:
+    """Per category, how many of the rows the assistant played in ``role`` (``model``: the checkpoint's own
+    decisions; replays of its failures are ``blueprint`` rows) passed verification."""
+    counts: dict[str, dict[str, Any]] = {}
+    for split in ("train", "rejected"):
+        for row in verified[split] if split in verified else []:
+            if str((row.get("generator") or {}).get("assistant", "")).endswith(f"({role})"):
+                entry = counts.setdefault(row["category"], {"attempted": 0, "verified": 0})
+                entry["attempted"] += 1
+                entry["verified"] += int(split == "train")
+    for entry in counts.values():
+        entry["yield_rate"] = entry["verified"] / entry["attempted"]
+    return dict(sorted(counts.items()))
 
 
 def _differs(saved: Any, current: Any) -> bool:
@@ -238,7 +335,9 @@ def decide_base_mix(config: LoopConfig, state: LoopState, dev: str | None = None
     if state.stage(0, "gaps") is None:
         gaps = gap_analysis(None)
         mix = next_mix(config.generate.scenarios.category_mix, gaps, config.shift)
-        state.finish(0, "gaps", {**gaps, "next_mix": mix, "next_tool_weights": {}})
+        state.finish(0, "gaps", {**gaps, "next_mix": mix, "next_tool_weights": {}, "next_seeds": [],
+                                 "mix_reasons": mix_reasons(config.generate.scenarios.category_mix, gaps,
+                                                            config.shift, mix)})
 
 
 def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool = True) -> dict[str, Any]:
@@ -277,20 +376,24 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         gen.scenarios.id_prefix = f"it{k}-"
         gen.scenarios.category_mix = previous["next_mix"]
         gen.scenarios.tool_weights = previous["next_tool_weights"]
+        gen.scenarios.seeds = [{"category": s["category"], "tools": s["tools"]} for s in previous.get("next_seeds", [])]
         gen.exclude_domains = sorted({*gen.exclude_domains, *config.dev_domains})  # dev tools are never trained on
         if config.teacher is not None:
             gen.backend = copy.deepcopy(config.teacher)
         else:
             gen.backend.model = checkpoint
             gen.roleplay.assistant = "model" if trainings >= config.model_assistant_after else "blueprint"
+        gen.replay_failures = config.replay_failures and gen.roleplay.assistant == "model"
         if state.stage(k, "generate") is None:
             started = time.monotonic()
             verified = generate(gen, progress=progress)
             from .publish import dataset_stats
 
             state.finish(k, "generate", {"dataset": str(gen.folder), "stats": dataset_stats(verified),
+                                         "model_yield": written_yield(verified, "model"),
                                          "assistant": gen.roleplay.assistant, "model": gen.backend.model,
-                                         "mix": gen.scenarios.category_mix, "seconds": time.monotonic() - started})
+                                         "mix": gen.scenarios.category_mix, "seeded": len(gen.scenarios.seeds),
+                                         "seconds": time.monotonic() - started})
         # ---- train
         record = state.stage(k, "train")
         if record is None:
@@ -304,6 +407,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
                                     measure=config.measure_call_validity)
             record = {"model": result["merged"], "adapter": result["adapter"], "stages": train_config.stages,
                       "call_validity": result["metrics"].get("call_validity"), "plot": result.get("plot"),
+                      "data": result["metrics"].get("data", {}),
                       "seconds": time.monotonic() - started}
             state.finish(k, "train", record)
         checkpoint = record["model"]
@@ -311,7 +415,8 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         # ---- evaluate
         if state.stage(k, "evaluate") is None:
             started = time.monotonic()
-            bfcl = _run_bfcl(config, checkpoint, run_dir / f"iter{k}" / "bfcl")
+            bfcl = _run_bfcl(config, checkpoint, run_dir / f"iter{k}" / "bfcl",
+                             full=config.full_bfcl_last and k == iterations)
             heldout, tool_failure = (_run_heldout(config, checkpoint, Path(state.stage(k, "generate")["dataset"]))
                                      if config.heldout_eval else ({}, {}))
             dev_report = _run_dev(config, checkpoint, dev) if dev else {}
@@ -325,9 +430,17 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             # (the dev tools are never generated, so only training tools can be weighted)
             gaps = gap_analysis(evaluation.get("dev") or evaluation["heldout"], evaluation["tool_failure"])
             gaps["source"] = "dev" if evaluation.get("dev") else "heldout"
-            state.finish(k, "gaps", {**gaps, "next_mix": next_mix(config.generate.scenarios.category_mix, gaps,
-                                                                      config.shift),
-                                     "next_tool_weights": next_tool_weights(gaps, config.shift)})
+            base_mix = config.generate.scenarios.category_mix
+            mix = next_mix(base_mix, gaps, config.shift)
+            from .trajectories import rejected_rows
+
+            rejected = rejected_rows(state.stage(k, "generate")["dataset"])
+            seeds = failure_seeds(rejected, evaluation["heldout"],
+                                  round(config.seed_fraction * config.generate.scenarios.num_scenarios), seed=k)
+            state.finish(k, "gaps", {**gaps, "next_mix": mix, "mix_reasons": mix_reasons(base_mix, gaps, config.shift,
+                                                                                          mix),
+                                     "next_tool_weights": next_tool_weights(gaps, config.shift),
+                                     "next_seeds": seeds})
         write_report(state, run_dir)
     write_report(state, run_dir)
     return state.data
@@ -335,94 +448,136 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
 
 # --- report -------------------------------------------------------------------------------------------
 
+def _accuracies(report: dict[str, Any] | None) -> dict[str, float]:
+    return {c: s["accuracy"] for c, s in ((report or {}).get("categories") or {}).items()}
+
+
 def report_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for key in sorted(state["iterations"], key=int):
         it = state["iterations"][key]
         evaluation = it.get("evaluate") or {}
         bfcl = evaluation.get("bfcl") or {}
-        heldout = evaluation.get("heldout") or {}
-        generated = (it.get("generate") or {}).get("stats") or {}
+        generated = it.get("generate") or {}
+        stats = generated.get("stats") or {}
+        dev = evaluation.get("dev") or {}
         rows.append({
             "iteration": int(key),
             "model": evaluation.get("model") or (it.get("train") or {}).get("model"),
-            "bfcl": {c: s["accuracy"] for c, s in (bfcl.get("categories") or {}).items()},
+            "bfcl": _accuracies(bfcl),
             "summary": bfcl.get("summary") or {},
-            "heldout": {c: s["accuracy"] for c, s in (heldout.get("categories") or {}).items()},
-            "dev": {c: s["accuracy"] for c, s in ((evaluation.get("dev") or {}).get("categories") or {}).items()},
-            "yield": {c["name"]: c["yield_rate"] for c in generated.get("categories", [])},
+            # the whole categories were scored: the subset's score from the same outputs, to compare iterations
+            "bfcl_full": bfcl.get("limit") is None and bool(bfcl),
+            "subset": {**(bfcl.get("subset") or {}).get("summary", {}),
+                       **{c: s["accuracy"] for c, s in ((bfcl.get("subset") or {}).get("categories") or {}).items()}},
+            "heldout": _accuracies(evaluation.get("heldout")),
+            "dev": _accuracies(dev),
+            "dev_accuracy": dev.get("accuracy"),
+            "assistant": generated.get("assistant"),
+            # the checkpoint's own rows when it played the assistant, else every row (blueprint mode)
+            "yield": ({c: s["yield_rate"] for c, s in generated["model_yield"].items()} if generated.get("model_yield")
+                      else {c["name"]: c["yield_rate"] for c in stats.get("categories", [])}),
+            "verified": stats.get("verified"), "attempted": stats.get("attempted"),
+            "seeded": generated.get("seeded", 0),
+            "trained": (it.get("train") or {}).get("data") or {},
             "seconds": {s: round((it.get(s) or {}).get("seconds", 0.0), 1) for s in ("generate", "train", "evaluate")},
-            "dataset": (it.get("generate") or {}).get("dataset"),
+            "dataset": generated.get("dataset"),
             "adapter": (it.get("train") or {}).get("adapter"),
         })
     return rows
 
 
+def _table(title: str, rows: list[dict[str, Any]], key: str, mean: str | None = None) -> list[str]:
+    categories = sorted({c for r in rows for c in r[key]})
+    if not categories:
+        return []
+    lines = ["", f"## {title}", "", "| iteration | " + " | ".join(categories) + " | mean |",
+             "| --- |" + " ---: |" * (len(categories) + 1)]
+    for r in rows:
+        if r[key]:
+            values = [r[key].get(c) for c in categories]
+            average = r["summary"].get(mean) if mean else sum(v or 0.0 for v in values) / len(values)
+            lines.append(f"| {r['iteration']} | " + " | ".join("" if v is None else f"{100 * v:.1f}" for v in values)
+                         + " | " + ("" if average is None else f"{100 * average:.1f}") + " |")
+    return lines
+
+
 def write_report(state: LoopState, run_dir: Path) -> Path:
-    """``report.md`` (tables) and ``report.png`` (BFCL and held-out per category across iterations)."""
+    """``report.md`` (tables) and ``report.png`` (BFCL, dev set, model-written yield across iterations)."""
     rows = report_rows(state.data)
     bfcl_categories = sorted({c for r in rows for c in r["bfcl"]})
-    held_categories = sorted({c for r in rows for c in r["heldout"]})
-    lines = ["# Loop report", "", "## BFCL per category", "",
-             "| iteration | " + " | ".join(bfcl_categories) + " | non-live AST mean |",
-             "| --- |" + " ---: |" * (len(bfcl_categories) + 1)]
+    limit = ((state.data.get("config") or {}).get("eval") or {}).get("limit")
+    lines = ["# Loop report", "", "## BFCL per category (reported only: never read by the loop)", "",
+             f"Scored by bfcl-eval's checkers; `subset` rows: {limit or 'all'} entries per category spread evenly over "
+             "each file; `full` rows: every entry of each category.", "",
+             "| iteration | scored on | " + " | ".join(bfcl_categories) + " | non-live AST mean |",
+             "| --- | --- |" + " ---: |" * (len(bfcl_categories) + 1)]
+
+    def bfcl_line(r: dict[str, Any], values: dict[str, float], mean: Any, scope: str) -> str:
+        cells = ["" if values.get(c) is None else f"{100 * values[c]:.1f}" for c in bfcl_categories]
+        return (f"| {r['iteration']} | {scope} | " + " | ".join(cells) + " | "
+                + ("" if mean is None else f"{100 * mean:.1f}") + " |")
+
     for r in rows:
-        cells = [f"{100 * r['bfcl'].get(c, float('nan')):.1f}" for c in bfcl_categories]
-        mean = r["summary"].get("non_live_ast_mean")
-        mean_text = "" if mean is None else f"{100 * mean:.1f}"
-        lines.append(f"| {r['iteration']} | " + " | ".join(cells) + f" | {mean_text} |")
-    for key, title in (("dev", "Dev set per category: domains never trained on (the loop's yardstick)"),
-                       ("heldout", "Held-out split per category (accuracy at decision points)")):
-        categories = sorted({c for r in rows for c in r[key]})
-        if not categories:
+        if not r["bfcl"]:
             continue
-        lines += ["", f"## {title}", "", "| iteration | " + " | ".join(categories) + " | mean |",
-                  "| --- |" + " ---: |" * (len(categories) + 1)]
-        for r in rows:
-            if r[key]:
-                values = [r[key].get(c, 0.0) for c in categories]
-                lines.append(f"| {r['iteration']} | " + " | ".join(f"{100 * v:.1f}" for v in values)
-                             + f" | {100 * sum(values) / len(values):.1f} |")
-    lines += ["", "## Data yield and wall time", "",
-              "| iteration | verified / attempted | generate s | train s | evaluate s | dataset | adapter |",
-              "| --- | --- | ---: | ---: | ---: | --- | --- |"]
-    for key in sorted(state.data["iterations"], key=int):
-        it = state.data["iterations"][key]
-        stats = (it.get("generate") or {}).get("stats") or {}
-        r = next(x for x in rows if x["iteration"] == int(key))
-        seconds = r["seconds"]
-        lines.append(f"| {key} | {stats.get('verified', '')} / {stats.get('attempted', '')} | {seconds['generate']} | "
-                     f"{seconds['train']} | {seconds['evaluate']} | {r['dataset'] or ''} | {r['adapter'] or ''} |")
-    lines += ["", "## Next scenario mix (gap analysis)", "", f"Rule: {state.data.get('rule')}", ""]
+        if r["bfcl_full"] and r["subset"]:
+            lines.append(bfcl_line(r, r["subset"], r["subset"].get("non_live_ast_mean"), "subset"))
+        lines.append(bfcl_line(r, r["bfcl"], r["summary"].get("non_live_ast_mean"),
+                               "full" if r["bfcl_full"] else "subset"))
+    lines += _table("Dev set per category: domains never trained on (the loop's yardstick)",
+                    [{**r, "summary": {}} for r in rows], "dev")
+    lines += _table("Held-out split per category (accuracy at decision points)", [{**r, "summary": {}} for r in rows],
+                    "heldout")
+    lines += _table("Yield per category: the rows the model wrote when it played the assistant (blueprint "
+                    "iterations: every row)", [{**r, "summary": {}} for r in rows], "yield")
+    lines += ["", "## Data, training and wall time", "",
+              "| iteration | assistant | verified / attempted | seeded by failures "
+              "| stages: rows, steps (GRPO prompts) | generate s | train s | evaluate s |",
+              "| --- | --- | --- | ---: | --- | ---: | ---: | ---: |"]
+    for r in rows:
+        trained = "; ".join(
+            f"{stage}: {d.get('rows', '')} rows, {d.get('steps', '')} steps"
+            + (f" ({', '.join(f'{n} {s}' for s, n in d['prompts'].items())})" if d.get("prompts") else "")
+            for stage, d in r["trained"].items())
+        counts = "" if r["verified"] is None else f"{r['verified']} / {r['attempted']}"
+        lines.append(f"| {r['iteration']} | {r['assistant'] or ''} | {counts} | {r['seeded']} | {trained} | "
+                     f"{r['seconds']['generate']} | {r['seconds']['train']} | {r['seconds']['evaluate']} |")
+    lines += ["", "## Next scenario mix (gap analysis) and why each weight moved", "",
+              f"Rule: {state.data.get('rule')}"]
     for key in sorted(state.data["iterations"], key=int):
         gaps = state.data["iterations"][key].get("gaps")
         if gaps:
-            lines.append(f"- after iteration {key}: {json.dumps(gaps['next_mix'])}")
+            seeds = len(gaps.get("next_seeds") or [])
+            lines += ["", f"After iteration {key} ({seeds} failures seed the next round):", ""]
+            reasons = gaps.get("mix_reasons") or {c: f"{100 * w:.1f}%" for c, w in gaps["next_mix"].items()}
+            lines += [f"- {category}: {why}" for category, why in reasons.items()]
     path = run_dir / "report.md"
     atomic_write_text(path, "\n".join(lines) + "\n")
-    _plot(rows, bfcl_categories, held_categories, run_dir / "report.png")
+    _plot(rows, run_dir / "report.png")
     return path
 
 
-def _plot(rows, bfcl_categories, held_categories, path: Path) -> None:
+def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4))
-    for category in bfcl_categories:
-        points = [(r["iteration"], 100 * r["bfcl"][category]) for r in rows if category in r["bfcl"]]
-        axes[0].plot([p[0] for p in points], [p[1] for p in points], marker="o", label=category)
-    axes[0].set_title("BFCL accuracy per category")
-    axes[0].set_xlabel("iteration")
-    axes[0].set_ylabel("%")
-    for category in held_categories:
-        points = [(r["iteration"], 100 * r["heldout"][category]) for r in rows if category in r["heldout"]]
-        axes[1].plot([p[0] for p in points], [p[1] for p in points], marker="o", label=category)
-    axes[1].set_title("held-out accuracy per category")
-    axes[1].set_xlabel("iteration")
-    for axis in axes:
+    figure, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    for axis, key, title in ((axes[0], "bfcl", "BFCL per category (reported only)"),
+                             (axes[1], "dev", "dev set per category (unseen domains)"),
+                             (axes[2], "yield", "generated data: yield per category")):
+        for category in sorted({c for r in rows for c in r[key]}):
+            points = [(r["iteration"], 100 * r[key][category]) for r in rows if category in r[key]]
+            axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=category)
+        if key == "bfcl":
+            points = [(r["iteration"], 100 * r["summary"]["non_live_ast_mean"]) for r in rows
+                      if "non_live_ast_mean" in r["summary"]]
+            axis.plot([p[0] for p in points], [p[1] for p in points], "k--", marker="s", label="non-live AST mean")
+        axis.set_title(title)
+        axis.set_xlabel("iteration")
+        axis.set_ylabel("%")
         if axis.lines:
             axis.legend(fontsize=7)
     figure.tight_layout()

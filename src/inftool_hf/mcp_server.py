@@ -68,7 +68,8 @@ def build_server(tools: list[ToolSpec], implementations: dict[str, Any] | None =
 
 def load_served_tools(spec: str) -> tuple[list[ToolSpec], dict[str, Any]]:
     """``pack``, a spec file or folder, or ``python:<module>``."""
-    from .generate import python_specs, spec_paths
+    from .generate import spec_paths
+    from .python_tools import python_specs
     from .specs import load_specs
 
     if spec.startswith("python:"):

@@ -1,7 +1,7 @@
 """Publish a synthesized dataset: a folder in Hub repo layout, and optionally the Hub itself.
 
 The folder holds ``data/{split}-00000-of-00001.parquet`` and a ``README.md`` dataset card rendered from
-``data_cards/dataset_card.md.jinja`` with the real statistics; ``load_hub_folder`` reads it back and
+``data_cards/dataset_card.md.jinja`` with the real statistics; ``trajectories.load_hub_folder`` reads it back and
 ``HfApi.upload_folder`` publishes exactly the same content. Files are written to a
 temporary name and renamed, so a crash never leaves a half-written split behind.
 """
@@ -83,32 +83,6 @@ def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, it
     stats = dataset_stats(dataset_dict)
     atomic_write(folder / "stats.json", lambda tmp: tmp.write_text(json.dumps(stats, indent=2), encoding="utf-8"))
     return folder
-
-
-def load_hub_folder(source: str | os.PathLike[str], split: str | None = None):
-    """A dataset folder in Hub layout (or a Hub id) → its ``DatasetDict``, or one split as a ``Dataset``.
-
-    ``datasets.load_dataset(folder)`` keys its cache by the folder's name and the card's ``configs`` only
-    (datasets 5.2): a regenerated folder, or another folder of the same name, silently reads the rows cached
-    for the first one. A local folder is therefore read through its parquet files, whose paths and
-    modification times are part of the cache key."""
-    from datasets import load_dataset
-
-    path = Path(source)
-    if not path.exists():
-        if path.is_absolute() or not re.fullmatch(r"[\w.-]+/[\w.-]+", str(source)):
-            raise FileNotFoundError(f"dataset {str(source)!r}: no such folder, and not a Hub id (owner/name)")
-        return load_dataset(str(source), split=split)
-    files: dict[str, list[str]] = {}
-    for file in sorted((path / "data").glob("*-of-*.parquet")):
-        files.setdefault(file.name.split("-")[0], []).append(str(file))
-    if not files:
-        return load_dataset(str(path), split=split)  # not our layout: let datasets find the files
-    if split is not None and split not in files:
-        raise FileNotFoundError(f"dataset {str(path)!r}: no split {split!r} (data/ holds {sorted(files)})")
-    # train (the verified rows) first, as the Hub shows them; the file names alone would put "rejected" first
-    files = {name: files[name] for name in sorted(files, key=lambda name: (name != "train", name))}
-    return load_dataset("parquet", data_files=files, split=split)
 
 
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")

@@ -52,6 +52,10 @@ class RolePlayConfig:
     # persona and need, there is no gold plan to match, and verification (plus the judge) decides.
     mode: str = "blueprint"
     assistant: str = "blueprint"  # blueprint | model
+    # assistant: model in blueprint mode: a final answer after tool results that a reader would reject (unfaithful,
+    # unusable) is replaced by one realized from the results, recorded in the row's episode.answer_sources, so
+    # a row is kept or rejected for the model's decisions (calls, asking, declining), not for a small model's prose.
+    repair_answers: bool = True
     user: str = "template"  # template | llm
     server: str = "schema"  # schema | llm | mcp (a live MCP server, see mcp_target)
     # roleplay.server: mcp — the server URL (http://127.0.0.1:8765/mcp) or "stdio:<command>"
@@ -267,7 +271,9 @@ class Episode:
 
     def observe(self, message: dict[str, Any], parse_error: str | None = None, scripted: bool = False) -> None:
         """Append the assistant's turn, run its calls through the server, and let the user answer."""
-        if self.config.assistant == "blueprint" and not scripted:
+        if not scripted and (self.config.assistant == "blueprint" or (
+                self.config.repair_answers and not self.free and not message.get("tool_calls")
+                and self.messages[-1]["role"] == "tool")):
             message = self._final_text(message)
         self.messages.append(_message("assistant", message.get("content") or "", message.get("tool_calls") or None))
         self.parse_errors.append(parse_error)

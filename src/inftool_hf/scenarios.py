@@ -100,6 +100,9 @@ class ScenarioConfig:
     # Optional weights per tool name (gap analysis leans toward tools that failed); default 1.
     tool_weights: dict[str, float] = field(default_factory=dict)
     id_prefix: str = "s"
+    # Failures to aim at (the loop's error-driven expansion): each ``{"category", "tools"}`` seeds one scenario of
+    # that category around those tools, with fresh values, persona and phrasing; the rest follow the mix.
+    seeds: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.num_scenarios < 1:
@@ -115,20 +118,28 @@ class ScenarioConfig:
             raise ConfigError("category_mix: at least one category needs a positive weight")
         if any(w < 0 for w in self.category_mix.values()):
             raise ConfigError("category_mix: weights must be >= 0")
+        for index, seed in enumerate(self.seeds):
+            if not isinstance(seed, dict) or seed.get("category") not in CATEGORIES \
+                    or not isinstance(seed.get("tools", []), list):
+                raise ConfigError(f"seeds[{index}]: expected {{category: one of {', '.join(CATEGORIES)}, tools: "
+                                  f"[names]}}, got {seed!r}")
 
 
 class _Sampler:
-    def __init__(self, pool: ToolPool, config: ScenarioConfig, seed: int):
+    def __init__(self, pool: ToolPool, config: ScenarioConfig, seed: int, focus: list[str] = ()):
         self.pool, self.config = pool, config
         self.rng = random.Random(seed)
         self.values = ValueFactory(seed)
         self.seed = seed
+        # tools a seeded scenario is built around: picked whenever they are among the candidates
+        self.focus = {name for name in focus if name in pool.tools}
 
     # -- helpers -----------------------------------------------------------------------------------
     def tool_weight(self, name: str) -> float:
         return self.config.tool_weights.get(name, 1.0)
 
     def pick(self, names: list[str]) -> str:
+        names = [n for n in names if n in self.focus] or names
         return self.rng.choices(names, weights=[self.tool_weight(n) for n in names])[0]
 
     def ungated(self) -> list[str]:
@@ -340,32 +351,39 @@ def user_stated_values(blueprint: dict[str, Any]) -> list[tuple[str, Any]]:
     return values
 
 
-def sample_scenario(pool: ToolPool, config: ScenarioConfig, seed: int, category: str) -> Scenario:
-    """One scenario of ``category``; the same seed gives the same scenario."""
+def sample_scenario(pool: ToolPool, config: ScenarioConfig, seed: int, category: str,
+                    focus: list[str] = ()) -> Scenario:
+    """One scenario of ``category`` (around the ``focus`` tools where they fit); the same seed gives the same
+    scenario."""
     if category not in CATEGORIES:
         raise ConfigError(f"unknown category {category!r}; valid: {', '.join(CATEGORIES)}")
-    return getattr(_Sampler(pool, config, seed), category)()
+    return getattr(_Sampler(pool, config, seed, focus), category)()
 
 
 def sample_scenarios(pool: ToolPool, config: ScenarioConfig):
-    """``config.num_scenarios`` scenarios as a :class:`datasets.Dataset`, categories drawn by the mix.
+    """``config.num_scenarios`` scenarios as a :class:`datasets.Dataset`: first one per seed (``config.seeds``, at
+    most all of them), then categories by the mix.
 
     Categories are assigned by largest remainder over the normalised weights (not drawn at random),
     so small runs still cover every category with a positive weight.
     """
     from datasets import Dataset
 
-    categories = allocate_categories(config.category_mix, config.num_scenarios, config.seed)
+    seeds = config.seeds[: config.num_scenarios]
+    plan = [(s["category"], list(s.get("tools") or [])) for s in seeds]
+    plan += [(c, []) for c in allocate_categories(config.category_mix, config.num_scenarios - len(seeds), config.seed)]
     rows = []
-    for index, category in enumerate(categories):
+    for index, (category, focus) in enumerate(plan):
         seed = config.seed * 1_000_003 + index
-        scenario = sample_scenario(pool, config, seed, category)
+        scenario = sample_scenario(pool, config, seed, category, focus)
         scenario.id = f"{config.id_prefix}{config.seed}-{index:06d}"
         rows.append(scenario.to_row())
     return Dataset.from_list(rows)
 
 
 def allocate_categories(mix: dict[str, float], total: int, seed: int) -> list[str]:
+    if total <= 0:
+        return []
     weights = {c: w for c, w in mix.items() if w > 0}
     norm = sum(weights.values())
     exact = {c: total * w / norm for c, w in weights.items()}

@@ -53,7 +53,7 @@ class SpaceError(ValueError):
 
 def load_trajectory_rows(source: str, limits: SpaceLimits | None = None) -> list[dict[str, Any]]:
     """All rows (verified and rejected) of a dataset folder in Hub layout or a Hub id."""
-    from .publish import load_hub_folder
+    from .trajectories import load_hub_folder
 
     limits = limits or SpaceLimits()
     source = (source or "").strip()

@@ -231,6 +231,8 @@ def _validate_tool(name: Any, parameters: Any, where: str) -> str | None:
         return f"{where}: parameters of {name!r} must be a JSON-schema object"
     if parameters.get("type", "object") != "object":
         return f"{where}: parameters of {name!r} must have type 'object', got {parameters.get('type')!r}"
+    if not isinstance(parameters.get("properties") or {}, dict):
+        return f"{where}: properties of {name!r} must be a mapping of parameter names to schemas"
     for prop, sub in (parameters.get("properties") or {}).items():
         empty = [k for k, v in sub.items() if v is None and k not in ("default", "const", "example")] \
             if isinstance(sub, dict) else []

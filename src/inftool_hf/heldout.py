@@ -1,0 +1,69 @@
+"""Held-out scoring on our own data: generate at every decision point and grade it with the gated reward's gates.
+
+The same measure serves the held-out split of each round's data, the loop's dev set (domains never trained on)
+and the before/after measurement of training; BFCL is scored elsewhere (:mod:`inftool_hf.evaluate`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .configs import SamplingConfig
+from .trajectories import decision_points
+
+
+def score_decision_points(rows, backend: Any, sampling: SamplingConfig,
+                          calls_only: bool = False) -> list[tuple[dict, dict, Any, str | None]]:
+    """Generate at every decision point of ``rows``; returns (row, point, generation, last gate passed).
+
+    The gate is None for points where no call is expected (and for completions that do not even parse)."""
+    from .rewards import last_gate
+
+    points = [(row, p) for row in rows for p in decision_points(row) if p["expected"]["calls"] or not calls_only]
+    if not points:
+        return []
+    generations = backend.generate([p["prefix"] for _, p in points], [json.loads(r["tools"]) for r, _ in points],
+                                   sampling)
+    return [(row, point, generation,
+             last_gate(generation.raw_text, point["expected"], row["tools"], json.dumps(point["known_ids"]))
+             if point["expected"]["calls"] else None)
+            for (row, point), generation in zip(points, generations, strict=True)]
+
+
+def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None) -> dict[str, Any]:
+    """Per category: share of decision points answered right, and where the rest failed (last gate)."""
+    from .rewards import GATE_NAMES
+
+    scored = score_decision_points(rows, backend, sampling or SamplingConfig(max_new_tokens=192))
+    if not scored:
+        return {"categories": {}, "points": 0}
+    per: dict[str, dict[str, Any]] = {}
+    tools: dict[str, dict[str, int]] = {}
+    failures: list[dict[str, Any]] = []
+    for row, point, generation, gate in scored:
+        stats = per.setdefault(row["category"], {"total": 0, "correct": 0, "failed_gate": {}})
+        stats["total"] += 1
+        if point["expected"]["calls"]:
+            ok = gate == GATE_NAMES[-1]
+            # the gate the completion failed: the one after the last it passed
+            failed = GATE_NAMES[0] if gate is None else None if ok else GATE_NAMES[GATE_NAMES.index(gate) + 1]
+        else:
+            ok = not generation.message.get("tool_calls") and bool((generation.message.get("content") or "").strip())
+            failed = None if ok else "called_when_none_fits"
+        stats["correct"] += int(ok)
+        for name, _ in point["expected"]["calls"]:
+            tool = tools.setdefault(name, {"total": 0, "correct": 0})
+            tool["total"] += 1
+            tool["correct"] += int(ok)
+        if not ok:
+            stats["failed_gate"][failed] = stats["failed_gate"].get(failed, 0) + 1
+            names = [name for name, _ in point["expected"]["calls"]]
+            if not names:  # a no-call decision: the tool the user would have needed (see the blueprint)
+                missing = json.loads(row["blueprint"]).get("missing_tool") if row.get("blueprint") else None
+                names = [missing] if missing else []
+            failures.append({"row_id": row["id"], "category": row["category"], "tools": names, "gate": failed})
+    for stats in per.values():
+        stats["accuracy"] = stats["correct"] / stats["total"]
+    return {"categories": per, "points": len(scored), "tools": tools, "failures": failures,
+            "accuracy": sum(s["correct"] for s in per.values()) / len(scored)}
