@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model demo test test-fast lint notebooks space space-bundle bench bench-quick clean
+.PHONY: install install-gpu model demo test test-fast lint notebooks space space-bundle bench bench-quick clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# A GPU machine: CUDA torch (pip's default torch wheel on Linux x86-64), CUDA vLLM, bitsandbytes, DeepSpeed, and the
+# same BFCL environment as the CPU install (every `generate` decontaminates through it).
+install-gpu:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[gpu,multigpu,dev]"
+	test -x .venv-bfcl/bin/python || $(PYTHON) -m venv .venv-bfcl
+	.venv-bfcl/bin/pip install --quiet torch==2.13.0
+	.venv-bfcl/bin/pip install --quiet bfcl-eval==2026.3.23 soundfile
 
 model: install
 	$(BIN)/inftool-hf model prepare

@@ -236,3 +236,26 @@ def test_nf4_is_stored_in_the_compute_dtype_so_zero3_can_shard_it():
     quantization = _quantization(TrainConfig(quantization="nf4"))
     assert quantization.bnb_4bit_quant_storage == quantization.bnb_4bit_compute_dtype == torch.bfloat16
     assert _quantization(TrainConfig()) is None
+
+
+def test_any_trl_field_passes_through_a_recipe_and_wrong_names_are_refused(tmp_path):
+    """sft.trl / grpo.trl reach TRL's own config by TRL's names (and win over ours); a name TRL does not know is
+    refused when the recipe loads, with the close matches; report_to reaches the trainer."""
+    from inftool_hf.configs import ConfigError
+    from inftool_hf.train import SFTSection, sft_args
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("train:\n  report_to: tensorboard\n  sft: {learning_rate: 0.001, trl: {warmup_steps: 3, "
+                      "lr_scheduler_type: constant, learning_rate: 0.00002}}\n  grpo: {trl: {loss_type: dr_grpo, "
+                      "scale_rewards: batch}}\n")
+    config = load_train_config(str(recipe))
+    args = sft_args(config, tmp_path / "sft")
+    assert (args.warmup_steps, args.lr_scheduler_type.value, args.learning_rate) == (3, "constant", 2e-05)
+    assert args.report_to == ["tensorboard"]
+    assert config.grpo.trl == {"loss_type": "dr_grpo", "scale_rewards": "batch"}
+    recipe.write_text("train:\n  grpo: {trl: {los_type: dr_grpo}}\n")
+    with pytest.raises(ConfigError, match=r"train.grpo.trl: 'los_type' is not a field of trl.GRPOConfig; did you mean "
+                                          r"'loss_type'"):
+        load_train_config(str(recipe))
+    with pytest.raises(ConfigError, match="'output_dir' is set by inftool-hf"):
+        TrainConfig(sft=SFTSection(trl={"output_dir": "x"}))

@@ -67,6 +67,9 @@ class SFTSection:
     # None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU (~7 GB), where it only costs
     # time; GRPO (several completions per prompt) is where it saves memory.
     gradient_checkpointing: bool | None = None
+    # Any other trl.SFTConfig field by its TRL name (warmup_steps, lr_scheduler_type, packing...); names are checked
+    # against SFTConfig when the recipe loads, values by TRL when training starts; these win over the keys above.
+    trl: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +93,9 @@ class GRPOSection:
     rollouts: str = "decision_points"
     max_tool_calls: int = 4  # environment rollouts: tool-calling rounds per episode
     state_reward_weight: float = 1.0  # environment rollouts: weight of the final-state reward
+    # Any other trl.GRPOConfig field by its TRL name (loss_type, scale_rewards, epsilon, warmup_steps...), checked
+    # like sft.trl.
+    trl: dict[str, Any] = field(default_factory=dict)
     # decision_points: also prompt at the first wrong decision of each rejected row (the dataset's ``rejected``
     # split: the model's own failures when it played the assistant), with the gold action from its blueprint.
     failure_prompts: bool = True
@@ -111,6 +117,9 @@ class TrainConfig:
     heldout_fraction: float = 0.1
     system_prompt: str = SYSTEM_PROMPT
     merge: bool = False
+    # Experiment tracking through the trainers' own integrations: "none", "trackio", "wandb", "tensorboard", a list
+    # of them, or "all" (what is installed).
+    report_to: str | list[str] = "none"
     push_to_hub: str | None = None
     lora: LoraSection = field(default_factory=LoraSection)
     sft: SFTSection = field(default_factory=SFTSection)
@@ -127,10 +136,30 @@ class TrainConfig:
                               f"{self.grpo.rollouts!r}")
         if self.grpo.vllm_mode not in ("colocate", "server"):
             raise ConfigError(f"train.grpo.vllm_mode must be 'colocate' or 'server', got {self.grpo.vllm_mode!r}")
+        for name, section, config_class in (("sft", self.sft, "SFTConfig"), ("grpo", self.grpo, "GRPOConfig")):
+            if section.trl:
+                check_trl_fields(f"train.{name}.trl", section.trl, config_class)
         if self.grpo.use_vllm:
             problem = trl_vllm_problem()
             if problem:
                 raise ConfigError(f"train.grpo.use_vllm: {problem}")
+
+
+def check_trl_fields(where: str, values: dict[str, Any], config_class: str) -> None:
+    """Every key of a pass-through section must be a field of TRL's config class (values are TRL's to check)."""
+    import dataclasses
+    import difflib
+
+    import trl
+
+    known = {f.name for f in dataclasses.fields(getattr(trl, config_class))}
+    for key in values:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=3)
+            raise ConfigError(f"{where}: {key!r} is not a field of trl.{config_class}"
+                              + (f"; did you mean {', '.join(map(repr, close))}?" if close else ""))
+        if key in ("output_dir", "reward_weights"):
+            raise ConfigError(f"{where}: {key!r} is set by inftool-hf (the stage folder / the gated reward weights)")
 
 
 def trl_vllm_problem() -> str | None:
@@ -283,7 +312,7 @@ def _common_args(config: TrainConfig, gradient_checkpointing: bool | None = None
 
     if gradient_checkpointing is None:
         gradient_checkpointing = config.gradient_checkpointing
-    return {"seed": config.seed, "report_to": "none", "logging_steps": 1, "save_strategy": "steps",
+    return {"seed": config.seed, "report_to": config.report_to, "logging_steps": 1, "save_strategy": "steps",
             "save_total_limit": 2, "gradient_checkpointing": gradient_checkpointing,
             "bf16": config.dtype == "bfloat16" and torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
             "use_cpu": not torch.cuda.is_available(), "dataloader_num_workers": 0}
@@ -292,24 +321,31 @@ def _common_args(config: TrainConfig, gradient_checkpointing: bool | None = None
 # --- stages -----------------------------------------------------------------------------------------
 
 def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
     adapter = out / "adapter"
     if (adapter / "adapter_config.json").exists():
         return adapter
     data = sft_dataset(train_rows, tokenizer, config.sft.max_length)
-    args = SFTConfig(
-        output_dir=str(out), num_train_epochs=config.sft.epochs, max_steps=config.sft.max_steps,
-        learning_rate=config.sft.learning_rate,
-        per_device_train_batch_size=config.sft.batch_size,
-        gradient_accumulation_steps=config.sft.gradient_accumulation_steps, save_steps=config.sft.save_steps,
-        max_length=config.sft.max_length, **_common_args(config, config.sft.gradient_checkpointing),
-    )
+    args = sft_args(config, out)
     trainer = SFTTrainer(model=load_base_model(config), args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=lora_config(config))
     trainer.train(resume_from_checkpoint=_last_checkpoint(out))
     _save_stage(trainer, adapter, out)
     return adapter
+
+
+def sft_args(config: TrainConfig, out: Path):
+    """The ``trl.SFTConfig`` of a recipe: our keys, then the recipe's ``sft.trl`` pass-through."""
+    from trl import SFTConfig
+
+    return SFTConfig(**{
+        "output_dir": str(out), "num_train_epochs": config.sft.epochs, "max_steps": config.sft.max_steps,
+        "learning_rate": config.sft.learning_rate, "per_device_train_batch_size": config.sft.batch_size,
+        "gradient_accumulation_steps": config.sft.gradient_accumulation_steps, "save_steps": config.sft.save_steps,
+        "max_length": config.sft.max_length, **_common_args(config, config.sft.gradient_checkpointing),
+        **config.sft.trl,  # the recipe's pass-through wins
+    })
 
 
 def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapter: Path | None,
@@ -341,16 +377,15 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
     for function, weight in extra_rewards:
         reward_funcs.append(function)
         weights.append(weight)
-    args = GRPOConfig(
-        output_dir=str(out), max_steps=grpo.max_steps, learning_rate=grpo.learning_rate,
-        per_device_train_batch_size=grpo.batch_size, num_generations=grpo.num_generations,
-        max_completion_length=grpo.max_completion_length, temperature=grpo.temperature, beta=grpo.beta,
-        save_steps=grpo.save_steps, use_vllm=grpo.use_vllm, vllm_mode=grpo.vllm_mode,
-        vllm_gpu_memory_utilization=grpo.vllm_gpu_memory_utilization,
-        reward_weights=weights,
-        **({"max_tool_calling_iterations": grpo.max_tool_calls} if factories else {}),
-        **_common_args(config),
-    )
+    args = GRPOConfig(**{
+        "output_dir": str(out), "max_steps": grpo.max_steps, "learning_rate": grpo.learning_rate,
+        "per_device_train_batch_size": grpo.batch_size, "num_generations": grpo.num_generations,
+        "max_completion_length": grpo.max_completion_length, "temperature": grpo.temperature, "beta": grpo.beta,
+        "save_steps": grpo.save_steps, "use_vllm": grpo.use_vllm, "vllm_mode": grpo.vllm_mode,
+        "vllm_gpu_memory_utilization": grpo.vllm_gpu_memory_utilization, "reward_weights": weights,
+        **({"max_tool_calling_iterations": grpo.max_tool_calls} if factories else {}), **_common_args(config),
+        **grpo.trl,  # the recipe's pass-through wins
+    })
     # the config exists before the model loads, so accelerate/DeepSpeed can place or shard the load
     model = load_base_model(config)
     peft_config = None
