@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-gpu model demo test test-fast lint notebooks space space-bundle bench bench-quick clean
+.PHONY: install install-gpu gpu-smoke model demo test test-fast lint notebooks space space-bundle bench bench-quick clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ bench: model
 	$(BIN)/python benchmarks/eval_wall_time.py
 	$(BIN)/python benchmarks/spec_sources.py
 	$(BIN)/python benchmarks/report.py | tee benchmarks/results/table.md
+
+# The CUDA path of every stage on the default model, a few minutes on one GPU (benchmarks/results/gpu_smoke.json).
+gpu-smoke: model
+	$(BIN)/python benchmarks/gpu_smoke.py
 
 bench-quick: model
 	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time spec_sources; do \

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -64,3 +66,18 @@ def test_counting_backend_empties_the_prefix_cache_between_phases():
     assert engine.llm.resets == 1
     assert (backend.calls, backend.prompts, backend.tokens, backend.prompt_tokens, backend.engine_seconds) == \
         (0, 0, 0, 0, 0.0)
+
+
+@pytest.mark.slow
+def test_gpu_smoke_script_runs_every_step_where_there_is_no_gpu(tmp_path):
+    """The GPU smoke check (`make gpu-smoke`) on CPU with its tiny model: role-play, SFT, GRPO, held-out measurement,
+    adapter reloaded; the record says which device ran it."""
+    env = {**os.environ, "INFTOOL_BENCH_RESULTS": str(tmp_path)}
+    result = subprocess.run([sys.executable, "benchmarks/gpu_smoke.py", "--tiny"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads((tmp_path / "gpu_smoke.json").read_text())
+    assert record["device"] == "cpu" and record["adapter_device"] == "cpu" and record["peak_gpu_memory_gib"] is None
+    assert record["trained"]["sft"]["steps"] == 4 and record["trained"]["grpo"]["steps"] == 2
+    assert set(record["call_validity"]) == {"base", "after sft", "after grpo"}
+    assert record["rows"]["verified"] > 0 and set(record["seconds"]) == {"role_play", "train", "reload_and_generate"}

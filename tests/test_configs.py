@@ -69,3 +69,40 @@ def test_one_system_prompt_for_training_and_every_evaluation():
 
     assert EvalConfig().backend.system_prompt == RolePlayConfig().system_prompt == TrainConfig().system_prompt
     assert BackendConfig().system_prompt == SYSTEM_PROMPT and "ask the user for missing values" in SYSTEM_PROMPT
+
+
+def test_one_loader_for_recipes_flags_and_set_with_the_same_checks(tmp_path):
+    """--set reaches any recipe key, after the recipe and the command's flags; errors name the key and the source."""
+    from inftool_hf.configs import ConfigError, load_recipe
+    from inftool_hf.generate import GenerateConfig
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("generate:\n  scenarios: {num_scenarios: 10}\n  roleplay: {shard_size: 8}\n")
+    config = load_recipe(GenerateConfig, recipe, "generate", {"scenarios.num_scenarios": 20, "output_dir": None},
+                         ["roleplay.shard_size=4", "roleplay.sampling.temperature=0.5", "specs=[pack, pack]"])
+    assert (config.scenarios.num_scenarios, config.roleplay.shard_size) == (20, 4)
+    assert config.roleplay.sampling.temperature == 0.5 and config.specs == ["pack", "pack"]
+    assert config.output_dir == "outputs"  # a flag not given leaves the recipe's value
+    with pytest.raises(ConfigError, match=r"r.yaml \+ command line \[generate\].roleplay: shard_size: expected int, "
+                                          r"got str 'many'"):
+        load_recipe(GenerateConfig, recipe, "generate", sets=["roleplay.shard_size=many"])
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) 'shard_sise'"):
+        load_recipe(GenerateConfig, recipe, "generate", sets=["roleplay.shard_sise=4"])
+    with pytest.raises(ConfigError, match="expected key=value"):
+        load_recipe(GenerateConfig, None, "generate", sets=["roleplay.shard_size"])
+
+
+def test_help_lists_every_recipe_key_with_its_help(capsys):
+    from inftool_hf.cli import build_parser
+    from inftool_hf.configs import config_fields
+    from inftool_hf.loop import LoopConfig
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["loop", "--help"])
+    shown = capsys.readouterr().out
+    keys = [key for key, *_ in config_fields(LoopConfig)]
+    assert len(keys) > 100 and all(f"  {key} (" in shown for key in keys)
+    assert "  seed_fraction (float, default 0.25)\n      Share of each round's scenarios seeded" in shown
+    assert "  train.grpo.trl (dict[str, Any], default {})\n      Any other trl.GRPOConfig field" in shown
+    undocumented = [key for key, _, _, text in config_fields(LoopConfig) if not text]
+    assert not undocumented, undocumented

@@ -125,12 +125,15 @@ def test_bfcl_results_cannot_reach_the_mix(monkeypatch, tmp_path):
 
 TINY = {
     "loop": {
-        "name": "tiny", "iterations": 1, "first_stages": ["sft"], "heldout_eval": True,
+        "name": "tiny", "iterations": 2, "first_stages": ["sft"], "later_stages": ["sft", "grpo"],
+        "model_assistant_after": 1, "seed_fraction": 0.5, "full_bfcl_last": False, "heldout_eval": True,
         "dev_domains": ["weather"], "dev_scenarios": 6,
         "generate": {"scenarios": {"num_scenarios": 12, "seed": 3}, "roleplay": {"shard_size": 4,
                      "sampling": {"max_new_tokens": 24}}, "backend": {"backend": "transformers", "batch_size": 12}},
         "train": {"heldout_fraction": 0.25, "sft": {"max_steps": 3, "batch_size": 2, "save_steps": 1,
-                                                     "max_length": 1024}},
+                                                     "max_length": 1024},
+                  "grpo": {"max_steps": 1, "batch_size": 2, "num_generations": 2, "max_completion_length": 16,
+                           "save_steps": 1}},
         "eval": {"backend": {"backend": "transformers", "batch_size": 8}, "sampling": {"max_new_tokens": 32},
                  "categories": ["simple_python", "irrelevance"], "limit": 2},
     }
@@ -164,7 +167,7 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1500)
     assert result.returncode == 0, result.stderr[-3000:]
     state = json.loads((tmp_path / "run" / "state.json").read_text())
-    assert set(state["iterations"]["1"]) == {"generate", "train", "evaluate", "gaps"}
+    assert set(state["iterations"]["1"]) == set(state["iterations"]["2"]) == {"generate", "train", "evaluate", "gaps"}
     assert {"evaluate", "gaps"} <= set(state["iterations"]["0"])
     shards_after = sorted(p.name for p in (tmp_path / "run" / "datasets" / "tiny-iter1" / "work" / "shards").iterdir())
     assert shards_after == shards_before  # generation was not repeated
@@ -190,20 +193,12 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
     assert state["iterations"]["0"]["evaluate"]["dev"]["categories"]  # the base model measured on it too
     assert "Dev set per category" in report
     assert Path(state["iterations"]["1"]["train"]["model"]).is_dir()  # merged checkpoint for the next round
+    _check_the_model_played_the_assistant(state, tmp_path)
 
 
-@pytest.mark.slow
-def test_the_trained_model_plays_the_assistant_and_its_failures_seed_the_next_round(tmp_path):
-    """Two iterations: the first trains on blueprint data; in the second the checkpoint plays the assistant, its
-    rejected decisions become GRPO prompts, the previous round's failures seed scenarios, and the report says so."""
-    import inftool_hf.loop as loop
-
-    config = json.loads(json.dumps(TINY))["loop"]
-    config.update(run_dir=str(tmp_path / "run"), iterations=2, model_assistant_after=1, later_stages=["sft", "grpo"],
-                  seed_fraction=0.5, full_bfcl_last=False)
-    config["train"]["grpo"] = {"max_steps": 1, "batch_size": 2, "num_generations": 2, "max_completion_length": 16,
-                               "save_steps": 1}
-    state = loop.run_loop(loop.config_from_dict(loop.LoopConfig, config, "test"), progress=False)
+def _check_the_model_played_the_assistant(state, tmp_path):
+    """The second iteration: the checkpoint played the assistant, the blueprint replayed what it got wrong, its
+    rejected decisions became GRPO prompts, the first round's failures seeded scenarios, and the report says so."""
     first, second = state["iterations"]["1"], state["iterations"]["2"]
     assert first["generate"]["assistant"] == "blueprint" and second["generate"]["assistant"] == "model"
     assert second["generate"]["model"] == first["train"]["model"]  # the checkpoint, not the base model

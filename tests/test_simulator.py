@@ -54,3 +54,18 @@ def test_llm_server_output_is_used_only_when_schema_valid(flights):
     bad = ToolSimulator(flights, user_ids=[("flight_id", "FL-9")], llm_backend=invalid)
     result = bad.execute("flights_get_status", {"flight_id": "FL-9"})
     assert result["status"] in {"scheduled", "boarding", "departed", "delayed", "landed", "cancelled"}
+
+
+def test_simulated_ranges_come_out_in_order():
+    """Found reading model-mode rows: 'the high is 16.29 and the low is 75.35'. Every object of a simulated result has
+    its low under its high (a day of history, each day of a forecast): values.order_ranges knows low/high."""
+    weather = {t.name: t for t in load_specs([spec_pack_dir() / "weather.tools.yaml"]).tools}
+    for seed in range(40):
+        server = ToolSimulator(weather, seed=seed)
+        station = server.execute("weather_current_conditions", {"location": "Lisbon"})["station_id"]
+        day = server.execute("weather_historical_day", {"station_id": station, "date": "2026-11-09"})
+        assert day["low"] <= day["high"], (seed, day)
+        forecast = server.execute("weather_daily_forecast", {"location": "Lisbon", "days": 3})
+        for entry in [v for value in forecast.values() if isinstance(value, list) for v in value]:
+            if isinstance(entry, dict) and {"low", "high"} <= set(entry):
+                assert entry["low"] <= entry["high"], (seed, entry)

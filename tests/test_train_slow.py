@@ -96,3 +96,23 @@ def test_grpo_environment_rollouts_reset_environments_and_reward_final_state(tmp
     assert seen and all(len(batch) == 2 for batch in seen)
     assert all(name.endswith("Environment") and reset and planned for batch in seen for name, reset, planned in batch)
     assert any(float(e.get("grad_norm", 0)) > 0 for e in history)
+
+
+def test_qlora_trains_on_cpu_as_far_as_bitsandbytes_goes(rows, tmp_path, default_model_path):
+    """The GPU recipe's QLoRA path on CPU: the default model loads in nf4 (bf16 storage), LoRA trains two SFT steps
+    (its B matrices leave zero: gradients reached them), and the adapter is saved through the trainer."""
+    from bitsandbytes.nn import Linear4bit
+
+    from inftool_hf.train import load_base_model
+
+    config = TrainConfig(quantization="nf4", sft=SFTSection(max_steps=2, batch_size=1, gradient_accumulation_steps=1,
+                                                             save_steps=2, max_length=512))
+    model = load_base_model(config)
+    layers = [m for m in model.modules() if isinstance(m, Linear4bit)]
+    assert layers and all(m.support_avx512bf16_for_cpu is False for m in layers)
+    assert layers[0].weight.dtype == torch.bfloat16  # nf4 packed in bf16 storage (shardable by ZeRO-3)
+    del model
+    adapter = run_sft(config, rows, load_tokenizer(default_model_path), tmp_path / "sft")
+    weights = _lora_state(adapter)
+    b_matrices = [v for k, v in weights.items() if "lora_B" in k]
+    assert b_matrices and any(v.abs().sum() > 0 for v in b_matrices)

@@ -119,3 +119,27 @@ def test_vllm_over_long_prompt_is_answered_not_raised(vllm_backend):
     out = vllm_backend.generate([huge, PROMPTS[0]], None, GREEDY)
     assert out[0].raw_text == "" and "exceeds max_model_len 2048" in out[0].parse_error
     assert out[1].raw_text == vllm_backend.generate([PROMPTS[0]], None, GREEDY)[0].raw_text  # the rest unaffected
+
+
+def test_vllm_serves_a_lora_adapter_like_transformers_applies_it(default_model_path, tmp_path):
+    """An adapter folder goes to vLLM as a LoRARequest (no merged copy); greedy output matches transformers + PEFT
+    on the same adapter, and differs from the base model (the adapter is really applied)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(default_model_path, dtype=torch.bfloat16)
+    lora = get_peft_model(base, LoraConfig(r=8, lora_alpha=64, target_modules=["q_proj", "v_proj"],
+                                           init_lora_weights=False, task_type="CAUSAL_LM"))
+    lora.save_pretrained(str(tmp_path / "adapter"))
+    prompts, greedy = PROMPTS[:2], SamplingConfig(max_new_tokens=8)
+    with_adapter = make_backend(BackendConfig(backend="vllm", max_model_len=2048), adapter=str(tmp_path / "adapter"))
+    try:
+        served = [g.raw_text for g in with_adapter.generate(prompts, None, greedy)]
+    finally:
+        with_adapter.close()
+    applied = make_backend(BackendConfig(backend="transformers"), adapter=str(tmp_path / "adapter"))
+    plain = TransformersBackend(BackendConfig(backend="transformers"))
+    assert served == [g.raw_text for g in applied.generate(prompts, None, greedy)]
+    assert served != [g.raw_text for g in plain.generate(prompts, None, greedy)]

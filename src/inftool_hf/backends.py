@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import itertools
+import json
 import logging
 import os
 import threading
@@ -180,7 +181,7 @@ class TransformersBackend(_LocalBackend):
 class VLLMBackend(_LocalBackend):
     name = "vllm"
 
-    def __init__(self, config: BackendConfig):
+    def __init__(self, config: BackendConfig, adapter: str | None = None):
         super().__init__(config)
         from vllm.platforms import current_platform
 
@@ -200,7 +201,13 @@ class VLLMBackend(_LocalBackend):
             data_parallel_size=config.data_parallel_size,
             gpu_memory_utilization=config.gpu_memory_utilization,
             enforce_eager=config.enforce_eager,
+            **({"enable_lora": True, "max_lora_rank": _lora_rank(adapter), "max_loras": 1} if adapter else {}),
         )
+        self.lora_request = None
+        if adapter:  # vLLM serves the adapter on the base weights: no merged copy needed
+            from vllm.lora.request import LoRARequest
+
+            self.lora_request = LoRARequest("adapter", 1, str(Path(adapter).resolve()))
 
     def generate(self, conversations, tools=None, sampling=None) -> list[Generation]:
         from vllm import SamplingParams
@@ -222,7 +229,8 @@ class VLLMBackend(_LocalBackend):
         fits = [i for i, p in enumerate(ids) if len(p) < limit]
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=ids[i]) for i in fits],
                                     [params.clone() if len(ids[i]) + sampling.max_new_tokens <= limit
-                                     else _capped(params, limit - len(ids[i])) for i in fits], use_tqdm=False)
+                                     else _capped(params, limit - len(ids[i])) for i in fits], use_tqdm=False,
+                                    lora_request=self.lora_request)
         by_index = dict(zip(fits, outputs, strict=True))
         results = []
         for index, (prompt, conv_tools) in enumerate(zip(ids, tools, strict=True)):
@@ -242,6 +250,12 @@ class VLLMBackend(_LocalBackend):
         if callable(shutdown):
             shutdown()
         del self.llm
+
+
+def _lora_rank(adapter: str) -> int:
+    """The adapter's rank, rounded up to a size vLLM accepts for ``max_lora_rank``."""
+    rank = int(json.loads(Path(adapter, "adapter_config.json").read_text()).get("r", 16))
+    return next((size for size in (8, 16, 32, 64, 128, 256, 320, 512) if size >= rank), rank)
 
 
 def _capped(params: Any, max_tokens: int) -> Any:
@@ -351,27 +365,30 @@ def vllm_available() -> bool:
 def make_backend(config: BackendConfig, adapter: str | None = None) -> GenerationBackend:
     """Build the configured backend; ``auto`` is vllm when importable, else transformers.
 
-    ``adapter`` (a LoRA folder) is applied on top of ``config.model`` with the transformers backend; vLLM
-    users merge the adapter first (``train.merge: true``)."""
+    ``adapter`` (a LoRA folder) is applied on top of ``config.model``: vLLM serves it directly (``enable_lora``,
+    a ``LoRARequest`` per generate call); the transformers backend wraps the model with PEFT."""
     kind = config.backend
-    if adapter:
-        if kind not in ("auto", "transformers"):
-            raise ConfigError("an adapter is applied with the transformers backend (merge the adapter for vllm)")
-        if not Path(adapter, "adapter_config.json").is_file():
-            raise ConfigError(f"adapter {adapter!r}: no adapter_config.json there (a LoRA folder from `train`)")
+    if kind == "auto":
+        kind = "vllm" if vllm_available() else "transformers"
+    if adapter and not Path(adapter, "adapter_config.json").is_file():
+        raise ConfigError(f"adapter {adapter!r}: no adapter_config.json there (a LoRA folder from `train`)")
+    if adapter and kind == "openai":
+        raise ConfigError("adapter: an OpenAI-compatible server loads its adapters itself (vLLM: --lora-modules); "
+                          "name it with served_model_name")
+    if adapter and kind == "transformers":
         import torch
         from peft import PeftModel
         from transformers import AutoModelForCausalLM
 
         base = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
         model = PeftModel.from_pretrained(base, str(adapter))
+        if torch.cuda.is_available():
+            model = model.to("cuda")
         return TransformersBackend(replace(config, backend="transformers"), model=model)
-    if kind == "auto":
-        kind = "vllm" if vllm_available() else "transformers"
     if kind == "vllm":
         if not vllm_available():
             raise ConfigError("backend 'vllm' needs the vllm package (pip install 'inftool-hf[cpu]' or '[gpu]')")
-        return VLLMBackend(config)
+        return VLLMBackend(config, adapter=adapter)
     if kind == "transformers":
         return TransformersBackend(config)
     if kind == "openai":

@@ -119,11 +119,36 @@ def chat_main(args: argparse.Namespace) -> int:
     return 0
 
 
+class StageParser(argparse.ArgumentParser):
+    """A command whose ``--help`` ends with every recipe key of its stage's config (type, default, help); the
+    stage module is imported only when that help is shown, so start-up stays fast."""
+
+    config: tuple[str, str, str] | None = None  # (module, config class, recipe section)
+
+    def format_help(self) -> str:
+        if self.config and not self.epilog:
+            import importlib
+
+            from .configs import config_help
+
+            module, name, section = self.config
+            self.epilog = config_help(getattr(importlib.import_module(f"inftool_hf.{module}"), name), section)
+            self.formatter_class = argparse.RawDescriptionHelpFormatter
+        return super().format_help()
+
+
+def _stage_config(parser: argparse.ArgumentParser, module: str, name: str, section: str) -> None:
+    parser.config = (module, name, section)  # type: ignore[attr-defined]
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"any recipe key of the '{section}:' section (dotted, e.g. roleplay.shard_size=32; the "
+                             "value is read as YAML); repeatable; checked like the recipe's own keys")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inftool-hf", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of any error")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=StageParser)
 
     model = commands.add_parser("model", help="manage the embedded default model")
     model_commands = model.add_subparsers(dest="model_command", required=True)
@@ -143,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--num-scenarios", type=int, help="override scenarios.num_scenarios")
     generate.add_argument("--output-dir", help="override output_dir")
     generate.add_argument("--backend", choices=BACKENDS, help="override backend.backend")
+    _stage_config(generate, "generate", "GenerateConfig", "generate")
     generate.set_defaults(func=_lazy("generate"))
 
     train = commands.add_parser("train", help="cold-start SFT and/or GRPO with gated rewards on a dataset")
@@ -151,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--stages", help="comma-separated: sft, grpo or sft,grpo (overrides the recipe)")
     train.add_argument("--output-dir", help="override output_dir")
     train.add_argument("--grpo-steps", type=int, help="override grpo.max_steps")
+    _stage_config(train, "train", "TrainConfig", "train")
     train.set_defaults(func=_lazy("train"))
 
     evaluate = commands.add_parser("eval", help="BFCL (its own checkers) or our held-out split, on any checkpoint")
@@ -165,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--dataset", help="dataset folder or Hub id (--suite heldout)")
     evaluate.add_argument("--heldout-fraction", type=float, default=0.1)
     evaluate.add_argument("--output-dir")
+    _stage_config(evaluate, "evaluate", "EvalConfig", "eval")
     evaluate.set_defaults(func=_lazy("evaluate"))
 
     export = commands.add_parser("export", help="a dataset split as JSONL for another trainer: TRL conversational, "
@@ -197,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     loop.add_argument("--recipe", required=True, help="YAML recipe with a 'loop:' section (see recipes/)")
     loop.add_argument("--iterations", type=int, help="override loop.iterations")
     loop.add_argument("--run-dir", help="override loop.run_dir (the state file lives there)")
+    _stage_config(loop, "loop", "LoopConfig", "loop")
     loop.set_defaults(func=_lazy("loop"))
 
     serve = commands.add_parser("serve-mcp", help="serve a spec's tools as a real MCP server (simulated results)")

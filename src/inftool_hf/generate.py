@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_to_parquet, atomic_write_text
-from .configs import BackendConfig, ConfigError, config_from_dict, load_yaml
+from .configs import BackendConfig, ConfigError, load_recipe
 from .python_tools import python_specs
 from .roleplay import RolePlayConfig, role_play
 from .scenarios import ScenarioConfig, sample_scenarios
@@ -32,9 +32,9 @@ logger = logging.getLogger(__name__)
 class GenerateConfig:
     """One synthesis run. YAML recipes use the same keys (see ``recipes/``)."""
 
-    name: str = "inftool-data"
-    output_dir: str = "outputs"
-    iteration: int = 0
+    name: str = "inftool-data"  # dataset name: the folder <output_dir>/<name>
+    output_dir: str = "outputs"  # where dataset folders go
+    iteration: int = 0  # loop iteration the rows belong to
     # Spec files or folders; "pack" is the embedded spec pack; "botocore:<service>" / "googleapis:<api>" are the AWS
     # service models and Google discovery documents that pip installed (inftool_hf.spec_sources);
     # "python:<module>" is a module of functions
@@ -44,8 +44,8 @@ class GenerateConfig:
     # Keep only tools of these domains ([]: all) / drop tools of these domains: the loop holds dev domains out of
     # training data this way, and generates its dev set from them alone.
     only_domains: list[str] = field(default_factory=list)
-    exclude_domains: list[str] = field(default_factory=list)
-    near_duplicate_threshold: float = 0.9
+    exclude_domains: list[str] = field(default_factory=list)  # tools of these domains are dropped
+    near_duplicate_threshold: float = 0.9  # TF-IDF cosine above which tools with the same required parameters merge
     # Rewrite merged near-duplicates' descriptions with the user backend (for capable models).
     merge_with_llm: bool = False
     scenarios: ScenarioConfig = field(default_factory=ScenarioConfig)
@@ -58,13 +58,13 @@ class GenerateConfig:
     # is played again with the blueprint's calls: a corrected demonstration of the same request (id ``<id>-replay``),
     # verified like every row and kept beside the model's own (rows say which in ``generator``).
     replay_failures: bool = False
-    judge: bool = False
+    judge: bool = False  # LLM judge on the natural-language turns (a capable user backend)
     # Fail when the verified data shares a function name or a question 12-gram with BFCL (needs the BFCL
     # environment made by `make install`). Turn off only where BFCL is not installed at all.
     decontaminate: bool = True
-    hub_repo_id: str | None = None
-    hub_private: bool = False
-    license: str = "apache-2.0"
+    hub_repo_id: str | None = None  # push the folder to this Hub dataset repo
+    hub_private: bool = False  # create the Hub repo private
+    license: str = "apache-2.0"  # license in the dataset card
 
     def __post_init__(self) -> None:
         if not isinstance(self.specs, list) or not self.specs:
@@ -93,8 +93,7 @@ class GenerateConfig:
 
 
 def load_generate_config(path: str) -> GenerateConfig:
-    data = load_yaml(path)
-    return config_from_dict(GenerateConfig, data.get("generate", data), f"{path} [generate]")
+    return load_recipe(GenerateConfig, path, "generate")
 
 
 def spec_paths(specs: list[str]) -> list[Path]:
@@ -342,15 +341,10 @@ def summary_table(verified, seconds: float):
 def main(args) -> int:
     from rich.console import Console
 
-    data = (load_yaml(args.recipe).get("generate", load_yaml(args.recipe))) if args.recipe else {}
-    data = copy.deepcopy(data)
-    if args.num_scenarios is not None:  # overrides go through the same checks as the recipe's own values
-        data.setdefault("scenarios", {})["num_scenarios"] = args.num_scenarios
-    if args.output_dir is not None:
-        data["output_dir"] = args.output_dir
-    if args.backend is not None:
-        data.setdefault("backend", {})["backend"] = args.backend
-    config = config_from_dict(GenerateConfig, data, f"{args.recipe or 'command line'} [generate]")
+    # flags go through the same checks as the recipe's own values
+    config = load_recipe(GenerateConfig, args.recipe, "generate", {
+        "scenarios.num_scenarios": args.num_scenarios, "output_dir": args.output_dir, "backend.backend": args.backend,
+    }, args.set)
     started = time.monotonic()
     verified = generate(config)
     console = Console()

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
-from .configs import BackendConfig, ConfigError, config_from_dict, load_yaml
+from .configs import BackendConfig, ConfigError, load_recipe
 from .evaluate import EvalConfig
 from .generate import GenerateConfig
 from .scenarios import CATEGORIES
@@ -57,9 +57,9 @@ BFCL_TO_CATEGORY = {
 
 @dataclass
 class LoopConfig:
-    name: str = "inftool-loop"
-    run_dir: str = "runs/inftool-loop"
-    iterations: int = 2
+    name: str = "inftool-loop"  # dataset names start with this
+    run_dir: str = "runs/inftool-loop"  # state.json, datasets, checkpoints and reports
+    iterations: int = 2  # iterations after the base-model measurement
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
@@ -69,15 +69,15 @@ class LoopConfig:
     model_assistant_after: int = 99
     # Stages per iteration: the first training, and every later one.
     first_stages: list[str] = field(default_factory=lambda: ["sft"])
-    later_stages: list[str] = field(default_factory=lambda: ["grpo"])
+    later_stages: list[str] = field(default_factory=lambda: ["grpo"])  # stages of every training after the first
     # Gap rule strength (see module docstring).
     shift: float = 1.0
-    heldout_eval: bool = True
+    heldout_eval: bool = True  # score each checkpoint on the held-out split of its round's data
     # Domains held out of every training round: the dev set (dev_scenarios rows, generated once per run in
     # blueprint mode from these domains alone) measures each checkpoint on tools it never trained on, and every
     # decision of the loop (the next mix) reads it. [] falls back to the held-out split of each round's data.
     dev_domains: list[str] = field(default_factory=list)
-    dev_scenarios: int = 60
+    dev_scenarios: int = 60  # scenarios in the dev set
     # Also score parseable / schema-valid calls before and after each training stage (transformers).
     measure_call_validity: bool = False
     # Share of each round's scenarios seeded by the previous round's failures (the rest follow the mix).
@@ -100,8 +100,7 @@ class LoopConfig:
 
 
 def load_loop_config(path: str) -> LoopConfig:
-    data = load_yaml(path)
-    return config_from_dict(LoopConfig, data.get("loop", data), f"{path} [loop]")
+    return load_recipe(LoopConfig, path, "loop")
 
 
 class LoopState:
@@ -158,7 +157,6 @@ def mix_reasons(base_mix: dict[str, float], gaps: dict[str, Any], shift: float,
             why = f"failed {100 * failure:.0f}% on the {source} → ×{1 + shift * failure:.2f}"
         else:
             why = f"not measured on the {source} → ×1.00" if source else "nothing measured yet → ×1.00"
-
         reasons[category] = f"{100 * base:.1f}% → {100 * weight:.1f}%: {why}"
     return reasons
 
@@ -588,9 +586,7 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
 def main(args) -> int:
     from rich.console import Console
 
-    config = load_loop_config(args.recipe)
-    if args.run_dir:
-        config.run_dir = args.run_dir
+    config = load_recipe(LoopConfig, args.recipe, "loop", {"run_dir": args.run_dir}, args.set)
     state = run_loop(config, args.iterations)
     console = Console()
     console.print((Path(config.run_dir) / "report.md").read_text())

@@ -41,11 +41,11 @@ GATE_NAMES = ("format", "schema", "names", "arguments", "state")
 class RewardWeights:
     """Partial credit for reaching each gate (the reward is the value of the last gate passed)."""
 
-    format: float = 0.1
-    schema: float = 0.3
-    names: float = 0.5
-    arguments: float = 0.8
-    state: float = 1.0
+    format: float = 0.1  # credit for parseable calls
+    schema: float = 0.3  # credit for existing tools with valid arguments
+    names: float = 0.5  # credit for the expected function names
+    arguments: float = 0.8  # credit for the expected arguments
+    state: float = 1.0  # credit for calls that run cleanly on the simulated server
     # A plain reply where no call is right.
     no_call: float = 1.0
 

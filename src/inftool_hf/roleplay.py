@@ -60,14 +60,14 @@ class RolePlayConfig:
     server: str = "schema"  # schema | llm | mcp (a live MCP server, see mcp_target)
     # roleplay.server: mcp — the server URL (http://127.0.0.1:8765/mcp) or "stdio:<command>"
     mcp_target: str | None = None
-    max_assistant_turns: int = 6
+    max_assistant_turns: int = 6  # assistant turns before a conversation is cut
     # scenarios per shard, the unit written to disk and skipped on resume
     shard_size: int = 64
     # conversations open at once (one batched engine call per round); a finished conversation's slot goes to
     # the shard's next scenario at once, so rounds stay full instead of shrinking as conversations end.
     # None: the whole shard at once.
     concurrency: int | None = None
-    system_prompt: str = SYSTEM_PROMPT
+    system_prompt: str = SYSTEM_PROMPT  # the one system prompt (configs.SYSTEM_PROMPT)
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=160))
 
     def __post_init__(self) -> None:

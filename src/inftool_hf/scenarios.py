@@ -89,17 +89,18 @@ class Scenario:
 class ScenarioConfig:
     """How many scenarios to sample, and in what category mix (weights; the loop shifts them)."""
 
-    num_scenarios: int = 100
-    seed: int = 0
+    num_scenarios: int = 100  # scenarios to sample
+    seed: int = 0  # same seed, same scenarios
+    # weight per category (normalised); categories are allotted by largest remainder
     category_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     # Extra tools shown next to the right ones (multiple, parallel_multiple, miss_func).
     distractors: int = 3
     # Chance that an optional parameter is part of the gold call, and at most how many a call sets.
     optional_rate: float = 0.35
-    max_optional: int = 3
+    max_optional: int = 3  # optional parameters one call sets, at most
     # Optional weights per tool name (gap analysis leans toward tools that failed); default 1.
     tool_weights: dict[str, float] = field(default_factory=dict)
-    id_prefix: str = "s"
+    id_prefix: str = "s"  # scenario ids start with this
     # Failures to aim at (the loop's error-driven expansion): each ``{"category", "tools"}`` seeds one scenario of
     # that category around those tools, with fresh values, persona and phrasing; the rest follow the mix.
     seeds: list[dict[str, Any]] = field(default_factory=list)

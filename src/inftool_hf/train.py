@@ -28,7 +28,7 @@ from typing import Any
 
 from .atomic import atomic_write_text
 from .chat_format import load_tokenizer, render_prompt, to_template_messages
-from .configs import SYSTEM_PROMPT, ConfigError, config_from_dict, load_yaml
+from .configs import SYSTEM_PROMPT, ConfigError, load_recipe
 from .default_model import resolve_model
 from .rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
 from .trajectories import (
@@ -46,22 +46,22 @@ STAGES = ("sft", "grpo")
 
 @dataclass
 class LoraSection:
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    target_modules: str | list[str] = "all-linear"
+    r: int = 16  # LoRA rank
+    alpha: int = 32  # LoRA alpha (scale = alpha / r)
+    dropout: float = 0.05  # LoRA dropout
+    target_modules: str | list[str] = "all-linear"  # modules that get adapters ('all-linear' or a list of names)
 
 
 @dataclass
 class SFTSection:
-    epochs: float = 2.0
-    learning_rate: float = 2e-4
+    epochs: float = 2.0  # passes over the training rows
+    learning_rate: float = 2e-4  # peak learning rate
     # On CPU prefer batch_size 1 with accumulation: full-vocabulary logits dominate memory (~3 GB per
     # 1k-token row for SmolLM2's 49k vocabulary) and padding wastes compute.
     batch_size: int = 1
-    gradient_accumulation_steps: int = 4
-    max_length: int = 2048
-    save_steps: int = 20
+    gradient_accumulation_steps: int = 4  # batches per optimizer step
+    max_length: int = 2048  # tokens per row, at most (longer rows are cut)
+    save_steps: int = 20  # checkpoint every this many steps (resume point)
     # > 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs.
     max_steps: int = -1
     # None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU (~7 GB), where it only costs
@@ -74,19 +74,19 @@ class SFTSection:
 
 @dataclass
 class GRPOSection:
-    max_steps: int = 50
-    learning_rate: float = 5e-6
-    num_generations: int = 4
+    max_steps: int = 50  # optimizer steps
+    learning_rate: float = 5e-6  # peak learning rate
+    num_generations: int = 4  # completions per prompt (the group)
     # prompts per optimizer step = batch_size / num_generations
     batch_size: int = 4
-    max_completion_length: int = 96
-    temperature: float = 1.0
-    beta: float = 0.0
-    use_vllm: bool = False
+    max_completion_length: int = 96  # tokens per completion, at most
+    temperature: float = 1.0  # sampling temperature of the completions
+    beta: float = 0.0  # KL coefficient (0: no reference model)
+    use_vllm: bool = False  # generate through TRL's vLLM integration (needs vLLM 0.22-0.31)
     vllm_mode: str = "colocate"  # colocate | server
-    vllm_gpu_memory_utilization: float = 0.3
-    save_steps: int = 10
-    reward_weights: RewardWeights = field(default_factory=RewardWeights)
+    vllm_gpu_memory_utilization: float = 0.3  # colocate mode: GPU share vLLM may take
+    save_steps: int = 10  # checkpoint every this many steps
+    reward_weights: RewardWeights = field(default_factory=RewardWeights)  # partial credit per gate of the gated reward
     # decision_points: score one assistant decision per prompt, after a prefix holding the real simulated results
     # environment: the model plays whole episodes; TRL's environment_factory runs each call through the MCP
     # Server simulator and feeds the result back (inftool_hf.environments), and the final state is rewarded
@@ -105,22 +105,22 @@ class GRPOSection:
 class TrainConfig:
     """One training run. YAML recipes use the same keys under ``train:``."""
 
-    model: str = "default"
-    output_dir: str = "outputs/train"
-    stages: list[str] = field(default_factory=lambda: list(STAGES))
-    dtype: str = "bfloat16"
+    model: str = "default"  # base: 'default', a local folder, or a Hub id
+    output_dir: str = "outputs/train"  # stage folders, card and metrics go here
+    stages: list[str] = field(default_factory=lambda: list(STAGES))  # sft, grpo or both, in order
+    dtype: str = "bfloat16"  # model dtype (bfloat16)
     # none: LoRA on the bf16 model (CPU default); nf4: QLoRA (bitsandbytes 4-bit, GPU)
     quantization: str = "none"
-    gradient_checkpointing: bool = False
-    seed: int = 0
+    gradient_checkpointing: bool = False  # trade compute for memory
+    seed: int = 0  # trainer seed
     # Rows whose id hashes below this fraction are held out from training (and scored before/after).
     heldout_fraction: float = 0.1
-    system_prompt: str = SYSTEM_PROMPT
-    merge: bool = False
+    system_prompt: str = SYSTEM_PROMPT  # the one system prompt (configs.SYSTEM_PROMPT)
+    merge: bool = False  # also save the adapter merged into the base (engines load a plain checkpoint)
     # Experiment tracking through the trainers' own integrations: "none", "trackio", "wandb", "tensorboard", a list
     # of them, or "all" (what is installed).
     report_to: str | list[str] = "none"
-    push_to_hub: str | None = None
+    push_to_hub: str | None = None  # push the adapter and card to this Hub model repo
     lora: LoraSection = field(default_factory=LoraSection)
     sft: SFTSection = field(default_factory=SFTSection)
     grpo: GRPOSection = field(default_factory=GRPOSection)
@@ -185,8 +185,7 @@ def trl_vllm_problem() -> str | None:
 
 
 def load_train_config(path: str) -> TrainConfig:
-    data = load_yaml(path)
-    return config_from_dict(TrainConfig, data.get("train", data), f"{path} [train]")
+    return load_recipe(TrainConfig, path, "train")
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -652,14 +651,10 @@ def main(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    config = load_train_config(args.recipe) if args.recipe else TrainConfig()
-    if args.stages:
-        config.stages = args.stages.split(",")
-        config.__post_init__()
-    if args.output_dir:
-        config.output_dir = args.output_dir
-    if args.grpo_steps is not None:
-        config.grpo.max_steps = args.grpo_steps
+    config = load_recipe(TrainConfig, args.recipe, "train", {
+        "stages": args.stages.split(",") if args.stages else None, "output_dir": args.output_dir,
+        "grpo.max_steps": args.grpo_steps,
+    }, args.set)
     started = time.monotonic()
     result = train(config, args.dataset, dataset_name=args.dataset)
     table = Table(title=f"trained in {time.monotonic() - started:.0f}s: {result['adapter']}")

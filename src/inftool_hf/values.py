@@ -36,7 +36,7 @@ _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB
 # Argument pairs that name the two ends of one range (matched with the same prefix/suffix around them).
 _RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "arrival"), ("departure", "return"),
                ("from", "to"),
-               ("min", "max"), ("begin", "finish")]
+               ("min", "max"), ("begin", "finish"), ("low", "high")]
 
 
 def as_instant(value: Any) -> Any:
