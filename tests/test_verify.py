@@ -170,6 +170,24 @@ def test_model_mode_keeps_the_models_decisions_and_repairs_only_an_unfaithful_an
     assert check_trajectory(raw.to_row(0, {}))[0] == "faithful"
 
 
+def test_a_replaced_answer_does_not_carry_the_parse_error_of_the_text_it_replaced(pool):
+    """Found reading a loop run: the model's answer held a cut-off <tool_call> block, the realized answer replaced it,
+    and the row was still rejected at the parse gate for text that is not in it."""
+    scenario = sample_scenario(pool, ScenarioConfig(), 3, "simple")
+    gold = scenario.calls[0]
+
+    def script(messages, tools):
+        if messages[-1]["role"] == "tool" or messages[-1]["content"].startswith("(Answer me now"):
+            return '<tool_call>{"name": "x", "arguments": {"a": "cut off'
+        return f'<tool_call>{{"name": "{gold.name}", "arguments": {json.dumps(gold.arguments)}}}</tool_call>'
+
+    for assistant in ("model", "blueprint"):
+        [episode] = play_episodes([scenario], pool, RolePlayConfig(assistant=assistant), ScriptedBackend(script=script))
+        row = episode.to_row(0, {})
+        assert json.loads(row["episode"])["answer_sources"] == ["realized"], assistant
+        assert check_trajectory(row) == (None, []), assistant
+
+
 def test_free_mode_open_role_play(pool):
     """Free mode: the user LLM writes the request, the assistant's own calls run, no gold plan is matched."""
     from inftool_hf.configs import ConfigError

@@ -20,7 +20,9 @@ PROMPTS = [
     [{"role": "user", "content": "What is the capital of France?"}],
     [{"role": "user", "content": "Name three colors."}],
     [{"role": "user", "content": "What's the weather in Paris?"}],
-    [{"role": "user", "content": "Count from one to five."}],
+    # not "Count from one to five.": its first token is a bf16 tie ("The" 32.25 vs "1" 32.0, one bf16 step at 32), so
+    # the two engines' kernels picked different first tokens on this machine; every step of this one wins by >= 0.25
+    [{"role": "user", "content": "What color is the sky?"}],
 ]
 GREEDY = SamplingConfig(max_new_tokens=16)
 
@@ -122,8 +124,10 @@ def test_vllm_over_long_prompt_is_answered_not_raised(vllm_backend):
 
 
 def test_vllm_serves_a_lora_adapter_like_transformers_applies_it(default_model_path, tmp_path):
-    """An adapter folder goes to vLLM as a LoRARequest (no merged copy); greedy output matches transformers + PEFT
-    on the same adapter, and differs from the base model (the adapter is really applied)."""
+    """An adapter folder goes to vLLM as a LoRARequest (no merged copy): the first greedy token matches transformers +
+    PEFT on the same adapter and differs from the base model's (the adapter is really applied). One token: a random
+    adapter makes noisy logits, and after the first token the two engines' bf16 kernels broke near-ties differently
+    (' Y� (BC' against ' Y� Bulgar' on this machine)."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -133,7 +137,7 @@ def test_vllm_serves_a_lora_adapter_like_transformers_applies_it(default_model_p
     lora = get_peft_model(base, LoraConfig(r=8, lora_alpha=64, target_modules=["q_proj", "v_proj"],
                                            init_lora_weights=False, task_type="CAUSAL_LM"))
     lora.save_pretrained(str(tmp_path / "adapter"))
-    prompts, greedy = PROMPTS[:2], SamplingConfig(max_new_tokens=8)
+    prompts, greedy = PROMPTS[:2], SamplingConfig(max_new_tokens=1)
     with_adapter = make_backend(BackendConfig(backend="vllm", max_model_len=2048), adapter=str(tmp_path / "adapter"))
     try:
         served = [g.raw_text for g in with_adapter.generate(prompts, None, greedy)]

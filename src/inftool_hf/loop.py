@@ -471,6 +471,7 @@ def report_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
             "heldout": _accuracies(evaluation.get("heldout")),
             "dev": _accuracies(dev),
             "dev_accuracy": dev.get("accuracy"),
+            "heldout_accuracy": (evaluation.get("heldout") or {}).get("accuracy"),
             "assistant": generated.get("assistant"),
             # the checkpoint's own rows when it played the assistant, else every row (blueprint mode)
             "yield": ({c: s["yield_rate"] for c, s in generated["model_yield"].items()} if generated.get("model_yield")
@@ -485,18 +486,23 @@ def report_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _table(title: str, rows: list[dict[str, Any]], key: str, mean: str | None = None) -> list[str]:
+def _table(title: str, rows: list[dict[str, Any]], key: str, pooled: str | None = None) -> list[str]:
+    """One row per iteration: each category's accuracy, their unweighted mean, and (``pooled``) the share of all
+    decision points — the two differ when a category is easy by doing nothing (a model that never calls is right on
+    every no-call point)."""
     categories = sorted({c for r in rows for c in r[key]})
     if not categories:
         return []
-    lines = ["", f"## {title}", "", "| iteration | " + " | ".join(categories) + " | mean |",
-             "| --- |" + " ---: |" * (len(categories) + 1)]
+    extra = " all points |" if pooled else ""
+    lines = ["", f"## {title}", "", "| iteration | " + " | ".join(categories) + " | category mean |" + extra,
+             "| --- |" + " ---: |" * (len(categories) + 1 + bool(pooled))]
     for r in rows:
         if r[key]:
             values = [r[key].get(c) for c in categories]
-            average = r["summary"].get(mean) if mean else sum(v or 0.0 for v in values) / len(values)
-            lines.append(f"| {r['iteration']} | " + " | ".join("" if v is None else f"{100 * v:.1f}" for v in values)
-                         + " | " + ("" if average is None else f"{100 * average:.1f}") + " |")
+            average = sum(v or 0.0 for v in values) / len(values)
+            cells = " | ".join("" if v is None else f"{100 * v:.1f}" for v in values)
+            tail = "" if not pooled else (" |" if r.get(pooled) is None else f" {100 * r[pooled]:.1f} |")
+            lines.append(f"| {r['iteration']} | {cells} | {100 * average:.1f} |{tail}")
     return lines
 
 
@@ -523,12 +529,11 @@ def write_report(state: LoopState, run_dir: Path) -> Path:
             lines.append(bfcl_line(r, r["subset"], r["subset"].get("non_live_ast_mean"), "subset"))
         lines.append(bfcl_line(r, r["bfcl"], r["summary"].get("non_live_ast_mean"),
                                "full" if r["bfcl_full"] else "subset"))
-    lines += _table("Dev set per category: domains never trained on (the loop's yardstick)",
-                    [{**r, "summary": {}} for r in rows], "dev")
-    lines += _table("Held-out split per category (accuracy at decision points)", [{**r, "summary": {}} for r in rows],
-                    "heldout")
+    lines += _table("Dev set per category: domains never trained on (the loop's yardstick)", rows, "dev",
+                    "dev_accuracy")
+    lines += _table("Held-out split per category (accuracy at decision points)", rows, "heldout", "heldout_accuracy")
     lines += _table("Yield per category: the rows the model wrote when it played the assistant (blueprint "
-                    "iterations: every row)", [{**r, "summary": {}} for r in rows], "yield")
+                    "iterations: every row)", rows, "yield")
     lines += ["", "## Data, training and wall time", "",
               "| iteration | assistant | verified / attempted | seeded by failures "
               "| stages: rows, steps (GRPO prompts) | generate s | train s | evaluate s |",

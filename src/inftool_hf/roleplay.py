@@ -274,7 +274,10 @@ class Episode:
         if not scripted and (self.config.assistant == "blueprint" or (
                 self.config.repair_answers and not self.free and not message.get("tool_calls")
                 and self.messages[-1]["role"] == "tool")):
+            written = len(self.answer_sources)
             message = self._final_text(message)
+            if self.answer_sources[written:] == ["realized"]:
+                parse_error = None  # the text that failed to parse was replaced: it is not in the row
         self.messages.append(_message("assistant", message.get("content") or "", message.get("tool_calls") or None))
         self.parse_errors.append(parse_error)
         self.assistant_turns += 1
