@@ -568,16 +568,20 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    from matplotlib.ticker import MaxNLocator
+
     for axis, key, title in ((axes[0], "bfcl", "BFCL per category (reported only)"),
                              (axes[1], "dev", "dev set per category (unseen domains)"),
-                             (axes[2], "yield", "generated data: yield per category")):
+                             (axes[2], "yield", "yield per category (blueprint, then model-written)")):
         for category in sorted({c for r in rows for c in r[key]}):
             points = [(r["iteration"], 100 * r[key][category]) for r in rows if category in r[key]]
             axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=category)
-        if key == "bfcl":
-            points = [(r["iteration"], 100 * r["summary"]["non_live_ast_mean"]) for r in rows
-                      if "non_live_ast_mean" in r["summary"]]
-            axis.plot([p[0] for p in points], [p[1] for p in points], "k--", marker="s", label="non-live AST mean")
+        overall = {"bfcl": ("non-live AST mean", lambda r: r["summary"].get("non_live_ast_mean")),
+                   "dev": ("all points", lambda r: r.get("dev_accuracy"))}.get(key)
+        if overall:
+            points = [(r["iteration"], 100 * overall[1](r)) for r in rows if overall[1](r) is not None]
+            axis.plot([p[0] for p in points], [p[1] for p in points], "k--", marker="s", label=overall[0])
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(title)
         axis.set_xlabel("iteration")
         axis.set_ylabel("%")
