@@ -65,6 +65,7 @@ if TINY:
     recipe["train"].update(heldout_fraction=0.25)
     recipe["train"]["sft"].update(max_steps=4, save_steps=2)
     recipe["train"]["grpo"].update(max_steps=2, save_steps=1)
+    recipe["full_bfcl_last"] = False  # the whole BFCL categories take ~35 min: the tiny run keeps the subset
     recipe["eval"].update(backend={"backend": "transformers", "batch_size": 8}, limit=3,
                           sampling={"max_new_tokens": 64}, categories=["simple_python", "multiple", "irrelevance"])
 config = config_from_dict(LoopConfig, recipe, f"{RECIPE} [loop]")
