@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-gpu gpu-smoke model demo test test-fast lint notebooks space space-bundle bench bench-quick clean
+.PHONY: install install-gpu gpu-smoke model demo test test-fast lint typecheck notebooks space space-bundle bench bench-quick clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,7 @@ demo: model
 
 test: model
 	$(BIN)/ruff check src tests notebooks spaces benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 test-fast: model
@@ -55,6 +56,10 @@ test-fast: model
 
 lint: install
 	$(BIN)/ruff check src tests notebooks spaces
+
+# mypy over src/ ([tool.mypy] in pyproject.toml: the big ML libraries are taken as Any)
+typecheck: install
+	$(BIN)/mypy
 
 # Rebuild the committed .ipynb files (with outputs) from their jupytext .py sources, on CPU defaults.
 notebooks: model

@@ -1,21 +1,21 @@
 import pytest
 
-from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_config
+from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig, config_from_dict, load_recipe
 
 
 def test_recipe_sections_load(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("backend:\n  backend: transformers\n  batch_size: 4\nsampling:\n  max_new_tokens: 8\n")
-    backend = load_config(BackendConfig, recipe, "backend")
+    backend = load_recipe(BackendConfig, recipe, "backend")
     assert backend.backend == "transformers" and backend.batch_size == 4
-    assert load_config(SamplingConfig, recipe, "sampling").max_new_tokens == 8
+    assert load_recipe(SamplingConfig, recipe, "sampling").max_new_tokens == 8
 
 
 def test_unknown_key_names_key_section_and_file(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("backend:\n  bakend: vllm\n")
     with pytest.raises(ConfigError) as err:
-        load_config(BackendConfig, recipe, "backend")
+        load_recipe(BackendConfig, recipe, "backend")
     message = str(err.value)
     assert "'bakend'" in message and "r.yaml" in message and "[backend]" in message and "batch_size" in message
 
@@ -33,11 +33,11 @@ def test_bad_values_are_clear():
 
 def test_missing_and_invalid_yaml(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
-        load_config(BackendConfig, tmp_path / "nope.yaml")
+        load_recipe(BackendConfig, tmp_path / "nope.yaml", "backend")
     bad = tmp_path / "bad.yaml"
     bad.write_text("backend: [unclosed\n")
     with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
-        load_config(BackendConfig, bad)
+        load_recipe(BackendConfig, bad, "backend")
 
 
 def test_every_shipped_recipe_loads_with_its_stage_loader():

@@ -26,3 +26,33 @@ def test_a_single_domain_pool_samples_every_category_without_crashing():
     made = {r["category"] for r in rows}
     assert len(rows) == 45 and "irrelevance" not in made and "miss_func" in made  # the nearest no-call category
     assert made <= set(CATEGORIES)
+
+
+def test_a_category_the_pool_cannot_supply_is_reported_in_the_summary_and_card(tmp_path):
+    """A single-domain pool cannot show unrelated tools: irrelevance scenarios become miss_func ones. The run
+    says so (log, stats.json, run.json, the card) instead of letting the category vanish."""
+    import json
+    from collections import Counter
+
+    from inftool_hf.generate import generate
+    from inftool_hf.roleplay import RolePlayConfig
+    from inftool_hf.scenarios import ScenarioConfig, allocate_categories, category_shortfall, sample_scenarios
+    from tests.fakes import ScriptedBackend
+
+    mix = {"simple": 1.0, "irrelevance": 1.0}
+    scenarios = ScenarioConfig(num_scenarios=6, seed=3, category_mix=mix)
+    everything = build_pool(GenerateConfig(specs=["pack"]))
+    assert category_shortfall(scenarios, sample_scenarios(everything, scenarios)) == {}
+    weather = build_pool(GenerateConfig(specs=["pack"], only_domains=["weather"]))
+    asked = Counter(allocate_categories(mix, 6, 3))["irrelevance"]
+    gap = category_shortfall(scenarios, sample_scenarios(weather, scenarios))
+    assert gap == {"irrelevance": {"asked": asked, "sampled": 0,
+                                   "reason": "the tool pool has a single domain (nothing unrelated to show)"}}
+
+    config = GenerateConfig(name="one-domain", output_dir=str(tmp_path), only_domains=["weather"], decontaminate=False,
+                            scenarios=scenarios, roleplay=RolePlayConfig(shard_size=6))
+    generate(config, backend=ScriptedBackend(), progress=False)
+    assert json.loads((config.folder / "stats.json").read_text())["category_shortfall"] == gap
+    assert json.loads((config.folder / "run.json").read_text())["category_shortfall"] == gap
+    card = (config.folder / "README.md").read_text()
+    assert "could not supply in full" in card and f"| irrelevance | {asked} | 0 | the tool pool has a single" in card

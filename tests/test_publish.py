@@ -66,6 +66,11 @@ def test_card_has_the_real_numbers(published):
         assert f"| {row['name']} | {row['attempted']} | {row['verified']} |" in card
     assert "assistant = `scripted-test-model (blueprint)`" in card
     assert "spec_pack" in card and "license: apache-2.0" in card
+    from huggingface_hub import DatasetCard
+
+    data = DatasetCard.load(config.folder / "README.md").data  # the Hub's own parser reads the header back
+    written = {name for name, split in verified.items() if len(split)}
+    assert {f["split"] for f in data.configs[0]["data_files"]} == written and data.license == "apache-2.0"
 
 
 def test_resume_reuses_shards_without_duplicates(published):

@@ -188,3 +188,64 @@ def test_oversized_spec_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(specs, "MAX_SPEC_BYTES", 1000)
     with pytest.raises(SpecError, match="the limit is"):
         load_spec(write(tmp_path, "big.json", "[" + " " * 2000 + "]"))
+
+
+REAL_WORLD_SHAPES = """
+openapi: 3.0.3
+info: {title: feeds, version: "1"}
+components:
+  securitySchemes:
+    signature: {type: apiKey, in: query, name: sig}
+paths:
+  /feeds/:feed_key/data:
+    get:
+      operationId: list_feed_data
+      parameters:
+        - {name: limit, in: query, schema: {type: integer}}
+        - {name: api_key, in: query, required: true, schema: {type: string}}
+        - {name: api-version, in: query, required: true, schema: {type: string}}
+        - {name: sig, in: query, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: string}
+                  password: {type: string, writeOnly: true}
+  /dashboards/{dashboard_id}:
+    put:
+      operationId: update_dashboard
+      parameters:
+        - {name: dashboard_id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [dashboard_id, name, created_at]
+              properties:
+                dashboard_id: {type: integer}
+                name: {type: string}
+                created_at: {type: string, format: date-time, readOnly: true}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_real_world_shapes_credentials_route_placeholders_clashes_and_read_only(tmp_path):
+    """What real specs do that the pack never did: credentials as query parameters (by security scheme and by
+    name) are the client's, an Express-style ``:feed_key`` route placeholder nobody declared is still an argument,
+    a body field never retypes the path parameter of the same name, and fields the server sets (``readOnly``) are
+    not sent while ``writeOnly`` ones are not read back."""
+    spec = tmp_path / "feeds.yaml"
+    spec.write_text(REAL_WORLD_SHAPES)
+    tools = {t.name: t for t in load_spec(spec).tools}
+    listing = tools["list_feed_data"].parameters
+    assert set(listing["properties"]) == {"limit", "feed_key"} and listing["required"] == ["feed_key"]
+    assert tools["list_feed_data"].response_schema["properties"] == {"id": {"type": "string"}}
+    update = tools["update_dashboard"].parameters
+    assert update["properties"]["dashboard_id"] == {"type": "string"}  # the path's type, not the body's integer
+    assert "created_at" not in update["properties"] and update["required"] == ["dashboard_id", "name"]

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -165,6 +166,11 @@ def test_model_card_records_stages_rollouts_weights_and_metrics(tmp_path):
     assert "GRPO rollouts: `environment`" in card and "environment_factory" in card
     assert "| sft | 10 | 90.0% | 80.0% | 50.0% |" in card
     assert "base_model: HuggingFaceTB/SmolLM2-135M-Instruct" in card  # the Hub id, not the word "default"
+    from huggingface_hub import ModelCard
+
+    loaded = ModelCard.load(tmp_path / "README.md")  # the Hub's own parser reads the metadata back
+    assert loaded.data.library_name == "peft" and loaded.data.datasets == ["me/data"]
+    assert {"tool-use", "sft", "grpo"} <= set(loaded.data.tags)
     metrics["seconds"] = {"sft": 3810.3, "grpo": 1580.5}
     assert "Wall time: sft 63.5 min, grpo 26.3 min." in write_model_card(tmp_path, config, "d", metrics).read_text()
     assert all(f"| {gate} |" in card for gate in ("format", "schema"))
@@ -177,10 +183,12 @@ def test_sft_can_turn_gradient_checkpointing_off_while_grpo_keeps_it():
 
     config = load_train_config("recipes/train_cpu.yaml")
     assert config.gradient_checkpointing is True and config.sft.gradient_checkpointing is False
-    assert _common_args(config, config.sft.gradient_checkpointing)["gradient_checkpointing"] is False
-    assert _common_args(config)["gradient_checkpointing"] is True  # GRPO follows train.gradient_checkpointing
+    sft, grpo = Path("run/train/sft"), Path("run/train/grpo")
+    assert _common_args(config, sft, config.sft.gradient_checkpointing)["gradient_checkpointing"] is False
+    assert _common_args(config, grpo)["gradient_checkpointing"] is True  # GRPO follows train.gradient_checkpointing
+    assert _common_args(config, grpo)["run_name"] == "run-train-grpo"  # what a tracker (report_to) calls the run
     config.sft.gradient_checkpointing = None
-    assert _common_args(config, config.sft.gradient_checkpointing)["gradient_checkpointing"] is True
+    assert _common_args(config, sft, config.sft.gradient_checkpointing)["gradient_checkpointing"] is True
 
 
 def test_model_card_carries_no_local_path_and_names_the_gguf_origin(tmp_path):

@@ -87,7 +87,7 @@ def near_duplicate_rate(texts: list[str], threshold: float = 0.9) -> float:
 
 
 def distinct_4grams_per_1000_words(texts: list[str]) -> float:
-    words_total, grams = 0, set()
+    words_total, grams = 0, set[tuple[str, ...]]()
     for text in texts:
         words = re.findall(r"[\w'-]+", text.casefold())
         words_total += len(words)

@@ -125,8 +125,8 @@ def score_multi_turn(records: list[dict[str, Any]], category: str) -> list[dict[
         try:
             result = _evaluate_single_multi_turn_entry(_Handler(allowed), record["id"], decoded, answers[record["id"]],
                                                        entry, "inftool_hf_checker", category)
-        except Exception as error:  # the checker's own assertions: a wrong answer, never a crash of the run
-            result = {"valid": False, "error": {"error_message": [f"{type(error).__name__}: {error}"],
+        except Exception as crash:  # the checker's own assertions: a wrong answer, never a crash of the run
+            result = {"valid": False, "error": {"error_message": [f"{type(crash).__name__}: {crash}"],
                                                  "error_type": "multi_turn:checker_error"}}
         error = result.get("error") or {}
         messages = error.get("error_message") if isinstance(error, dict) else error

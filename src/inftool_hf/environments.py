@@ -37,7 +37,7 @@ def _annotation(schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     if isinstance(kind, list):  # ["string", "null"]: the first real type
         kind = next((k for k in kind if k != "null"), "string")
-    return _PYTHON_TYPES.get(kind, str)
+    return _PYTHON_TYPES.get(str(kind), str)
 
 
 def _doc_line(name: str, schema: dict[str, Any]) -> str:

@@ -41,17 +41,32 @@ AST_CATEGORIES_SCORED = NON_LIVE_AST + LIVE_AST
 
 @dataclass
 class EvalConfig:
-    # BFCL's live entries can carry dozens of functions: use the model's full context (SmolLM2: 8192)
-    backend: BackendConfig = field(default_factory=lambda: BackendConfig(backend="auto", max_model_len=8192))
+    backend: BackendConfig = field(
+        default_factory=lambda: BackendConfig(backend="auto", max_model_len=8192),
+        metadata={"help": "BFCL's live entries can carry dozens of functions: use the model's full context (SmolLM2: "
+                          "8192)"},
+    )
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=256))
-    categories: list[str] = field(default_factory=lambda: list(BFCL_CATEGORIES))  # BFCL categories to run
-    # entries per category, spread evenly over BFCL's file (None: all); a subset is stated as such in reports
-    limit: int | None = None
-    output_dir: str = "outputs/eval"  # outputs.jsonl, verdicts and reports go here
-    # LoRA adapter on top of backend.model (vllm serves it directly; transformers wraps the model with PEFT)
-    adapter: str | None = None
-    # multi-turn: model steps per user turn before the entry is force-terminated (BFCL's MAXIMUM_STEP_LIMIT)
-    max_steps_per_turn: int = 20
+    categories: list[str] = field(
+        default_factory=lambda: list(BFCL_CATEGORIES),
+        metadata={"help": "BFCL categories to run"},
+    )
+    limit: int | None = field(
+        default=None,
+        metadata={"help": "entries per category, spread evenly over BFCL's file (None: all); a subset is stated as "
+                          "such in reports"},
+    )
+    output_dir: str = field(default="outputs/eval", metadata={"help": "outputs.jsonl, verdicts and reports go here"})
+    adapter: str | None = field(
+        default=None,
+        metadata={"help": "LoRA adapter on top of backend.model (vllm serves it directly; transformers wraps the model"
+                          " with PEFT)"},
+    )
+    max_steps_per_turn: int = field(
+        default=20,
+        metadata={"help": "multi-turn: model steps per user turn before the entry is force-terminated (BFCL's "
+                          "MAXIMUM_STEP_LIMIT)"},
+    )
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.categories if c not in BFCL_CATEGORIES]
@@ -69,7 +84,7 @@ def _json_schema(schema: Any) -> Any:
         return [_json_schema(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "type" and isinstance(value, str):
             if value == "any":

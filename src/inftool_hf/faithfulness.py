@@ -218,8 +218,8 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
             problems.append(f"claims a failure ({failure!r}) though every call succeeded")
         if context.any_error and not _FAILURE.search(text) and _SUCCESS.search(text):
             problems.append("reports success though a call failed")
-        if _FILLER.search(text):
-            problems.append(f"talks about the results instead of reporting them ({_FILLER.search(text)[0]!r})")
+        if filler := _FILLER.search(text):
+            problems.append(f"talks about the results instead of reporting them ({filler[0]!r})")
         reportable = context.reportable()
         if reportable and not any(_mentions(said, value) for value in reportable):
             problems.append("reports nothing the results say")

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_to_parquet, atomic_write_text
+from .compaction import compact_tools
 from .configs import BackendConfig, ConfigError, load_recipe
 from .python_tools import python_specs
 from .roleplay import RolePlayConfig, role_play
-from .scenarios import ScenarioConfig, sample_scenarios
+from .scenarios import ScenarioConfig, category_shortfall, sample_scenarios
 from .spec_sources import SOURCES, load_source
 from .specs import SpecLoad, load_specs, spec_pack_dir
 from .tool_pool import ToolPool, build_tool_pool
@@ -32,39 +33,69 @@ logger = logging.getLogger(__name__)
 class GenerateConfig:
     """One synthesis run. YAML recipes use the same keys (see ``recipes/``)."""
 
-    name: str = "inftool-data"  # dataset name: the folder <output_dir>/<name>
-    output_dir: str = "outputs"  # where dataset folders go
-    iteration: int = 0  # loop iteration the rows belong to
-    # Spec files or folders; "pack" is the embedded spec pack; "botocore:<service>" / "googleapis:<api>" are the AWS
-    # service models and Google discovery documents that pip installed (inftool_hf.spec_sources);
-    # "python:<module>" is a module of functions
-    # whose tools the MCP Server runs for real (inftool_hf.python_tools); "mcp:<url or stdio:command>" is a
-    # live MCP server whose listed tools are ingested (inftool_hf.mcp_client).
-    specs: list[str] = field(default_factory=lambda: ["pack"])
-    # Keep only tools of these domains ([]: all) / drop tools of these domains: the loop holds dev domains out of
-    # training data this way, and generates its dev set from them alone.
-    only_domains: list[str] = field(default_factory=list)
-    exclude_domains: list[str] = field(default_factory=list)  # tools of these domains are dropped
-    near_duplicate_threshold: float = 0.9  # TF-IDF cosine above which tools with the same required parameters merge
-    # Rewrite merged near-duplicates' descriptions with the user backend (for capable models).
-    merge_with_llm: bool = False
+    name: str = field(default="inftool-data", metadata={"help": "dataset name: the folder <output_dir>/<name>"})
+    output_dir: str = field(default="outputs", metadata={"help": "where dataset folders go"})
+    iteration: int = field(default=0, metadata={"help": "loop iteration the rows belong to"})
+    specs: list[str] = field(
+        default_factory=lambda: ["pack"],
+        metadata={"help": "Spec files or folders; 'pack' is the embedded spec pack; 'botocore:<service>' / "
+                          "'googleapis:<api>' are the AWS service models and Google discovery documents that pip "
+                          "installed (inftool_hf.spec_sources); 'python:<module>' is a module of functions whose tools"
+                          " the MCP Server runs for real (inftool_hf.python_tools); 'mcp:<url or stdio:command>' is a "
+                          "live MCP server whose listed tools are ingested (inftool_hf.mcp_client)."},
+    )
+    only_domains: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Keep only tools of these domains ([]: all) / drop tools of these domains: the loop holds "
+                          "dev domains out of training data this way, and generates its dev set from them alone."},
+    )
+    exclude_domains: list[str] = field(default_factory=list, metadata={"help": "tools of these domains are dropped"})
+    max_tool_tokens: int = field(
+        default=1024,
+        metadata={"help": "Estimated tokens one tool may take in a prompt; a larger tool is compacted (descriptions "
+                          "cut, examples dropped, deep objects stubbed, then optional parameters dropped) and the "
+                          "cuts are recorded in the run's run.json and summary (inftool_hf.compaction); 0 turns "
+                          "it off"},
+    )
+    near_duplicate_threshold: float = field(
+        default=0.9,
+        metadata={"help": "TF-IDF cosine above which tools with the same required parameters merge"},
+    )
+    merge_with_llm: bool = field(
+        default=False,
+        metadata={"help": "Rewrite merged near-duplicates' descriptions with the user backend (for capable models)."},
+    )
     scenarios: ScenarioConfig = field(default_factory=ScenarioConfig)
     roleplay: RolePlayConfig = field(default_factory=RolePlayConfig)
-    # The assistant's backend (the model being trained, or a teacher).
-    backend: BackendConfig = field(default_factory=BackendConfig)
-    # Optional separate backends for the User Simulator / MCP Server / judge (null: the assistant's).
-    user_backend: BackendConfig | None = None
-    # roleplay.assistant: model — every scenario the model got wrong at a decision gate (parse, schema, blueprint)
-    # is played again with the blueprint's calls: a corrected demonstration of the same request (id ``<id>-replay``),
-    # verified like every row and kept beside the model's own (rows say which in ``generator``).
-    replay_failures: bool = False
-    judge: bool = False  # LLM judge on the natural-language turns (a capable user backend)
-    # Fail when the verified data shares a function name or a question 12-gram with BFCL (needs the BFCL
-    # environment made by `make install`). Turn off only where BFCL is not installed at all.
-    decontaminate: bool = True
-    hub_repo_id: str | None = None  # push the folder to this Hub dataset repo
-    hub_private: bool = False  # create the Hub repo private
-    license: str = "apache-2.0"  # license in the dataset card
+    backend: BackendConfig = field(
+        default_factory=BackendConfig,
+        metadata={"help": "The assistant's backend (the model being trained, or a teacher)."},
+    )
+    user_backend: BackendConfig | None = field(
+        default=None,
+        metadata={"help": "Optional separate backends for the User Simulator / MCP Server / judge (null: the "
+                          "assistant's)."},
+    )
+    replay_failures: bool = field(
+        default=False,
+        metadata={"help": "roleplay.assistant: model — every scenario the model got wrong at a decision gate (parse, "
+                          "schema, blueprint) is played again with the blueprint's calls: a corrected demonstration of"
+                          " the same request (id ``<id>-replay``), verified like every row and kept beside the model's"
+                          " own (rows say which in ``generator``)."},
+    )
+    judge: bool = field(
+        default=False,
+        metadata={"help": "LLM judge on the natural-language turns (a capable user backend)"},
+    )
+    decontaminate: bool = field(
+        default=True,
+        metadata={"help": "Fail when the verified data shares a function name or a question 12-gram with BFCL (needs "
+                          "the BFCL environment made by `make install`). Turn off only where BFCL is not installed at "
+                          "all."},
+    )
+    hub_repo_id: str | None = field(default=None, metadata={"help": "push the folder to this Hub dataset repo"})
+    hub_private: bool = field(default=False, metadata={"help": "create the Hub repo private"})
+    license: str = field(default="apache-2.0", metadata={"help": "license in the dataset card"})
 
     def __post_init__(self) -> None:
         if not isinstance(self.specs, list) or not self.specs:
@@ -217,10 +248,24 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     if not load.tools:
         raise ConfigError(f"only_domains {config.only_domains} / exclude_domains {config.exclude_domains} leave no "
                           f"tool; the specs' domains are {domains}")
+    load.tools, compacted = compact_tools(load.tools, config.max_tool_tokens)
+    for record in compacted:
+        logger.warning("%s: %s (~%d → ~%d tokens, budget %d): %s", record.tool,
+                       "left out" if record.dropped else "compacted", record.tokens_before, record.tokens_after,
+                       config.max_tool_tokens, "; ".join(record.cuts))
+    if not load.tools:
+        raise ConfigError(f"max_tool_tokens {config.max_tool_tokens}: no tool fits (even required parameters alone)")
     pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger)
     if saved is not None:
+        atomic_write_text(saved.with_name("compaction.json"), json.dumps([r.to_dict() for r in compacted], indent=2))
         atomic_to_parquet(pool.to_dataset(), saved)
     return pool
+
+
+def compaction_records(work: Path) -> list[dict[str, Any]]:
+    """What build_pool cut to make tools fit (written beside the saved pool, so a resumed run still reports it)."""
+    path = work / "compaction.json"
+    return json.loads(path.read_text()) if path.exists() else []
 
 
 def generate(config: GenerateConfig, backend: Any = None, progress: bool = True):
@@ -256,6 +301,10 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
             scenarios = sample_scenarios(pool, config.scenarios)
             atomic_to_parquet(scenarios, scenario_file)
         timings["scenarios"] = time.monotonic() - started
+        shortfall = category_shortfall(config.scenarios, scenarios)
+        for category, gap in shortfall.items():
+            logger.warning("category %s: %d asked, %d sampled: %s; the rest were built in a nearby category",
+                           category, gap["asked"], gap["sampled"], gap["reason"])
 
         def play(scenarios, roleplay: RolePlayConfig, shards: str):
             return role_play(scenarios, pool, roleplay, backend,
@@ -289,12 +338,13 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     sources = [str(p.name) for p in spec_paths(config.specs)]
     sources += [e for e in config.specs if e.startswith(("python:", "mcp:", *SOURCES))]
     save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,
-                    license=config.license, judged=config.judge)
+                    license=config.license, judged=config.judge, shortfall=shortfall)
     if config.hub_repo_id:
         push_to_hub(config.folder, config.hub_repo_id, private=config.hub_private)
     timings["publish"] = time.monotonic() - started
-    atomic_write_text(config.folder / "run.json", json.dumps({"config": asdict(config), "seconds": timings}, indent=2,
-                                                             default=str))
+    run = {"config": asdict(config), "seconds": timings, "category_shortfall": shortfall,
+           "tools_compacted": compaction_records(work)}
+    atomic_write_text(config.folder / "run.json", json.dumps(run, indent=2, default=str))
     return verified
 
 
@@ -349,5 +399,8 @@ def main(args) -> int:
     verified = generate(config)
     console = Console()
     console.print(summary_table(verified, time.monotonic() - started))
+    shortfall = json.loads((config.folder / "stats.json").read_text()).get("category_shortfall") or {}
+    for category, gap in shortfall.items():
+        console.print(f"[yellow]{category}: {gap['asked']} asked, {gap['sampled']} sampled ({gap['reason']})[/]")
     console.print(f"dataset folder: {config.folder}  (inftool_hf.trajectories.load_hub_folder({str(config.folder)!r}))")
     return 0

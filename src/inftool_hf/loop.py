@@ -57,36 +57,65 @@ BFCL_TO_CATEGORY = {
 
 @dataclass
 class LoopConfig:
-    name: str = "inftool-loop"  # dataset names start with this
-    run_dir: str = "runs/inftool-loop"  # state.json, datasets, checkpoints and reports
-    iterations: int = 2  # iterations after the base-model measurement
+    name: str = field(default="inftool-loop", metadata={"help": "dataset names start with this"})
+    run_dir: str = field(
+        default="runs/inftool-loop",
+        metadata={"help": "state.json, datasets, checkpoints and reports"},
+    )
+    iterations: int = field(default=2, metadata={"help": "iterations after the base-model measurement"})
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
-    # Optional teacher playing the assistant during generation (null: the current checkpoint).
-    teacher: BackendConfig | None = None
-    # Assistant mode per iteration: blueprint until the model has been trained this many times.
-    model_assistant_after: int = 99
-    # Stages per iteration: the first training, and every later one.
-    first_stages: list[str] = field(default_factory=lambda: ["sft"])
-    later_stages: list[str] = field(default_factory=lambda: ["grpo"])  # stages of every training after the first
-    # Gap rule strength (see module docstring).
-    shift: float = 1.0
-    heldout_eval: bool = True  # score each checkpoint on the held-out split of its round's data
-    # Domains held out of every training round: the dev set (dev_scenarios rows, generated once per run in
-    # blueprint mode from these domains alone) measures each checkpoint on tools it never trained on, and every
-    # decision of the loop (the next mix) reads it. [] falls back to the held-out split of each round's data.
-    dev_domains: list[str] = field(default_factory=list)
-    dev_scenarios: int = 60  # scenarios in the dev set
-    # Also score parseable / schema-valid calls before and after each training stage (transformers).
-    measure_call_validity: bool = False
-    # Share of each round's scenarios seeded by the previous round's failures (the rest follow the mix).
-    seed_fraction: float = 0.25
-    # When the checkpoint plays the assistant: replay each scenario it failed with the blueprint's calls, so the
-    # round's SFT data holds a corrected demonstration of every mistake beside the model's own verified rows.
-    replay_failures: bool = True
-    # Score the last iteration on BFCL's whole categories (eval.limit applies to the earlier ones).
-    full_bfcl_last: bool = True
+    teacher: BackendConfig | None = field(
+        default=None,
+        metadata={"help": "Optional teacher playing the assistant during generation (null: the current checkpoint)."},
+    )
+    model_assistant_after: int = field(
+        default=99,
+        metadata={"help": "Assistant mode per iteration: blueprint until the model has been trained this many times."},
+    )
+    first_stages: list[str] = field(
+        default_factory=lambda: ["sft"],
+        metadata={"help": "Stages per iteration: the first training, and every later one."},
+    )
+    later_stages: list[str] = field(
+        default_factory=lambda: ["grpo"],
+        metadata={"help": "stages of every training after the first"},
+    )
+    shift: float = field(default=1.0, metadata={"help": "Gap rule strength (see module docstring)."})
+    heldout_eval: bool = field(
+        default=True,
+        metadata={"help": "score each checkpoint on the held-out split of its round's data"},
+    )
+    dev_domains: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Domains held out of every training round: the dev set (dev_scenarios rows, generated once "
+                          "per run in blueprint mode from these domains alone) measures each checkpoint on tools it "
+                          "never trained on, and every decision of the loop (the next mix) reads it. [] falls back to "
+                          "the held-out split of each round's data."},
+    )
+    dev_scenarios: int = field(default=60, metadata={"help": "scenarios in the dev set"})
+    measure_call_validity: bool = field(
+        default=False,
+        metadata={"help": "Also score parseable / schema-valid calls before and after each training stage "
+                          "(transformers)."},
+    )
+    seed_fraction: float = field(
+        default=0.25,
+        metadata={"help": "Share of each round's scenarios seeded by the previous round's failures (the rest follow "
+                          "the mix)."},
+    )
+    replay_failures: bool = field(
+        default=True,
+        metadata={"help": "When the checkpoint plays the assistant: replay each scenario it failed with the "
+                          "blueprint's calls, so the round's SFT data holds a corrected demonstration of every mistake"
+                          " beside the model's own verified rows."},
+    )
+    full_bfcl_last: bool = field(
+        default=True,
+        metadata={"help": "Score the last iteration on BFCL's whole categories (eval.limit applies to the earlier "
+                          "ones)."},
+    )
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
@@ -112,6 +141,13 @@ class LoopState:
 
     def stage(self, iteration: int, name: str) -> dict[str, Any] | None:
         return self.data["iterations"].get(str(iteration), {}).get(name)
+
+    def done(self, iteration: int, name: str) -> dict[str, Any]:
+        """The record of a stage that has finished (the loop only reads back what it wrote before)."""
+        record = self.stage(iteration, name)
+        if record is None:
+            raise KeyError(f"{self.path}: iteration {iteration} has no finished {name!r} stage")
+        return record
 
     def finish(self, iteration: int, name: str, record: dict[str, Any]) -> None:
         self.data["iterations"].setdefault(str(iteration), {})[name] = record
@@ -279,7 +315,7 @@ def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) ->
         verified = generate(gen, progress=progress)
         state.finish(0, "dev", {"dataset": str(gen.folder), "domains": list(config.dev_domains),
                                 "stats": dataset_stats(verified), "seconds": time.monotonic() - started})
-    return state.stage(0, "dev")["dataset"]
+    return state.done(0, "dev")["dataset"]
 
 
 def _run_dev(config: LoopConfig, model: str, dataset_folder: str) -> dict[str, Any]:
@@ -364,7 +400,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
 
     trainings = 0
     for k in range(1, iterations + 1):
-        previous = state.stage(k - 1, "gaps")
+        previous = state.done(k - 1, "gaps")
         # ---- generate
         gen = copy.deepcopy(config.generate)
         gen.name = f"{config.name}-iter{k}"
@@ -401,7 +437,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             train_config.stages = list(config.first_stages if trainings == 0 else config.later_stages)
             train_config.merge = True
             started = time.monotonic()
-            result = train_in_child(train_config, state.stage(k, "generate")["dataset"], dataset_name=gen.name,
+            result = train_in_child(train_config, state.done(k, "generate")["dataset"], dataset_name=gen.name,
                                     measure=config.measure_call_validity)
             record = {"model": result["merged"], "adapter": result["adapter"], "stages": train_config.stages,
                       "call_validity": result["metrics"].get("call_validity"), "plot": result.get("plot"),
@@ -415,7 +451,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             started = time.monotonic()
             bfcl = _run_bfcl(config, checkpoint, run_dir / f"iter{k}" / "bfcl",
                              full=config.full_bfcl_last and k == iterations)
-            heldout, tool_failure = (_run_heldout(config, checkpoint, Path(state.stage(k, "generate")["dataset"]))
+            heldout, tool_failure = (_run_heldout(config, checkpoint, Path(state.done(k, "generate")["dataset"]))
                                      if config.heldout_eval else ({}, {}))
             dev_report = _run_dev(config, checkpoint, dev) if dev else {}
             state.finish(k, "evaluate", {"bfcl": bfcl, "heldout": heldout, "dev": dev_report,
@@ -423,7 +459,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
                                          "seconds": time.monotonic() - started})
         # ---- gaps
         if state.stage(k, "gaps") is None:
-            evaluation = state.stage(k, "evaluate")
+            evaluation = state.done(k, "evaluate")
             # categories from the dev set (unseen tools) when there is one; tool weights from the held-out split
             # (the dev tools are never generated, so only training tools can be weighted)
             gaps = gap_analysis(evaluation.get("dev") or evaluation["heldout"], evaluation["tool_failure"])
@@ -432,7 +468,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             mix = next_mix(base_mix, gaps, config.shift)
             from .trajectories import rejected_rows
 
-            rejected = rejected_rows(state.stage(k, "generate")["dataset"])
+            rejected = rejected_rows(state.done(k, "generate")["dataset"])
             seeds = failure_seeds(rejected, evaluation["heldout"],
                                   round(config.seed_fraction * config.generate.scenarios.num_scenarios), seed=k)
             state.finish(k, "gaps", {**gaps, "next_mix": mix, "mix_reasons": mix_reasons(base_mix, gaps, config.shift,

@@ -77,6 +77,8 @@ class MCPToolServer:
             self.close()
             raise SpecError(target, "-", f"cannot open an MCP session: {error}")
 
+    _client: Any = None  # the open ClientSession, once _ready is set
+
     async def _own_session(self, timeout: float) -> None:
         self._closed = asyncio.Event()
         try:

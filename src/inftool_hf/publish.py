@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections import Counter
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,8 @@ from .atomic import atomic_write
 
 def dataset_stats(dataset_dict) -> dict[str, Any]:
     """Counts per category, domain and failed gate, from the ``train`` and ``rejected`` splits."""
-    train = dataset_dict["train"] if "train" in dataset_dict else []
-    rejected = dataset_dict["rejected"] if "rejected" in dataset_dict else []
+    train: Any = dataset_dict["train"] if "train" in dataset_dict else []
+    rejected: Any = dataset_dict["rejected"] if "rejected" in dataset_dict else []
     verified = Counter(train["category"]) if len(train) else Counter()
     failed = Counter(rejected["category"]) if len(rejected) else Counter()
     categories = []
@@ -47,26 +48,40 @@ def dataset_stats(dataset_dict) -> dict[str, Any]:
     }
 
 
+def _write_parquet(split: Any, path: Path) -> None:
+    split.to_parquet(str(path))
+
+
 def _card_template() -> str:
     return (resources.files("inftool_hf") / "data_cards" / "dataset_card.md.jinja").read_text(encoding="utf-8")
 
 
 def render_card(dataset_dict, title: str, iteration: int, sources: list[str], license: str = "apache-2.0",
-                load_path: str = ".", judged: bool = False) -> str:
+                load_path: str = ".", judged: bool = False, shortfall: dict[str, dict[str, Any]] | None = None) -> str:
     import jinja2
+    from huggingface_hub import DatasetCard, DatasetCardData
 
     from .audit import audit_dataset, audit_markdown
 
     stats = dataset_stats(dataset_dict)
     splits = [{"name": name, "rows": len(split)} for name, split in dataset_dict.items() if len(split)]
     quality = audit_markdown(audit_dataset(dataset_dict, sample=0)) if "train" in dataset_dict else ""
+    # the Hub's own card data: the YAML header the Hub reads (license, tags, the splits' files)
+    card_data = DatasetCardData(
+        license=license, language=["en"], task_categories=["text-generation"],
+        tags=["tool-use", "function-calling", "synthetic", "inftool-hf"],
+        configs=[{"config_name": "default",
+                  "data_files": [{"split": s["name"], "path": f"data/{s['name']}-*.parquet"} for s in splits]}])
     template = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(_card_template())
-    return template.render(title=title, iteration=iteration, sources=sources, license=license, splits=splits,
-                           load_path=load_path, judged=judged, quality=quality, **stats)
+    body = template.render(card_data=card_data.to_yaml(), title=title, iteration=iteration, sources=sources,
+                           license=license, splits=splits, load_path=load_path, judged=judged, quality=quality,
+                           shortfall=shortfall or {}, **stats)
+    return str(DatasetCard(body))
 
 
 def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, iteration: int = 0,
-                    sources: list[str] | None = None, license: str = "apache-2.0", judged: bool = False) -> Path:
+                    sources: list[str] | None = None, license: str = "apache-2.0", judged: bool = False,
+                    shortfall: dict[str, dict[str, Any]] | None = None) -> Path:
     """Write ``dataset_dict`` as a Hub-layout folder with its dataset card; returns the folder."""
     folder = Path(folder)
     data = folder / "data"
@@ -77,10 +92,10 @@ def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, it
         if stale.name.split("-")[0] not in written:
             stale.unlink()
     for name, split in written.items():
-        atomic_write(data / f"{name}-00000-of-00001.parquet", lambda tmp, split=split: split.to_parquet(str(tmp)))
-    card = render_card(dataset_dict, title, iteration, sources or [], license, str(folder), judged)
+        atomic_write(data / f"{name}-00000-of-00001.parquet", partial(_write_parquet, split))
+    card = render_card(dataset_dict, title, iteration, sources or [], license, str(folder), judged, shortfall)
     atomic_write(folder / "README.md", lambda tmp: tmp.write_text(card, encoding="utf-8"))
-    stats = dataset_stats(dataset_dict)
+    stats = {**dataset_stats(dataset_dict), "category_shortfall": shortfall or {}}
     atomic_write(folder / "stats.json", lambda tmp: tmp.write_text(json.dumps(stats, indent=2), encoding="utf-8"))
     return folder
 

@@ -102,7 +102,8 @@ def run_implementation(function: Callable[..., Any], arguments: dict[str, Any],
         process = context.Process(target=_child, args=(function, arguments, workdir, queue), daemon=True)
         process.start()
         # read before joining: a result larger than the pipe buffer (~64 KiB) blocks the child until it is read
-        status = payload = None
+        status: str | None = None
+        payload: Any = None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

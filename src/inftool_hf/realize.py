@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -174,7 +175,7 @@ def substitute(phrase: str, arguments: dict[str, Any], skip: set[str]) -> tuple[
 
 
 def request_parts(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
-                  skip: set[str] = frozenset()) -> tuple[str, bool, str]:
+                  skip: AbstractSet[str] = frozenset()) -> tuple[str, bool, str]:
     """(the action with the values it names, whether it starts with a verb, the other values as clauses)."""
     phrase, is_verb = verb_phrase(description, tool_name)
     phrase, used = substitute(phrase, arguments, set(skip))
@@ -190,7 +191,7 @@ def details_sentence(details: str, rng: random.Random) -> str:
 
 
 def request_sentence(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
-                     skip: set[str] = frozenset()) -> str:
+                     skip: AbstractSet[str] = frozenset()) -> str:
     """One user request for one call: the action with its values, then what is left as clauses."""
     phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
     opening = rng.choice(_VERB_OPENERS if is_verb else _NOUN_OPENERS).format(x=phrase)
@@ -198,7 +199,7 @@ def request_sentence(description: str, tool_name: str, arguments: dict[str, Any]
 
 
 def also_sentence(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
-                  lead: str, skip: set[str] = frozenset()) -> str:
+                  lead: str, skip: AbstractSet[str] = frozenset()) -> str:
     """A further request in the same message ("Also, ...", "Then ..."), with its own values."""
     phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
     body = phrase if is_verb else f"get me the {phrase}"

@@ -24,7 +24,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .simulator import ToolSimulator, schema_errors
@@ -41,13 +41,12 @@ GATE_NAMES = ("format", "schema", "names", "arguments", "state")
 class RewardWeights:
     """Partial credit for reaching each gate (the reward is the value of the last gate passed)."""
 
-    format: float = 0.1  # credit for parseable calls
-    schema: float = 0.3  # credit for existing tools with valid arguments
-    names: float = 0.5  # credit for the expected function names
-    arguments: float = 0.8  # credit for the expected arguments
-    state: float = 1.0  # credit for calls that run cleanly on the simulated server
-    # A plain reply where no call is right.
-    no_call: float = 1.0
+    format: float = field(default=0.1, metadata={"help": "credit for parseable calls"})
+    schema: float = field(default=0.3, metadata={"help": "credit for existing tools with valid arguments"})
+    names: float = field(default=0.5, metadata={"help": "credit for the expected function names"})
+    arguments: float = field(default=0.8, metadata={"help": "credit for the expected arguments"})
+    state: float = field(default=1.0, metadata={"help": "credit for calls that run cleanly on the simulated server"})
+    no_call: float = field(default=1.0, metadata={"help": "A plain reply where no call is right."})
 
     def credit(self, gate: str | None) -> float:
         return 0.0 if gate is None else float(getattr(self, gate))

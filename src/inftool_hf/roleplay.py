@@ -47,27 +47,42 @@ logger = logging.getLogger(__name__)
 class RolePlayConfig:
     """How conversations are played."""
 
-    # blueprint: the user's request is grounded in the gold plan, calls are checked against it.
-    # free: InfTool-style open role-play for strong models; the user LLM writes the request from the
-    # persona and need, there is no gold plan to match, and verification (plus the judge) decides.
-    mode: str = "blueprint"
-    assistant: str = "blueprint"  # blueprint | model
-    # assistant: model in blueprint mode: a final answer after tool results that a reader would reject (unfaithful,
-    # unusable) is replaced by one realized from the results, recorded in the row's episode.answer_sources, so
-    # a row is kept or rejected for the model's decisions (calls, asking, declining), not for a small model's prose.
-    repair_answers: bool = True
-    user: str = "template"  # template | llm
-    server: str = "schema"  # schema | llm | mcp (a live MCP server, see mcp_target)
-    # roleplay.server: mcp — the server URL (http://127.0.0.1:8765/mcp) or "stdio:<command>"
-    mcp_target: str | None = None
-    max_assistant_turns: int = 6  # assistant turns before a conversation is cut
-    # scenarios per shard, the unit written to disk and skipped on resume
-    shard_size: int = 64
-    # conversations open at once (one batched engine call per round); a finished conversation's slot goes to
-    # the shard's next scenario at once, so rounds stay full instead of shrinking as conversations end.
-    # None: the whole shard at once.
-    concurrency: int | None = None
-    system_prompt: str = SYSTEM_PROMPT  # the one system prompt (configs.SYSTEM_PROMPT)
+    mode: str = field(
+        default="blueprint",
+        metadata={"help": "blueprint: the user's request is grounded in the gold plan, calls are checked against it. "
+                          "free: InfTool-style open role-play for strong models; the user LLM writes the request from "
+                          "the persona and need, there is no gold plan to match, and verification (plus the judge) "
+                          "decides."},
+    )
+    assistant: str = field(default="blueprint", metadata={"help": "blueprint | model"})
+    repair_answers: bool = field(
+        default=True,
+        metadata={"help": "assistant: model in blueprint mode: a final answer after tool results that a reader would "
+                          "reject (unfaithful, unusable) is replaced by one realized from the results, recorded in the"
+                          " row's episode.answer_sources, so a row is kept or rejected for the model's decisions "
+                          "(calls, asking, declining), not for a small model's prose."},
+    )
+    user: str = field(default="template", metadata={"help": "template | llm"})
+    server: str = field(default="schema", metadata={"help": "schema | llm | mcp (a live MCP server, see mcp_target)"})
+    mcp_target: str | None = field(
+        default=None,
+        metadata={"help": "roleplay.server: mcp — the server URL (http://127.0.0.1:8765/mcp) or 'stdio:<command>'"},
+    )
+    max_assistant_turns: int = field(default=6, metadata={"help": "assistant turns before a conversation is cut"})
+    shard_size: int = field(
+        default=64,
+        metadata={"help": "scenarios per shard, the unit written to disk and skipped on resume"},
+    )
+    concurrency: int | None = field(
+        default=None,
+        metadata={"help": "conversations open at once (one batched engine call per round); a finished conversation's "
+                          "slot goes to the shard's next scenario at once, so rounds stay full instead of shrinking as"
+                          " conversations end. None: the whole shard at once."},
+    )
+    system_prompt: str = field(
+        default=SYSTEM_PROMPT,
+        metadata={"help": "the one system prompt (configs.SYSTEM_PROMPT)"},
+    )
     sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=160))
 
     def __post_init__(self) -> None:
@@ -115,7 +130,7 @@ class UserSimulator:
         rng = self._rng(scenario)
         calls = [c for c in scenario.calls if c.turn == 0]
         if scenario.category in NO_CALL_CATEGORIES:
-            tool = tools[scenario.missing_tool]
+            tool = tools[str(scenario.missing_tool)]  # set for every no-call category
             return realize.request_sentence(tool.description, tool.name, scenario.knows, rng)
         if scenario.category == "parallel":
             tool = tools[calls[0].name]
@@ -227,10 +242,11 @@ class Episode:
         self.scripted_turns = 0
         self.answer_sources: list[str] = []  # per final answer: "model" (kept as written) or "realized"
         user_ids = user_stated_values(scenario.blueprint())
+        self.server: Any
         if config.server == "mcp":
             from .mcp_client import MCPToolServer
 
-            self.server = MCPToolServer(config.mcp_target)  # one session per conversation
+            self.server = MCPToolServer(config.mcp_target or "")  # one session per conversation (target checked)
         else:
             self.server = ToolSimulator({t.name: t for t in self.shown},
                                         planned=[c.__dict__ for c in scenario.calls], user_ids=user_ids,
@@ -254,7 +270,7 @@ class Episode:
             missing = ", ".join(k.replace("_", " ") for k in self.scenario.withheld)
             return Request(scripted=_message("assistant", f"Sure, I can do that. Which {missing} should I use?"))
         if self.scenario.category in NO_CALL_CATEGORIES:
-            tool = self.pool.tools[self.scenario.missing_tool]
+            tool = self.pool.tools[str(self.scenario.missing_tool)]
             # the action in the words of the request (its values in place), so the decline says nothing new
             phrase, is_verb, _ = realize.request_parts(tool.description, tool.name, self.scenario.knows,
                                                       random.Random(0))
@@ -333,7 +349,8 @@ class Episode:
         self.answer_sources.append("realized")
         if self.scenario.category in NO_CALL_CATEGORIES:
             return {"content": "Sorry, none of the tools I have can do that."}
-        calls, results = [], []
+        calls: list[Any] = []
+        results: list[Any] = []
         for previous in reversed(self.messages):
             if previous["role"] == "user":
                 break

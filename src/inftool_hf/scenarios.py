@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,21 +91,33 @@ class Scenario:
 class ScenarioConfig:
     """How many scenarios to sample, and in what category mix (weights; the loop shifts them)."""
 
-    num_scenarios: int = 100  # scenarios to sample
-    seed: int = 0  # same seed, same scenarios
-    # weight per category (normalised); categories are allotted by largest remainder
-    category_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
-    # Extra tools shown next to the right ones (multiple, parallel_multiple, miss_func).
-    distractors: int = 3
-    # Chance that an optional parameter is part of the gold call, and at most how many a call sets.
-    optional_rate: float = 0.35
-    max_optional: int = 3  # optional parameters one call sets, at most
-    # Optional weights per tool name (gap analysis leans toward tools that failed); default 1.
-    tool_weights: dict[str, float] = field(default_factory=dict)
-    id_prefix: str = "s"  # scenario ids start with this
-    # Failures to aim at (the loop's error-driven expansion): each ``{"category", "tools"}`` seeds one scenario of
-    # that category around those tools, with fresh values, persona and phrasing; the rest follow the mix.
-    seeds: list[dict[str, Any]] = field(default_factory=list)
+    num_scenarios: int = field(default=100, metadata={"help": "scenarios to sample"})
+    seed: int = field(default=0, metadata={"help": "same seed, same scenarios"})
+    category_mix: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_MIX),
+        metadata={"help": "weight per category (normalised); categories are allotted by largest remainder"},
+    )
+    distractors: int = field(
+        default=3,
+        metadata={"help": "Extra tools shown next to the right ones (multiple, parallel_multiple, miss_func)."},
+    )
+    optional_rate: float = field(
+        default=0.35,
+        metadata={"help": "Chance that an optional parameter is part of the gold call, and at most how many a call "
+                          "sets."},
+    )
+    max_optional: int = field(default=3, metadata={"help": "optional parameters one call sets, at most"})
+    tool_weights: dict[str, float] = field(
+        default_factory=dict,
+        metadata={"help": "Optional weights per tool name (gap analysis leans toward tools that failed); default 1."},
+    )
+    id_prefix: str = field(default="s", metadata={"help": "scenario ids start with this"})
+    seeds: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata={"help": "Failures to aim at (the loop's error-driven expansion): each ``{'category', 'tools'}`` "
+                          "seeds one scenario of that category around those tools, with fresh values, persona and "
+                          "phrasing; the rest follow the mix."},
+    )
 
     def __post_init__(self) -> None:
         if self.num_scenarios < 1:
@@ -127,7 +141,7 @@ class ScenarioConfig:
 
 
 class _Sampler:
-    def __init__(self, pool: ToolPool, config: ScenarioConfig, seed: int, focus: list[str] = ()):
+    def __init__(self, pool: ToolPool, config: ScenarioConfig, seed: int, focus: Sequence[str] = ()):
         self.pool, self.config = pool, config
         self.rng = random.Random(seed)
         self.values = ValueFactory(seed)
@@ -150,17 +164,18 @@ class _Sampler:
         schema = self.pool.tools[name].parameters
         required = set(schema.get("required", []))
         self.values.context = f"{name} {self.pool.tools[name].domain}"
+        fixed = fixed or {}
         args = {}
         optional = 0
         for param, sub in (schema.get("properties") or {}).items():
-            if param in (fixed or {}):
+            if param in fixed:
                 args[param] = fixed[param]
             elif param in required:
                 args[param] = self.values.for_schema(sub, param)
             elif optional < self.config.max_optional and self.rng.random() < self.config.optional_rate:
                 optional += 1  # a person states a few extras, not forty (real specs have tools with dozens)
                 args[param] = self.values.for_schema(sub, param)
-        return order_ranges(args, keep=set(fixed or {}))
+        return order_ranges(args, keep=set(fixed))
 
     def outputs(self, name: str) -> dict[str, Any]:
         """Planned minted values this call returns (ids the next calls will need)."""
@@ -353,7 +368,7 @@ def user_stated_values(blueprint: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def sample_scenario(pool: ToolPool, config: ScenarioConfig, seed: int, category: str,
-                    focus: list[str] = ()) -> Scenario:
+                    focus: Sequence[str] = ()) -> Scenario:
     """One scenario of ``category`` (around the ``focus`` tools where they fit); the same seed gives the same
     scenario."""
     if category not in CATEGORIES:
@@ -380,6 +395,29 @@ def sample_scenarios(pool: ToolPool, config: ScenarioConfig):
         scenario.id = f"{config.id_prefix}{config.seed}-{index:06d}"
         rows.append(scenario.to_row())
     return Dataset.from_list(rows)
+
+
+# why a category's sampler hands over to another (see the methods of _Sampler)
+SHORTFALL_REASONS = {
+    "multi_step": "the tool pool has no data-flow chain (a response field that another tool takes)",
+    "multi_turn": "the tool pool has no data-flow edge between ungated tools",
+    "miss_param": "no tool has a required parameter the user could state",
+    "irrelevance": "the tool pool has a single domain (nothing unrelated to show)",
+    "parallel": "no tool has a required parameter to call it twice with different values",
+    "parallel_multiple": "no domain has two ungated tools to call in one turn",
+}
+
+
+def category_shortfall(config: ScenarioConfig, scenarios: Any) -> dict[str, dict[str, Any]]:
+    """The categories the pool could not supply in full: ``{category: {"asked", "sampled", "reason"}}``.
+    A sampler that cannot build its category builds a nearby one, so without this a category would vanish from
+    the dataset without a word."""
+    asked = Counter(s["category"] for s in config.seeds[: config.num_scenarios])
+    asked.update(allocate_categories(config.category_mix, config.num_scenarios - sum(asked.values()), config.seed))
+    sampled = Counter(scenarios["category"]) if len(scenarios) else Counter()
+    return {category: {"asked": count, "sampled": sampled[category],
+                       "reason": SHORTFALL_REASONS.get(category, "the tool pool cannot build it")}
+            for category, count in asked.items() if sampled[category] < count}
 
 
 def allocate_categories(mix: dict[str, float], total: int, seed: int) -> list[str]:

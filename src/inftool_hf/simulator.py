@@ -349,7 +349,7 @@ class ToolSimulator:
             data = json.loads(text)
         except (ValueError, RecursionError):
             return None
-        return data if not schema_errors(tool.response_schema, data) else None
+        return data if not schema_errors(tool.response_schema or {}, data) else None
 
 
 _SUCCESS_FLAGS = ("success", "ok", "playing", "done", "frozen", "sent", "delivered", "activated", "enabled")
@@ -403,7 +403,7 @@ def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
             for key, inner in item.items():
                 if isinstance(inner, str) and len(inner) >= 16 and inner[4] == "-" and inner[10] == "T" and \
                         as_instant(inner) is not None:
-                    item[key] = single + inner[10:]
+                    item[key] = f"{single}{inner[10:]}"
         dated = [i for i in items if isinstance(i.get("date"), str) and len(i["date"]) == 10 and
                  as_instant(i["date"]) is not None]
         if len(dated) > 1:

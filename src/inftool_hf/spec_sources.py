@@ -21,6 +21,7 @@ import gzip
 import html
 import json
 import re
+from collections.abc import Callable
 from importlib import util
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,8 @@ def load_botocore(service: str, root: Path | None = None) -> SpecLoad:
         if op.get("deprecated"):
             continue
         name = f"{prefix}_{_snake(op_name)}"[:64]
-        parameters = _shape_schema(shapes, op["input"]["shape"]) if op.get("input") else {"type": "object"}
+        parameters: dict[str, Any] = \
+            _shape_schema(shapes, op["input"]["shape"]) if op.get("input") else {"type": "object"}
         parameters.setdefault("properties", {})
         parameters["type"] = "object"
         problem = _validate_tool(name, parameters, where)
@@ -280,6 +282,7 @@ def load_source(entry: str) -> SpecLoad:
     if not name:
         example = "dynamodb" if kind == "botocore" else "calendar"
         raise SpecError(entry, "-", f"name a service after '{kind}:' (e.g. {kind}:{example})")
+    loader: Callable[[str], SpecLoad]
     if kind == "botocore":
         names, loader = (botocore_services() if name == "*" else [name]), load_botocore
     elif kind == "googleapis":

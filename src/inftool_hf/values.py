@@ -13,6 +13,7 @@ import datetime as dt
 import random
 import re
 import string
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 _CITIES = ["Paris", "Lisbon", "Toronto", "Osaka", "Nairobi", "Melbourne", "Denver", "Oslo", "Seville", "Hanoi",
@@ -55,7 +56,7 @@ def as_instant(value: Any) -> Any:
     return None
 
 
-def order_ranges(args: dict[str, Any], keep: set[str] = frozenset()) -> dict[str, Any]:
+def order_ranges(args: dict[str, Any], keep: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """Independently sampled range ends can come out reversed (an event ending before it starts, a
     check-out before the check-in): swap such pairs; equal dates move the end one day later. Values in
     ``keep`` (given by the plan, e.g. from an earlier call) are left alone."""
@@ -146,20 +147,22 @@ class ValueFactory:
         typical = _typical_range(f"{words} {schema.get('description', '')}".lower(), integer)
         bound_low = schema.get("minimum", schema.get("exclusiveMinimum"))
         bound_high = schema.get("maximum", schema.get("exclusiveMaximum"))
+        t_low: float
+        t_high: float
         t_low, t_high, digits = typical if typical is not None else (0, 100, 2)
         # a plausible value by unit, kept inside the schema's own bounds; the bounds alone where they exclude it
-        low = t_low if bound_low is None else max(bound_low, t_low)
-        high = t_high if bound_high is None else min(bound_high, t_high)
+        low: float = t_low if bound_low is None else max(bound_low, t_low)
+        high: float = t_high if bound_high is None else min(bound_high, t_high)
         if low > high:
             low = bound_low if bound_low is not None else t_low
             high = bound_high if bound_high is not None else max(low + 100, t_high)
         if integer:
             low_i = int(low) + (1 if "exclusiveMinimum" in schema and low == int(low) else 0)
             high_i = int(high) - (1 if "exclusiveMaximum" in schema and high == int(high) else 0)
-            value = self.rng.randint(low_i, max(low_i, high_i))
-            if "default" in schema and value == schema["default"]:
-                value = min(high_i, value + 1) if value + 1 <= high_i else value
-            return value
+            whole = self.rng.randint(low_i, max(low_i, high_i))
+            if "default" in schema and whole == schema["default"]:
+                whole = min(high_i, whole + 1) if whole + 1 <= high_i else whole
+            return whole
         value = round(self.rng.uniform(float(low), float(high)), digits)
         if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
             value = round(float(schema["exclusiveMinimum"]) + 1.0, digits)
@@ -175,9 +178,9 @@ class ValueFactory:
                 return (self.today + dt.timedelta(days=self.rng.randint(-30, 20))).isoformat()
             return (self.today + dt.timedelta(days=self.rng.randint(1, 90))).isoformat()  # plans are ahead
         if fmt == "date-time":
-            day = self.today + dt.timedelta(days=self.rng.randint(0, 60))
+            when = self.today + dt.timedelta(days=self.rng.randint(0, 60))
             hour, minute = self.rng.choice([8, 9, 10, 13, 14, 16, 18]), self.rng.choice([0, 30])
-            return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00Z"  # RFC 3339 needs the offset
+            return f"{when.isoformat()}T{hour:02d}:{minute:02d}:00Z"  # RFC 3339 needs the offset
         if fmt == "email":
             return self.faker.email()
         if fmt in ("uri", "url"):
@@ -286,7 +289,8 @@ def spec_examples(schema: dict[str, Any]) -> list[Any]:
     if "example" in schema:
         values.append(schema["example"])
     kind = schema.get("type")
-    fits = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+    fits: dict[str, type | tuple[type, ...]] = {
+        "string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
     out = []
     for value in values:
         if isinstance(kind, str) and kind in fits and not isinstance(value, fits[kind]):

@@ -69,7 +69,7 @@ def values_equivalent(predicted: Any, gold: Any) -> bool:
             try:
                 return left == right
             except TypeError:  # naive vs aware datetimes
-                return left.replace(tzinfo=None) == right.replace(tzinfo=None)
+                return left.replace(tzinfo=None) == right.replace(tzinfo=None)  # type: ignore[call-arg]  # datetimes
         return False
     if isinstance(gold, list) and isinstance(predicted, list):
         if len(gold) != len(predicted):
