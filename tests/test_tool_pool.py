@@ -45,3 +45,107 @@ def test_pool_dataset_round_trip():
     again = ToolPool.from_dataset(pool.to_dataset())
     assert again.tools == pool.tools
     assert set(again.dependencies) == set(pool.dependencies)
+
+
+def _brute_force_clusters(tools, threshold):
+    """The definition, pair by pair over the dense cosine matrix (what the vectorised grouping must equal)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from inftool_hf.tool_pool import _tool_text
+
+    similarity = cosine_similarity(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(
+        [_tool_text(t) for t in tools]))
+    parent = list(range(len(tools)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(tools)):
+        for j in range(i + 1, len(tools)):
+            if similarity[i, j] >= threshold and set(tools[i].parameters.get("required", [])) == set(
+                    tools[j].parameters.get("required", [])):
+                parent[root(j)] = root(i)
+    groups = {}
+    for i, t in enumerate(tools):
+        groups.setdefault(root(i), []).append(t.name)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def test_vectorised_near_duplicate_grouping_equals_the_pairwise_definition():
+    """Chunked sparse similarity (so ~20k real tools fit) finds exactly the groups the pair-by-pair definition
+    does, on the pack plus reworded copies (some with other required parameters, which must not merge)."""
+    import random
+
+    from inftool_hf.tool_pool import _near_duplicate_clusters
+
+    pack = load_specs([spec_pack_dir()]).tools
+    rng = random.Random(0)
+    copies = []
+    for index, original in enumerate(rng.sample(pack, 40)):
+        words = original.description.split()
+        rng.shuffle(words)
+        parameters = dict(original.parameters)
+        if index % 3 == 0:
+            parameters["required"] = [*parameters.get("required", []), "extra"]
+        copies.append(ToolSpec(name=f"{original.name}_v2", description=" ".join(words[: max(3, len(words) - 1)]),
+                               parameters=parameters, domain=original.domain, source="copy"))
+    tools = pack + copies
+    for threshold in (0.5, 0.7, 0.9):
+        found = sorted(sorted(t.name for t in group) for group in _near_duplicate_clusters(tools, threshold, chunk=37))
+        assert found == _brute_force_clusters(tools, threshold)
+    merged = [g for g in _near_duplicate_clusters(tools, 0.7, chunk=37) if len(g) > 1]
+    assert merged and all(len({frozenset(t.parameters.get("required", [])) for t in g}) == 1 for g in merged)
+
+
+def test_pool_report_counts_raw_distinct_kept_merges_and_edges_per_domain(tmp_path):
+    import json
+
+    from inftool_hf.generate import GenerateConfig, build_pool
+    from inftool_hf.tool_pool import pool_report
+
+    tools = [
+        tool("get_weather", "Get the current weather for a city"),
+        tool("get_weather", "Get the current weather for a city"),
+        tool("get_weather_now", "Get the current weather for a city now"),
+        tool("book_table", "Book a restaurant table", params=("city", "time"), domain="food"),
+    ]
+    pool = build_tool_pool(tools, near_duplicate_threshold=0.6)
+    report = pool_report(tools, pool)
+    assert (report["raw"], report["distinct"], report["kept"], report["merged"]) == (4, 3, 2, 1)
+    assert report["domains"]["d"] == {"raw": 3, "distinct": 2, "kept": 1, "dependency_edges": 0}
+    assert report["domains"]["food"] == {"raw": 1, "distinct": 1, "kept": 1, "dependency_edges": 0}
+    assert report["merges"] == pool.merged
+
+    build_pool(GenerateConfig(specs=["pack"]), tmp_path)
+    tree = json.loads((tmp_path / "tool_tree.json").read_text())
+    pack = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    assert tree["raw"] == tree["kept"] == len(pack.tools) and tree["dependency_edges"] == len(pack.dependencies) > 0
+    assert sum(d["dependency_edges"] for d in tree["domains"].values()) == tree["dependency_edges"]
+
+
+def test_two_different_tools_with_one_name_are_both_kept():
+    """Names are cut at 64 characters, so real APIs give different tools one name; neither may silently vanish."""
+    tools = [tool("compute_instances_list", "List the virtual machine instances of a project", params=("project",)),
+             tool("compute_instances_list", "Count the rows of a spreadsheet", params=("sheet",), domain="sheets")]
+    pool = build_tool_pool(tools)
+    assert set(pool.tools) == {"compute_instances_list", "compute_instances_list_2"} and not pool.merged
+    assert pool.tools["compute_instances_list_2"].description == "Count the rows of a spreadsheet"
+
+
+def test_llm_split_keeps_only_what_the_model_calls_redundant_and_ignores_bad_answers():
+    from inftool_hf.tool_pool import llm_split
+
+    cluster = [tool("list_project_instances", "List the instances of a project", params=("parent",)),
+               tool("list_folder_instances", "List the instances of a folder", params=("parent",)),
+               tool("list_org_instances", "List the instances of an organization", params=("parent",))]
+    assert [[t.name for t in g] for g in llm_split(ScriptedBackend("[[1, 3], [2]]"))(cluster)] == \
+        [["list_project_instances", "list_org_instances"], ["list_folder_instances"]]
+    for answer in ("They are all the same.", "[[1, 2]]", "[[1, 2, 2], [3]]", "[[1], [2], [3], [4]]"):
+        assert llm_split(ScriptedBackend(answer))(cluster) == [cluster]  # not every tool exactly once: unused
+    pool = build_tool_pool(cluster, near_duplicate_threshold=0.3, splitter=llm_split(ScriptedBackend("[[1, 3], [2]]")))
+    # the redundant pair merges (into the longer description); the tool the model set apart stays
+    assert set(pool.tools) == {"list_org_instances", "list_folder_instances"}
+    assert pool.merged == {"list_org_instances": ["list_project_instances"]}

@@ -24,7 +24,7 @@ from .roleplay import RolePlayConfig, role_play
 from .scenarios import ScenarioConfig, category_shortfall, sample_scenarios
 from .spec_sources import SOURCES, load_source
 from .specs import SpecLoad, load_specs, spec_pack_dir
-from .tool_pool import ToolPool, build_tool_pool
+from .tool_pool import ToolPool, build_tool_pool, pool_report
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,9 @@ class GenerateConfig:
     )
     merge_with_llm: bool = field(
         default=False,
-        metadata={"help": "Rewrite merged near-duplicates' descriptions with the user backend (for capable models)."},
+        metadata={"help": "With the user backend (a capable model): split each near-duplicate group into the tools "
+                          "that really are redundant (tool_pool.llm_split), then write one description per merged "
+                          "group (tool_pool.llm_merge)."},
     )
     scenarios: ScenarioConfig = field(default_factory=ScenarioConfig)
     roleplay: RolePlayConfig = field(default_factory=RolePlayConfig)
@@ -236,9 +238,11 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     load = load_spec_entries(config.specs)
     for warning in load.warnings:
         logger.warning(warning)
-    from .tool_pool import llm_merge
+    from .tool_pool import llm_merge, llm_split
 
-    merger = llm_merge(merger_backend) if config.merge_with_llm and merger_backend is not None else None
+    with_llm = config.merge_with_llm and merger_backend is not None
+    merger = llm_merge(merger_backend) if with_llm else None
+    splitter = llm_split(merger_backend) if with_llm else None
     if not load.tools:
         raise ConfigError(f"specs: {config.specs!r} gave no usable tool" +
                           (f" ({load.warnings[0]})" if load.warnings else ""))
@@ -255,17 +259,23 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
                        config.max_tool_tokens, "; ".join(record.cuts))
     if not load.tools:
         raise ConfigError(f"max_tool_tokens {config.max_tool_tokens}: no tool fits (even required parameters alone)")
-    pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger)
+    pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger, splitter)
+    tree = pool_report(load.tools, pool)
+    logger.info("tool pool: %d raw tools, %d distinct, %d kept (%d merged), %d dependency edges, %d domains",
+                tree["raw"], tree["distinct"], tree["kept"], tree["merged"], tree["dependency_edges"],
+                len(tree["domains"]))
     if saved is not None:
         atomic_write_text(saved.with_name("compaction.json"), json.dumps([r.to_dict() for r in compacted], indent=2))
+        atomic_write_text(saved.with_name("tool_tree.json"), json.dumps(tree, indent=2))
         atomic_to_parquet(pool.to_dataset(), saved)
     return pool
 
 
-def compaction_records(work: Path) -> list[dict[str, Any]]:
-    """What build_pool cut to make tools fit (written beside the saved pool, so a resumed run still reports it)."""
-    path = work / "compaction.json"
-    return json.loads(path.read_text()) if path.exists() else []
+def _pool_record(work: Path, name: str, empty: Any) -> Any:
+    """What build_pool wrote beside the saved pool (``compaction.json``: what was cut to make tools fit;
+    ``tool_tree.json``: raw → kept per domain), so a resumed run still reports it."""
+    path = work / name
+    return json.loads(path.read_text()) if path.exists() else empty
 
 
 def generate(config: GenerateConfig, backend: Any = None, progress: bool = True):
@@ -343,7 +353,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         push_to_hub(config.folder, config.hub_repo_id, private=config.hub_private)
     timings["publish"] = time.monotonic() - started
     run = {"config": asdict(config), "seconds": timings, "category_shortfall": shortfall,
-           "tools_compacted": compaction_records(work)}
+           "tools_compacted": _pool_record(work, "compaction.json", []),
+           "tool_tree": _pool_record(work, "tool_tree.json", {})}
     atomic_write_text(config.folder / "run.json", json.dumps(run, indent=2, default=str))
     return verified
 

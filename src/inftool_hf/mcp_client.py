@@ -1,7 +1,8 @@
 """Live MCP servers as a spec source, and as the MCP Server agent of role-play.
 
 A target is a streamable-HTTP URL (``http://127.0.0.1:8765/mcp``) or a stdio command written
-``stdio:<command> <args...>``. :func:`load_mcp_tools` lists the server's tools and turns them into
+``stdio:<command> <args...>`` (``python`` as the command is the interpreter running inftool-hf, so a server that
+pip installed beside it starts: ``stdio:python -m mcp_server_time``). :func:`load_mcp_tools` lists the server's tools and turns them into
 :class:`~inftool_hf.specs.ToolSpec` records like any other spec. :class:`MCPToolServer` keeps one MCP
 session open (one per conversation, so the server's per-session state is the conversation's) and
 executes calls through it; it offers the same ``execute`` / ``state`` surface as the simulator, so an
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shlex
+import sys
 import threading
 from typing import Any
 
@@ -29,6 +32,8 @@ def _client(target: str, timeout: float):
         command = shlex.split(target.removeprefix("stdio:"))
         if not command:
             raise SpecError(target, "-", "empty stdio command")
+        if command[0] in ("python", "python3"):  # the interpreter running us: servers pip put beside inftool-hf
+            command[0] = sys.executable
         return Client(StdioServerParameters(command=command[0], args=command[1:]), read_timeout_seconds=timeout,
                       mode="legacy")
     if target.startswith(("http://", "https://")):
@@ -36,19 +41,29 @@ def _client(target: str, timeout: float):
     raise SpecError(target, "-", "an MCP target is an http(s):// URL or 'stdio:<command>'")
 
 
-def load_mcp_tools(target: str, domain: str = "mcp", timeout: float = 60.0) -> SpecLoad:
-    """Every tool a live MCP server lists, as tool records."""
+def server_domain(name: str | None) -> str:
+    """The domain a server's tools get: the name it reports, without the ``mcp-server-`` / ``mcp-`` wrapping
+    (``mcp-time`` → ``time``), so the tools of several servers stay apart."""
+    words = re.sub(r"[^a-z0-9]+", "_", (name or "").lower()).strip("_")
+    words = re.sub(r"^(mcp_server_|mcp_|server_)+|(_mcp|_server)+$", "", words)
+    return words or "mcp"
+
+
+def load_mcp_tools(target: str, domain: str | None = None, timeout: float = 60.0) -> SpecLoad:
+    """Every tool a live MCP server lists, as tool records (domain: ``domain``, else the server's own name)."""
     async def fetch():
         async with _client(target, timeout) as client:
-            return await client.list_tools()
+            info = client.server_info
+            return (info.name if info is not None else None), await client.list_tools()
 
     try:
-        listed = asyncio.run(fetch())
+        server_name, listed = asyncio.run(fetch())
     except SpecError:
         raise
     except Exception as err:  # noqa: BLE001 - connection failures of every transport
         raise SpecError(target, "-", f"cannot list tools: {type(err).__name__}: {err}") from None
     load = SpecLoad()
+    domain = domain or server_domain(server_name)
     for tool in listed.tools:
         schema = tool.input_schema or {"type": "object", "properties": {}}
         load.tools.append(ToolSpec(name=tool.name, description=tool.description or "", parameters=schema,

@@ -21,6 +21,8 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>|`+")
 _UNITS = {"celsius": "°C", "fahrenheit": "°F", "kph": "km/h", "km": "km", "mm": "mm", "minutes": "minutes",
           "percent": "%", "kwh": "kWh", "g": "g", "m": "m", "usd": "USD", "eur": "EUR", "hours": "hours",
           "days": "days", "seconds": "seconds", "kg": "kg"}
+_DETERMINERS = {"a", "an", "the", "all", "each", "every", "one", "some", "any", "its", "their", "your", "this",
+                "these", "those", "multiple", "several", "new", "current", "existing", "given", "specified"}
 _VERBS = {"get", "search", "list", "find", "create", "add", "book", "cancel", "check", "look", "start", "move",
           "register", "pay", "set", "turn", "lock", "save", "run", "take", "send", "reply", "comment", "rate",
           "change", "invite", "accept", "delete", "choose", "order", "log", "verify", "ask", "open", "buy",
@@ -145,14 +147,26 @@ def verb_phrase(description: str, name: str) -> tuple[str, bool]:
     text = re.sub(r"^(?:the|this)\s+\w+\s+(?:operation|action|method|api)\s+", "", text, flags=re.IGNORECASE)
     first, _, rest = text.partition(" ")
     base = first.lower()
+    unknown_verb = False
     for ending, replacement in (("ies", "y"), ("es", ""), ("s", "")):  # "Creates a backup" → "create a backup"
         if base.endswith(ending) and (base[: -len(ending)] + replacement) in _VERBS:
             first = base[: -len(ending)] + replacement
             break
+    else:
+        # a verb we do not list, known by its shape: "Unstages all staged changes", "Clones the repository"
+        next_word = rest.split(" ", 1)[0].lower()
+        if re.fullmatch(r"[a-z]{3,}[^s]s", base) and next_word in _DETERMINERS:
+            unknown_verb = True
+            if base.endswith("ies"):
+                first = base[:-3] + "y"
+            elif base.endswith(("ches", "shes", "sses", "xes", "zes")):
+                first = base[:-2]
+            else:
+                first = base[:-1]
     text = f"{first} {rest}".strip()
     text = text[:1].lower() + text[1:]
     word = re.sub(r"[^a-z]", "", text.split(" ", 1)[0].lower())
-    is_verb = word in _VERBS or word.rstrip("s") in _VERBS
+    is_verb = unknown_verb or word in _VERBS or word.rstrip("s") in _VERBS
     return text, is_verb
 
 

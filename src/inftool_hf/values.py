@@ -447,6 +447,9 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
     (("query", "search", "keyword", "keywords", "q", "term"), lambda v: v.rng.choice(_TOPICS["query"])),
     (("tag", "tags", "label", "labels", "category", "genre", "topic"),
      lambda v: v.rng.choice(["travel", "work", "family", "finance", "health", "music", "sports"])),
+    (("repo", "repo_path", "directory", "dir", "workdir", "cwd"),  # a git repository is a folder on disk
+     lambda v: f"/home/{v.faker.user_name()}/{v.rng.choice(['projects', 'src', 'work'])}/"
+               f"{v.rng.choice(['inventory-api', 'billing-service', 'mobile-app', 'website', 'data-pipeline'])}"),
     (("file", "filename", "path"), lambda v: v.rng.choice(["report.pdf", "notes.txt", "photo.jpg", "budget.xlsx"])),
     (("assignee", "reviewer", "owner", "author", "user", "member", "recipient", "sender", "guest", "passenger",
       "customer", "patient", "contact", "person", "attendee", "name", "artist"),
