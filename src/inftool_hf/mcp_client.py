@@ -2,9 +2,9 @@
 
 A target is a streamable-HTTP URL (``http://127.0.0.1:8765/mcp``) or a stdio command written
 ``stdio:<command> <args...>`` (``python`` as the command is the interpreter running inftool-hf, so a server that
-pip installed beside it starts: ``stdio:python -m mcp_server_time``). :func:`load_mcp_tools` lists the server's tools and turns them into
-:class:`~inftool_hf.specs.ToolSpec` records like any other spec. :class:`MCPToolServer` keeps one MCP
-session open (one per conversation, so the server's per-session state is the conversation's) and
+pip installed beside it starts: ``stdio:python -m mcp_server_time``). :func:`load_mcp_tools` lists the server's
+tools and turns them into :class:`~inftool_hf.specs.ToolSpec` records like any other spec. :class:`MCPToolServer`
+keeps one MCP session open (one per conversation, so the server's per-session state is the conversation's) and
 executes calls through it; it offers the same ``execute`` / ``state`` surface as the simulator, so an
 :class:`~inftool_hf.roleplay.Episode` can use a real server in its place (``roleplay.server: mcp``).
 """

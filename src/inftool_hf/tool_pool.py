@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .specs import ToolSpec
+from .taxonomy import taxonomy_report
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +266,8 @@ def pool_report(raw: list[ToolSpec], pool: ToolPool) -> dict[str, Any]:
                            "kept": len(domains.get(name, [])), "dependency_edges": edges[name]}
                     for name in sorted(raw_by_domain)},
         "merges": dict(sorted(pool.merged.items())),
+        "taxonomy": {area: {"domains": len(entry["domains"]), "tools": entry["tools"]}
+                     for area, entry in taxonomy_report(pool.tools.values()).items()},
     }
 
 
