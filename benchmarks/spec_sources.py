@@ -73,7 +73,8 @@ def main() -> None:
                  "merged": tree["merged"], "domains": len(pool.domains), "dependency_edges": len(pool.dependencies),
                  "seconds": round(pool_seconds, 1),
                  "most_merged_domains": {name: row for name, row in most_merged if row["kept"] < row["distinct"]},
-                 "merge_examples": dict(list(tree["merges"].items())[:10])},
+                 "merge_examples": dict(list(tree["merges"].items())[:10]),
+                 "taxonomy": tree["taxonomy"]},
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "quick": args.quick,
     }

@@ -118,6 +118,11 @@ def test_pool_report_counts_raw_distinct_kept_merges_and_edges_per_domain(tmp_pa
     assert report["domains"]["d"] == {"raw": 3, "distinct": 2, "kept": 1, "dependency_edges": 0}
     assert report["domains"]["food"] == {"raw": 1, "distinct": 1, "kept": 1, "dependency_edges": 0}
     assert report["merges"] == pool.merged
+    # a group of same-named versions (an API's v1 and beta) counts every member it absorbed
+    versions = [tool("get_weather", "Get the current weather for a city"),
+                tool("get_weather", "Get the current weather for a city, beta"), tool("book", "Book a table")]
+    report = pool_report(versions, build_tool_pool(versions, near_duplicate_threshold=0.6))
+    assert report["distinct"] - report["kept"] == report["merged"] == 1
 
     build_pool(GenerateConfig(specs=["pack"]), tmp_path)
     tree = json.loads((tmp_path / "tool_tree.json").read_text())

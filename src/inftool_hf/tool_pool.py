@@ -231,6 +231,8 @@ def build_tool_pool(
     for cluster in clusters:
         representative = cluster[0] if len(cluster) == 1 else \
             merger(cluster) if merger else max(cluster, key=lambda t: len(t.description))
+        others = [t.name for t in cluster]
+        others.remove(representative.name)  # the rest, same-named versions of it included (API v1 / beta / alpha)
         if representative.name in kept:  # two different tools, one name (names cut at 64 characters collide)
             base, number = representative.name[:60], 2
             while f"{base}_{number}" in kept:
@@ -240,7 +242,7 @@ def build_tool_pool(
         kept[representative.name] = representative
         if len(cluster) == 1:
             continue
-        merged[representative.name] = sorted(t.name for t in cluster if t.name != representative.name)
+        merged[representative.name] = sorted(others)
         logger.info("merged %s into %s", merged[representative.name], representative.name)
     return ToolPool(tools=kept, dependencies=find_dependencies(kept.values()), merged=merged)
 
