@@ -143,3 +143,27 @@ def test_failure_seeds_give_scenarios_of_their_category_around_their_tools(pool)
         json.loads(rows[0]["blueprint"])["calls"][0]["arguments"]
     with pytest.raises(ConfigError, match=r"seeds\[0\]"):
         ScenarioConfig(seeds=[{"category": "nonsense", "tools": []}])
+
+
+def test_a_flight_lands_hours_after_it_leaves_not_weeks():
+    """Independently sampled departure and arrival instants can lie weeks apart; a reader would stop at a flight
+    arriving a fortnight after take-off, or before it. Simulated flights land at most 16 h after departure."""
+    import datetime as dt
+
+    from inftool_hf.simulator import ToolSimulator
+    from inftool_hf.values import as_instant, order_ranges
+
+    far = order_ranges({"departure_time": "2026-12-01T09:00:00Z", "arrival_time": "2026-12-20T11:00:00Z"})
+    assert far["departure_time"] == "2026-12-01T09:00:00Z" and far["arrival_time"].startswith("2026-12-01T")
+    near = {"departure_time": "2026-12-01T09:00:00Z", "arrival_time": "2026-12-01T13:30:00Z"}
+    assert order_ranges(dict(near)) == near  # a plausible flight is left as it is
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    search, details = pool.tools["flights_search"], pool.tools["flights_get_details"]
+    for seed in range(30):
+        simulator = ToolSimulator({t.name: t for t in (search, details)}, seed=seed,
+                                  user_ids=[("flight_id", "FL-12345")])
+        offers = simulator.execute(search.name, {"origin": "LIS", "destination": "LHR", "date": "2026-12-03"})["offers"]
+        flights = [*offers, simulator.execute(details.name, {"flight_id": "FL-12345"})]
+        for flight in flights:
+            gap = as_instant(flight["arrival_time"]) - as_instant(flight["departure_time"])
+            assert dt.timedelta(minutes=45) <= gap <= dt.timedelta(hours=16), (seed, flight)

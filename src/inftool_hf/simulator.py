@@ -393,7 +393,7 @@ def _fresh_status(result: dict[str, Any], schema: dict[str, Any] | None, refs: l
 def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     """Dates in a listing asked for a date range fall inside that range; asked for one day, on that day;
     a forecast's days follow each other."""
-    from .values import as_instant
+    from .values import as_instant, order_ranges
 
     single = next((v for k, v in arguments.items() if k in ("date", "day") and isinstance(v, str) and len(v) == 10
                    and as_instant(v) is not None), None)
@@ -404,6 +404,7 @@ def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
                 if isinstance(inner, str) and len(inner) >= 16 and inner[4] == "-" and inner[10] == "T" and \
                         as_instant(inner) is not None:
                     item[key] = f"{single}{inner[10:]}"
+            order_ranges(item)  # moved onto one day, a departure can come after its arrival: put them in order
         dated = [i for i in items if isinstance(i.get("date"), str) and len(i["date"]) == 10 and
                  as_instant(i["date"]) is not None]
         if len(dated) > 1:

@@ -72,8 +72,16 @@ def order_ranges(args: dict[str, Any], keep: AbstractSet[str] = frozenset()) -> 
                 continue
             if last < first:
                 args[key], args[other] = args[other], args[key]
+                first, last = last, first
             elif last == first and isinstance(args[key], str) and len(args[key]) == 10:
                 args[other] = (dt.date.fromisoformat(args[key]) + dt.timedelta(days=1)).isoformat()
+            if (low, high) == ("departure", "arrival") and isinstance(args[key], str) and len(args[key]) > 10 \
+                    and isinstance(first, dt.datetime) \
+                    and not dt.timedelta(minutes=45) <= last - first <= dt.timedelta(hours=16):
+                # a flight lands hours after it leaves, not minutes or weeks: 1-14 h, fixed by the departure itself
+                hours = 1 + sum(map(ord, args[key])) % 14
+                landing = first + dt.timedelta(hours=hours, minutes=30 * (len(args[key]) % 2))
+                args[other] = landing.isoformat() + ("Z" if str(args[other]).endswith("Z") else "")
     return args
 
 
