@@ -4,6 +4,7 @@ word-salad values, template requests. And what it keeps reads well (audit number
 import copy
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,24 @@ def test_a_new_booking_is_not_born_cancelled(pool):
             "confirmed"
         card = ToolSimulator(pool.tools, user_ids=[("session_id", "SE-1"), ("card_id", "CA-1")], seed=seed)
         assert card.execute("banking_freeze_card", {"session_id": "SE-1", "card_id": "CA-1"})["frozen"] is True
+
+
+def test_no_doubled_full_stops_and_message_timestamps_are_timestamps():
+    """Read from rows of the 2026-12-02 loop: 'The text should say "Heads up: the meeting moved to 9:00.".' (a
+    quoted sentence closed twice) and 'The message ts are "Reminder that rent is due on Thursday."' (a chat
+    message's timestamp filled with message text, then read as a plural)."""
+    import random
+
+    from inftool_hf.realize import _fact, request_sentence, tidy
+    from inftool_hf.values import ValueFactory
+
+    assert tidy('The text should say "Heads up: the meeting moved to 9:00.".') == \
+        'The text should say "Heads up: the meeting moved to 9:00."'
+    assert tidy("Wait... what?") == "Wait... what?" and tidy("Done.") == "Done."
+    for seed in range(30):
+        sentence = request_sentence("Comment on a task", "tracker_comment", {
+            "task_id": "TA-1", "text": "Heads up: the meeting moved to 9:00."}, random.Random(seed))
+        assert '.".' not in sentence and ".." not in sentence.replace("...", ""), sentence
+    stamp = ValueFactory(3).for_schema({"type": "string"}, "message_ts")
+    assert re.fullmatch(r"\d{10}\.\d{6}", stamp), stamp
+    assert _fact("message_ts", stamp) == f"the message timestamp is {stamp}"

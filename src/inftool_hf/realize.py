@@ -197,6 +197,14 @@ def request_parts(description: str, tool_name: str, arguments: dict[str, Any], r
     return phrase, is_verb, join_clauses(rest)
 
 
+_DOUBLED_STOP = re.compile(r"(?<![.])([.!?])([\"'”)]?)\.(?!\.)")
+
+
+def tidy(text: str) -> str:
+    """One full stop where a quoted sentence or a value already ended one: ``"...9:00.".`` → ``"...9:00."``."""
+    return _DOUBLED_STOP.sub(r"\1\2", text)
+
+
 def details_sentence(details: str, rng: random.Random) -> str:
     if not details:
         return ""
@@ -209,7 +217,7 @@ def request_sentence(description: str, tool_name: str, arguments: dict[str, Any]
     """One user request for one call: the action with its values, then what is left as clauses."""
     phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
     opening = rng.choice(_VERB_OPENERS if is_verb else _NOUN_OPENERS).format(x=phrase)
-    return f"{opening} {details_sentence(details, rng)}".strip()
+    return tidy(f"{opening} {details_sentence(details, rng)}".strip())
 
 
 def also_sentence(description: str, tool_name: str, arguments: dict[str, Any], rng: random.Random,
@@ -217,7 +225,7 @@ def also_sentence(description: str, tool_name: str, arguments: dict[str, Any], r
     """A further request in the same message ("Also, ...", "Then ..."), with its own values."""
     phrase, is_verb, details = request_parts(description, tool_name, arguments, rng, skip)
     body = phrase if is_verb else f"get me the {phrase}"
-    return f"{lead} {body}{attach(details)}."
+    return tidy(f"{lead} {body}{attach(details)}.")
 
 
 def attach(details: str) -> str:
@@ -243,7 +251,7 @@ def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, An
     what = rng.choice(["for each of these: {i}", "for {i}, all at once", "for {i}"]).format(
         i="; ".join(items) if len(varying) > 1 else join_clauses(items))
     opening = rng.choice(_VERB_OPENERS if is_verb else _NOUN_OPENERS).format(x=f"{phrase} {what}")
-    return f"{opening} In every case, {join_clauses(rest)}." if rest else opening
+    return tidy(f"{opening} In every case, {join_clauses(rest)}." if rest else opening)
 
 
 # --- answers ---------------------------------------------------------------------------------------
@@ -273,6 +281,8 @@ def _fact(key: str, value: Any) -> str | None:
             shown = [_quoted(v) for v in value[:5]]
             return f"the {base} {'are' if len(value) > 1 or _plural(base) else 'is'} {join_clauses(shown)}"
         return None
+    if key.endswith("_ts"):  # a message's timestamp (chat APIs), not a plural
+        return f"the {label(key[:-3])} timestamp is {value}"
     if key.endswith(("_id", "_token", "_number")):
         return f"the {_entity(key)} reference is {value}" if key.endswith("_id") else f"the {base} is {value}"
     if key.endswith("_at"):
@@ -340,4 +350,4 @@ def answer_text(calls: list[str], results: list[Any], kinds: list[str],
     sentences = [rng.choice(_WRITE_OPENERS if writes else _READ_OPENERS)]
     for result in results:
         sentences += result_sentences(result, limit=4 if len(results) == 1 else 2)
-    return " ".join(dict.fromkeys(sentences))  # two identical results are reported once
+    return tidy(" ".join(dict.fromkeys(sentences)))  # two identical results are reported once

@@ -101,6 +101,8 @@ class ValueFactory:
     def minted_id(self, name: str) -> str:
         """An id a tool hands out, e.g. ``booking_id`` → ``BK-48213``."""
         stem = re.sub(r"(_id|_token|_number|_ts)$", "", name) or name
+        if name.endswith("_ts") or name == "ts":  # a message timestamp as chat APIs hand it out: epoch.micros
+            return f"{self.rng.randint(1_764_000_000, 1_766_000_000)}.{self.rng.randint(0, 999_999):06d}"
         if name.endswith("_token") or name == "token":
             return "tok_" + "".join(self.rng.choices(string.ascii_lowercase + string.digits, k=16))
         prefix = "".join(part[0] for part in stem.split("_") if part)[:3].upper() or "ID"
@@ -246,7 +248,7 @@ class ValueFactory:
             return themed
         if lowered in _TOPICS:
             return self.rng.choice(_TOPICS[lowered])
-        if lowered.endswith(("_id", "_token", "_number")) or lowered in ("token", "id"):
+        if lowered.endswith(("_id", "_token", "_number", "_ts")) or lowered in ("token", "id", "ts"):
             return self.minted_id(lowered)
         for kind, keys in _FREE_TEXT_KEYS:
             if any(_word_in(k, lowered) for k in keys):
