@@ -170,6 +170,31 @@ def test_model_mode_keeps_the_models_decisions_and_repairs_only_an_unfaithful_an
     assert check_trajectory(raw.to_row(0, {}))[0] == "faithful"
 
 
+def test_a_right_decline_in_words_no_reader_would_keep_is_repaired_not_rejected(pool):
+    """Found in the loop test: the checkpoint declined a request no tool fits (the right decision: no call) but wrote
+    'You can convert ... using the `to_int()` method'. The row is kept for the decision, with a plain decline in
+    place of the prose (recorded); a call where none fits is still the model's own mistake."""
+    scenario = sample_scenario(pool, ScenarioConfig(), 8, "miss_func")
+
+    def declines(messages, tools):
+        return "You can convert a kitchen quantity between units using the `to_int()` method. Here's an example:"
+
+    [episode] = play_episodes([scenario], pool, RolePlayConfig(assistant="model"), ScriptedBackend(script=declines))
+    row = episode.to_row(0, {})
+    assert json.loads(row["episode"])["answer_sources"] == ["realized"]
+    assert "to_int" not in row["messages"][-1]["content"] and check_trajectory(row) == (None, [])
+    [raw] = play_episodes([scenario], pool, RolePlayConfig(assistant="model", repair_answers=False),
+                          ScriptedBackend(script=declines))
+    assert check_trajectory(raw.to_row(0, {}))[0] == "faithful"
+    shown = scenario.tools[0]  # a tool on show that does not fit: calling it is the model's own mistake
+
+    def calls(messages, tools):
+        return f'<tool_call>{{"name": "{shown}", "arguments": {{}}}}</tool_call>'
+
+    [wrong] = play_episodes([scenario], pool, RolePlayConfig(assistant="model"), ScriptedBackend(script=calls))
+    assert check_trajectory(wrong.to_row(0, {}))[0] not in (None, "faithful")
+
+
 def test_a_replaced_answer_does_not_carry_the_parse_error_of_the_text_it_replaced(pool):
     """Found reading a loop run: the model's answer held a cut-off <tool_call> block, the realized answer replaced it,
     and the row was still rejected at the parse gate for text that is not in it."""

@@ -57,9 +57,10 @@ class RolePlayConfig:
     assistant: str = field(default="blueprint", metadata={"help": "blueprint | model"})
     repair_answers: bool = field(
         default=True,
-        metadata={"help": "assistant: model in blueprint mode: a final answer after tool results that a reader would "
-                          "reject (unfaithful, unusable) is replaced by one realized from the results, recorded in the"
-                          " row's episode.answer_sources, so a row is kept or rejected for the model's decisions "
+        metadata={"help": "assistant: model in blueprint mode: a final answer after tool results, or the decline of a "
+                          "request no tool fits (miss_func, irrelevance), that a reader would reject (unfaithful, "
+                          "unusable) is replaced by one realized from the results (or a plain decline), recorded in "
+                          "the row's episode.answer_sources, so a row is kept or rejected for the model's decisions "
                           "(calls, asking, declining), not for a small model's prose."},
     )
     user: str = field(default="template", metadata={"help": "template | llm"})
@@ -289,7 +290,7 @@ class Episode:
         """Append the assistant's turn, run its calls through the server, and let the user answer."""
         if not scripted and (self.config.assistant == "blueprint" or (
                 self.config.repair_answers and not self.free and not message.get("tool_calls")
-                and self.messages[-1]["role"] == "tool")):
+                and (self.messages[-1]["role"] == "tool" or self.scenario.category in NO_CALL_CATEGORIES))):
             written = len(self.answer_sources)
             message = self._final_text(message)
             if self.answer_sources[written:] == ["realized"]:
