@@ -386,8 +386,9 @@ def sample_scenarios(pool: ToolPool, config: ScenarioConfig):
     from datasets import Dataset
 
     seeds = config.seeds[: config.num_scenarios]
-    plan = [(s["category"], list(s.get("tools") or [])) for s in seeds]
-    plan += [(c, []) for c in allocate_categories(config.category_mix, config.num_scenarios - len(seeds), config.seed)]
+    focuses = [list(s.get("tools") or []) for s in seeds]
+    plan = zip(planned_categories(config), focuses + [[] for _ in range(config.num_scenarios - len(seeds))],
+                strict=True)
     rows = []
     for index, (category, focus) in enumerate(plan):
         seed = config.seed * 1_000_003 + index
@@ -412,12 +413,17 @@ def category_shortfall(config: ScenarioConfig, scenarios: Any) -> dict[str, dict
     """The categories the pool could not supply in full: ``{category: {"asked", "sampled", "reason"}}``.
     A sampler that cannot build its category builds a nearby one, so without this a category would vanish from
     the dataset without a word."""
-    asked = Counter(s["category"] for s in config.seeds[: config.num_scenarios])
-    asked.update(allocate_categories(config.category_mix, config.num_scenarios - sum(asked.values()), config.seed))
+    asked = Counter(planned_categories(config))
     sampled = Counter(scenarios["category"]) if len(scenarios) else Counter()
     return {category: {"asked": count, "sampled": sampled[category],
                        "reason": SHORTFALL_REASONS.get(category, "the tool pool cannot build it")}
             for category, count in asked.items() if sampled[category] < count}
+
+
+def planned_categories(config: ScenarioConfig) -> list[str]:
+    """The category each of ``config.num_scenarios`` scenarios is asked to be: the seeds' first, then the mix's."""
+    seeds = [s["category"] for s in config.seeds[: config.num_scenarios]]
+    return seeds + allocate_categories(config.category_mix, config.num_scenarios - len(seeds), config.seed)
 
 
 def allocate_categories(mix: dict[str, float], total: int, seed: int) -> list[str]:

@@ -61,6 +61,7 @@ def _words(text: str) -> list[str]:
 
 def classify_domains(tools: Iterable[ToolSpec]) -> dict[str, str]:
     """Each tool domain → its area (a key of :data:`AREAS`, or ``other``)."""
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts: dict[str, list[str]] = defaultdict(list)
@@ -72,17 +73,17 @@ def classify_domains(tools: Iterable[ToolSpec]) -> dict[str, str]:
     documents = [" ".join(_words(" ".join(texts[d]))) for d in domains]
     areas = sorted(AREAS)
     vocabulary = sorted({w for words in AREAS.values() for keyword in words for w in _words(keyword)})
-    vectorizer = TfidfVectorizer(vocabulary=vocabulary, sublinear_tf=True)
-    matrix = vectorizer.fit_transform(documents)
+    matrix = TfidfVectorizer(vocabulary=vocabulary, sublinear_tf=True).fit_transform(documents)
     index = {word: i for i, word in enumerate(vocabulary)}
-    placed = {}
-    for row, domain in enumerate(domains):
-        weights = matrix.getrow(row).toarray().ravel()
-        scores = {area: sum(weights[index[w]] for keyword in AREAS[area] for w in _words(keyword))
-                  for area in areas}
-        best = max(areas, key=lambda area: scores[area])  # the first in name order on a tie
-        placed[domain] = best if scores[best] >= MIN_SCORE else "other"
-    return placed
+    keywords = np.zeros((len(vocabulary), len(areas)))  # how often each word stands in an area's keyword list
+    for column, area in enumerate(areas):
+        for keyword in AREAS[area]:
+            for word in _words(keyword):
+                keywords[index[word], column] += 1
+    scores = np.asarray(matrix @ keywords)  # domains x areas
+    best = scores.argmax(axis=1)  # the first in name order on a tie
+    return {domain: areas[best[row]] if scores[row, best[row]] >= MIN_SCORE else "other"
+            for row, domain in enumerate(domains)}
 
 
 def taxonomy_report(tools: Iterable[ToolSpec]) -> dict[str, Any]:
