@@ -150,24 +150,26 @@ def _walk_edges(pool):
         factory = ValueFactory(checked)
         user_ids = []
         produce_args = _arguments(producer, factory, {})
-        user_ids += [(k, v) for k, v in produce_args.items() if is_minted(k)]
-        sim = ToolSimulator(pool.tools, user_ids=user_ids, seed=checked)
+        sim = ToolSimulator(pool.tools, seed=checked, dependencies=pool.dependencies)
+        user_ids += [(k, v) for k, v in produce_args.items() if sim.is_reference(k)]
+        for k, v in user_ids:
+            sim.state.remember(k, v)
         steps = [(producer.name, produce_args, sim.execute(producer.name, produce_args))]
         produced = steps[0][2]
         value = _find(produced, edge.field)  # the field may sit in a nested object or a listed one
         assert isinstance(value, str), (edge, produced)
-        consume_args = _arguments(consumer, factory, {edge.field: value})
+        consume_args = _arguments(consumer, factory, {edge.parameter: value})
         for k, v in consume_args.items():
-            if is_minted(k) and k != edge.field:
+            if sim.is_reference(k) and k != edge.parameter:
                 sim.state.remember(k, v)  # the user's own reference
         steps.append((consumer.name, consume_args, sim.execute(consumer.name, consume_args)))
         # read the resource back where a read tool takes this id
-        readers = [t for t in pool.tools.values() if t.domain == producer.domain and edge.field in
+        readers = [t for t in pool.tools.values() if t.domain == producer.domain and edge.parameter in
                    (t.parameters.get("required") or []) and t.name.split("_", 1)[-1].startswith(("get", "read"))]
         for reader in readers[:1]:
-            read_args = _arguments(reader, factory, {edge.field: value})
+            read_args = _arguments(reader, factory, {edge.parameter: value})
             for k, v in read_args.items():
-                if is_minted(k):
+                if sim.is_reference(k) and k != edge.parameter:
                     sim.state.remember(k, v)
             steps.append((reader.name, read_args, sim.execute(reader.name, read_args)))
         errors = [s for s in steps if "error" in s[2]]

@@ -69,3 +69,50 @@ def test_simulated_ranges_come_out_in_order():
         for entry in [v for value in forecast.values() if isinstance(value, list) for v in value]:
             if isinstance(entry, dict) and {"low", "high"} <= set(entry):
                 assert entry["low"] <= entry["high"], (seed, entry)
+
+
+def test_an_id_named_another_way_resolves_and_keeps_its_record():
+    """Google's style: ``insert`` returns ``id``, later calls name it ``eventId``. The server knows it under both
+    names, a read by ``eventId`` reports what was written (and its own ``id``, not the calendar's), an id
+    nobody handed out is not found, and after a delete the event is gone under either name."""
+    from inftool_hf.consistency import state_inconsistencies
+    from tests.test_tool_pool import _api, _object
+
+    event = _object(id={"type": "string", "description": "Opaque identifier of the event."}, summary="string",
+                    location="string")
+    calendar = _object(id={"type": "string", "description": "Calendar identifier."}, summary="string")
+    tools = {t.name: t for t in [
+        _api("calendar_calendars_insert", {"summary": ("string", "Title.")}, calendar),
+        _api("calendar_events_insert", {"calendarId": ("string", "Calendar identifier."),
+                                        "summary": ("string", "Title."), "location": ("string", "Where.")}, event),
+        _api("calendar_events_get", {"calendarId": ("string", "Calendar identifier."),
+                                     "eventId": ("string", "Event identifier.")}, event),
+        _api("calendar_events_delete", {"calendarId": ("string", "Calendar identifier."),
+                                        "eventId": ("string", "Event identifier.")}, None),
+    ]}
+    server = ToolSimulator(tools, seed=5)
+    cal = server.execute("calendar_calendars_insert", {"summary": "Team"})
+    made = server.execute("calendar_events_insert", {"calendarId": cal["id"], "summary": "Standup",
+                                                     "location": "Room 4"})
+    assert "error" not in made and made["id"] != cal["id"]
+    read = server.execute("calendar_events_get", {"calendarId": cal["id"], "eventId": made["id"]})
+    assert (read["id"], read["summary"], read["location"]) == (made["id"], "Standup", "Room 4")
+    unknown = server.execute("calendar_events_get", {"calendarId": cal["id"], "eventId": "EV-00000"})
+    assert "not found" in unknown["error"]
+    assert "error" not in server.execute("calendar_events_delete", {"calendarId": cal["id"], "eventId": made["id"]})
+    gone = server.execute("calendar_events_get", {"calendarId": cal["id"], "eventId": made["id"]})
+    assert "not found" in gone["error"]
+
+    # the verifier's consistency check follows the id by its value: a read that forgets the write is caught
+    def call(i, name, args, result):
+        return [{"role": "assistant", "tool_calls": [{"id": f"c{i}", "function": {"name": name,
+                                                                                   "arguments": json.dumps(args)}}]},
+                {"role": "tool", "tool_call_id": f"c{i}", "content": json.dumps(result)}]
+
+    messages = call(0, "calendar_events_insert", {"calendarId": "C1", "summary": "Standup"},
+                    {"id": "E1", "summary": "Standup"})
+    assert state_inconsistencies(messages + call(1, "calendar_events_get", {"calendarId": "C1", "eventId": "E1"},
+                                                 {"id": "E1", "summary": "Standup"})) == []
+    forgot = state_inconsistencies(messages + call(1, "calendar_events_get", {"calendarId": "C1", "eventId": "E1"},
+                                                   {"id": "E1", "summary": "Retro"}))
+    assert forgot and "Retro" in forgot[0]

@@ -154,3 +154,88 @@ def test_llm_split_keeps_only_what_the_model_calls_redundant_and_ignores_bad_ans
     # the redundant pair merges (into the longer description); the tool the model set apart stays
     assert set(pool.tools) == {"list_org_instances", "list_folder_instances"}
     assert pool.merged == {"list_org_instances": ["list_project_instances"]}
+
+
+def _api(name, params, response, domain="cal", required=None):
+    """A tool with typed parameters ``{name: (type, description)}`` and a response schema."""
+    properties = {p: {"type": kind, "description": text} for p, (kind, text) in params.items()}
+    return ToolSpec(name=name, description=name.replace("_", " "), domain=domain, source="test",
+                    response_schema=response, parameters={"type": "object", "properties": properties,
+                                "required": list(params) if required is None else required})
+
+
+def _object(**fields):
+    return {"type": "object", "properties": {k: ({"type": v} if isinstance(v, str) else v) for k, v in fields.items()}}
+
+
+def test_dependencies_link_ids_across_naming_styles():
+    """The links real APIs need (issue: 0 links on ably/docker/azure, ``key`` → ``feed_key`` missed): a resource's
+    own ``id`` fills the parameter naming that resource, by its name or its description; camelCase meets
+    snake_case; a channel's id is no event id; what a delete reports feeds nothing; types must agree."""
+    from inftool_hf.tool_pool import find_dependencies, linked_parameters
+
+    event = _object(id={"type": "string", "description": "Opaque identifier of the event."}, summary="string",
+                    creator=_object(id="string", email="string"))
+    channel = _object(id={"type": "string", "description": "A UUID that identifies this channel."},
+                      resourceId="string")
+    tools = [
+        _api("calendar_events_insert", {"calendarId": ("string", "Calendar identifier.")}, event),
+        _api("calendar_events_get", {"calendarId": ("string", "Calendar identifier."),
+                                     "eventId": ("string", "Event identifier.")}, event),
+        _api("calendar_events_watch", {"calendarId": ("string", "Calendar identifier.")}, channel),
+        _api("calendar_events_delete", {"eventId": ("string", "Event identifier.")}, event),
+        _api("calendar_calendars_insert", {"summary": ("string", "Title.")}, _object(id="string", summary="string")),
+        _api("calendar_events_move", {"eventId": ("string", "Event identifier."),
+                                      "destination": ("string", "Calendar identifier of the target calendar.")},
+             event),
+        _api("tasks_tasklists_insert", {"title": ("string", "Title.")},
+             _object(id={"type": "string", "description": "Task list identifier."}), domain="tasks"),
+        _api("tasks_tasks_insert", {"tasklist": ("string", "Task list identifier."), "title": ("string", "Title.")},
+             _object(id={"type": "string", "description": "Task identifier."}), domain="tasks"),
+        _api("tasks_tasks_get", {"tasklist": ("string", "Task list identifier."),
+                                 "task": ("string", "Task identifier.")},
+             _object(id="string", title="string"), domain="tasks"),
+        _api("chat_open_channel", {"name": ("string", "Name.")}, _object(channelId="string"), domain="chat"),
+        _api("chat_post", {"channel_id": ("string", "Where."), "count": ("integer", "How many.")},
+             _object(ok="boolean"), domain="chat"),
+        _api("io_create_feed", {"name": ("string", "Name.")}, _object(key="string", name="string"), domain="io"),
+        _api("io_get_feed", {"feed_key": ("string", "The feed.")}, _object(key="string"), domain="io"),
+        _api("io_get_group", {"group_key": ("string", "The group.")}, _object(key="string"), domain="io"),
+    ]
+    edges = {(d.producer, d.consumer, d.field, d.parameter) for d in find_dependencies(tools)}
+    assert ("calendar_events_insert", "calendar_events_get", "id", "eventId") in edges
+    assert ("calendar_calendars_insert", "calendar_events_get", "id", "calendarId") in edges
+    assert ("calendar_calendars_insert", "calendar_events_move", "id", "destination") in edges  # by description
+    assert ("tasks_tasklists_insert", "tasks_tasks_insert", "id", "tasklist") in edges
+    assert ("tasks_tasks_insert", "tasks_tasks_get", "id", "task") in edges
+    assert ("chat_open_channel", "chat_post", "channelId", "channel_id") in edges
+    assert ("io_create_feed", "io_get_feed", "key", "feed_key") in edges
+    # what is not the same thing stays apart
+    assert not {e for e in edges if e[0] == "calendar_events_watch"}  # a channel's id, not an event's
+    assert not {e for e in edges if e[0] == "calendar_events_delete"}  # the deleted event feeds nothing
+    assert ("calendar_events_insert", "calendar_events_get", "id", "calendarId") not in edges  # an event's id
+    assert ("tasks_tasks_insert", "tasks_tasks_get", "id", "tasklist") not in edges  # a task is no task list
+    assert ("io_create_feed", "io_get_group", "key", "group_key") not in edges  # a feed is no group
+    assert not {e for e in edges if e[3] == "count"}  # types agree
+    aliases = linked_parameters(find_dependencies(tools))
+    assert aliases["eventId"] == {"id"} and aliases["channel_id"] == {"channelId"} and aliases["feed_key"] == {"key"}
+
+
+def test_renamed_links_survive_the_pool_round_trip_and_feed_multi_step():
+    from inftool_hf.scenarios import ScenarioConfig, sample_scenario
+
+    tools = [
+        _api("tasks_tasklists_insert", {"title": ("string", "Title.")},
+             _object(id={"type": "string", "description": "Task list identifier."}, title="string"), domain="tasks"),
+        _api("tasks_tasks_insert", {"tasklist": ("string", "Task list identifier."), "title": ("string", "Title.")},
+             _object(id={"type": "string", "description": "Task identifier."}, title="string"), domain="tasks"),
+    ]
+    pool = ToolPool.from_dataset(build_tool_pool(tools).to_dataset())
+    [dep] = pool.dependencies
+    assert (dep.field, dep.parameter) == ("id", "tasklist")
+    scenario = sample_scenario(pool, ScenarioConfig(), seed=3, category="multi_step")
+    first, second = scenario.calls
+    assert (first.name, second.name) == ("tasks_tasklists_insert", "tasks_tasks_insert")
+    assert second.arguments["tasklist"] == first.outputs["id"]
+    assert second.sources == {"tasklist": {"step": 0, "field": "id", "name": "tasks_tasklists_insert"}}
+    assert "tasklist" in scenario.unknown and "tasklist" not in scenario.knows

@@ -5,7 +5,8 @@ out booking BO-24034 for flight FL-29690, and the next ``flights_get_booking("BO
 another flight. This replays a conversation's tool calls and results and reports every read that
 contradicts what the conversation already wrote or was told about the same id, and every successful
 call on an id that an earlier call deleted. The simulator keeps this state (``simulator.SimulatorState``);
-this check is what verification and ``audit`` hold every row to, whoever played the server.
+this check is what verification and ``audit`` hold every row to, whoever played the server. Resources are known by
+their id's value, not its name: real APIs return an event's ``id`` that later calls pass as ``eventId``.
 """
 
 from __future__ import annotations
@@ -69,27 +70,28 @@ def state_inconsistencies(messages: list[dict[str, Any]]) -> list[str]:
         if not isinstance(result, dict) or "error" in result:
             continue
         kind = operation_kind(name)
-        refs = {k: v for k, v in arguments.items() if is_minted(k) and isinstance(v, str)}
+        # ids the call names: by their name, or a value an earlier call reported as an id (``tasklist``)
+        refs = {k: v for k, v in arguments.items() if isinstance(v, str) and (is_minted(k) or v in facts)}
         for key, value in refs.items():
-            if f"{key}={value}" in deleted:
-                problems.append(f"{name} succeeded on {key} {value}, which {deleted[f'{key}={value}']} deleted")
+            if value in deleted:
+                problems.append(f"{name} succeeded on {key} {value}, which {deleted[value]} deleted")
         if kind == "read":
             for node, subject in _objects(result, refs, kind):
                 if subject is None:
                     continue
-                known = facts.get(f"{subject[0]}={subject[1]}", {})
+                known = facts.get(subject[1], {})
                 for field, value in _scalars(node).items():
                     if field in known and known[field] != value and not _same_number(known[field], value):
-                        earlier = where[f"{subject[0]}={subject[1]}"]
+                        earlier = where[subject[1]]
                         problems.append(f"{name} says {field} {json.dumps(value)[:60]} for {subject[0]} {subject[1]}, "
                                         f"but {earlier} said {json.dumps(known[field])[:60]}")
         # what this call establishes
-        for key, value in refs.items():
+        for value in refs.values():
             if kind == "delete":
-                deleted[f"{key}={value}"] = name
+                deleted[value] = name
         for key, value in write_subjects(refs, result) if kind in ("write", "cancel") else []:
-            record = facts.setdefault(f"{key}={value}", {})
-            where[f"{key}={value}"] = name
+            record = facts.setdefault(value, {})
+            where[value] = name
             if kind == "cancel":
                 for status in STATUS_FIELDS:
                     record.pop(status, None)
@@ -97,7 +99,7 @@ def state_inconsistencies(messages: list[dict[str, Any]]) -> list[str]:
         for node, subject in _objects(result, refs, kind):
             if subject is None:
                 continue
-            record_key = f"{subject[0]}={subject[1]}"
+            record_key = subject[1]
             fresh = record_key not in facts
             record = facts.setdefault(record_key, {})
             if fresh and node is result and subject[0] not in refs and kind == "write":

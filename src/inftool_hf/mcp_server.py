@@ -21,6 +21,7 @@ from typing import Any
 
 from .simulator import ToolSimulator
 from .specs import ToolSpec
+from .tool_pool import find_dependencies
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def build_server(tools: list[ToolSpec], implementations: dict[str, Any] | None =
     from mcp.server.lowlevel import Server
 
     by_name = {tool.name: tool for tool in tools}
+    edges = find_dependencies(tools)  # once, not per session
     sessions: dict[int, ToolSimulator] = {}  # per client connection, oldest dropped past MAX_SESSIONS
 
     def listed(tool: ToolSpec) -> types.Tool:
@@ -57,7 +59,7 @@ def build_server(tools: list[ToolSpec], implementations: dict[str, Any] | None =
                 if len(sessions) >= MAX_SESSIONS:
                     sessions.pop(next(iter(sessions)))
                 simulator = sessions[key] = ToolSimulator(by_name, seed=seed + len(sessions),
-                                                          implementations=implementations)
+                                                          implementations=implementations, dependencies=edges)
             result = simulator.execute(params.name, arguments)
         failed = "error" in result
         return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(result, default=str))],

@@ -25,7 +25,7 @@ from typing import Any
 
 from .configs import ConfigError
 from .simulator import operation_kind
-from .tool_pool import ToolPool, is_minted
+from .tool_pool import ToolPool, is_minted, linked_parameters
 from .values import ValueFactory, order_ranges
 
 CATEGORIES = ("simple", "multiple", "parallel", "parallel_multiple", "multi_step", "multi_turn",
@@ -148,6 +148,7 @@ class _Sampler:
         self.seed = seed
         # tools a seeded scenario is built around: picked whenever they are among the candidates
         self.focus = {name for name in focus if name in pool.tools}
+        self.linked = set(linked_parameters(pool.dependencies))
 
     # -- helpers -----------------------------------------------------------------------------------
     def tool_weight(self, name: str) -> float:
@@ -170,6 +171,8 @@ class _Sampler:
         for param, sub in (schema.get("properties") or {}).items():
             if param in fixed:
                 args[param] = fixed[param]
+            elif param in required and param in self.linked:  # an id by another name (``destination`` calendar)
+                args[param] = self.planned_id(name, param)
             elif param in required:
                 args[param] = self.values.for_schema(sub, param)
             elif optional < self.config.max_optional and self.rng.random() < self.config.optional_rate:
@@ -179,7 +182,7 @@ class _Sampler:
 
     def outputs(self, name: str) -> dict[str, Any]:
         """Planned minted values this call returns (ids the next calls will need)."""
-        return {dep.field: self.planned_id(dep.consumer, dep.field) for dep in self.pool.consumers_of(name)}
+        return {dep.field: self.planned_id(dep.consumer, dep.parameter) for dep in self.pool.consumers_of(name)}
 
     def planned_id(self, consumer: str, field: str) -> str:
         """An id a call will hand out: in the form the consuming parameter accepts (its pattern, length) where
@@ -269,13 +272,14 @@ class _Sampler:
         sources: dict[str, dict[str, Any]] = {}
         fixed: dict[str, Any] = {}
         for param in sorted(schema.get("required", [])):
-            if not is_minted(param) or depth >= 2:
+            if depth >= 2:
                 continue
-            producers = [d for d in self.pool.producers_for(consumer) if d.field == param
+            # producers of this id (linked across naming styles: an event's ``id`` fills ``eventId``)
+            producers = [d for d in self.pool.producers_for(consumer) if d.parameter == param
                          and param not in self.pool.tools[d.producer].parameters.get("required", [])]
             if not producers:
                 continue  # the user knows this id (their own reference)
-            dep = self.rng.choice(sorted(producers, key=lambda d: d.producer))
+            dep = self.rng.choice(sorted(producers, key=lambda d: (d.producer, d.field)))
             if not any(c.name == dep.producer for c in calls):
                 self.chain(dep.producer, depth + 1, calls)
             producer = next(c for c in calls if c.name == dep.producer)
@@ -283,19 +287,20 @@ class _Sampler:
             # an id the plan already holds (get_booking returns the flight the booking was made for) is reused
             known = next((c.arguments.get(param) or c.outputs.get(param) for c in calls
                           if c.arguments.get(param) or c.outputs.get(param)), None) \
-                if operation_kind(producer.name) == "read" else None  # a booking call makes a new booking id
-            producer.outputs.setdefault(param, producer.arguments.get(param) or known
+                if operation_kind(producer.name) == "read" and dep.field == param else None
+            # (a booking call makes a new booking id; an ``id`` is the producer's own, never another's)
+            producer.outputs.setdefault(dep.field, producer.arguments.get(dep.field) or known
                                         or self.planned_id(consumer, param))
-            fixed[param] = producer.outputs[param]
-            sources[param] = {"step": producer.step, "field": param, "name": producer.name}
+            fixed[param] = producer.outputs[dep.field]
+            sources[param] = {"step": producer.step, "field": dep.field, "name": producer.name}
         step = max((source["step"] for source in sources.values()), default=-1) + 1
         calls.append(PlannedCall(consumer, self.arguments(consumer, fixed), step=step, sources=sources))
         return calls
 
     def multi_step(self) -> Scenario:
         consumers = [n for n in self.pool.tools
-                     if any(is_minted(p) for p in self.pool.tools[n].parameters.get("required", []))
-                     and self.pool.producers_for(n)]
+                     if {d.parameter for d in self.pool.producers_for(n)}
+                     & set(self.pool.tools[n].parameters.get("required", []))]
         if not consumers:
             return self.multiple()
         for _ in range(10):
@@ -316,11 +321,11 @@ class _Sampler:
             return self.simple()
         dep = self.rng.choice(edges)
         first = PlannedCall(dep.producer, self.arguments(dep.producer), step=0, turn=0)
-        first.outputs = {dep.field: first.arguments.get(dep.field) or self.planned_id(dep.consumer, dep.field)}
-        fixed = {dep.field: first.outputs[dep.field]}
+        first.outputs = {dep.field: first.arguments.get(dep.field) or self.planned_id(dep.consumer, dep.parameter)}
+        fixed = {dep.parameter: first.outputs[dep.field]}
         # other minted inputs of the consumer come from the user (their own references)
         second = PlannedCall(dep.consumer, self.arguments(dep.consumer, fixed), step=1, turn=1,
-                             sources={dep.field: {"step": 0, "field": dep.field, "name": dep.producer}})
+                             sources={dep.parameter: {"step": 0, "field": dep.field, "name": dep.producer}})
         shown = [dep.producer, dep.consumer, *self.distractors(self.pool.tools[dep.consumer].domain,
                                                                {dep.producer, dep.consumer}, 1)]
         return self.finish("multi_turn", [first, second], shown)

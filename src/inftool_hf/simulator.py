@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .specs import ToolSpec
-from .tool_pool import is_minted
+from .tool_pool import Dependency, find_dependencies, is_minted, operation_kind, snake_words
 from .values import ValueFactory
 
 
@@ -40,45 +40,8 @@ def schema_errors(schema: dict[str, Any], instance: Any, limit: int = 3) -> list
     return out
 
 
-_DELETE_VERB = re.compile(r"(^|_)(delete|remove|destroy|purge|erase)(_|$)", re.IGNORECASE)
-_CANCEL_VERB = re.compile(r"(^|_)(cancel|revoke|void|deactivate|archive)(_|$)", re.IGNORECASE)
-_WRITE_VERB = re.compile(r"(^|_)(create|add|book|reserve|send|set|update|change|modify|move|place|pay|transfer|"
-                         r"register|invite|respond|rate|play|save|start|open|lock|unlock|switch|freeze|activate|"
-                         r"checkout|check_in|request|comment|reply|select|post|put|patch|submit|upload|assign|mark|"
-                         r"apply|enable|disable|subscribe|rename|edit|reschedule|confirm|approve|reject|turn|run|take|"
-                         r"order|buy|sell|write|insert|replace|restore|share|publish|login|log_in|logout|verify|"
-                         r"generate|make|new|issue|schedule)(_|$)", re.IGNORECASE)
 # Fields that a cancellation may change (and a later read then reports differently).
 STATUS_FIELDS = ("status", "state", "cancelled", "canceled", "active", "enabled", "updated", "activated")
-
-
-_READ_MARKERS = {"details", "status", "info", "history", "summary", "report", "profile", "quote", "usage", "lyrics",
-                 "reviews", "nutrition", "forecast", "conditions", "timezone", "incidents", "alerts", "index"}
-_READ_VERBS = {"get", "list", "search", "find", "read", "check", "lookup", "look", "show", "describe", "fetch", "view",
-               "track", "query", "count", "download", "export", "estimate", "calculate", "compute", "convert",
-               "recommend", "geocode", "batch_get", "scan", "select", "watch", "test", "validate"}
-
-
-def operation_kind(tool_name: str) -> str:
-    """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``write`` (creates
-    or changes what it names) or ``read``, from the first verb in the tool's name (``shop_track_order`` reads an
-    order; ``invest_place_order`` writes one) or a word that names something read (``maps_place_details``)."""
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool_name).lower()
-    if re.search(r"(^|_)(check_in|log_in|sign_in|check_out)(_|$)", name):
-        return "write"
-    tokens = [t for t in re.split(r"[_.\-]+", name) if t]
-    if _READ_MARKERS & set(tokens):
-        return "read"
-    for token in tokens:
-        if _DELETE_VERB.fullmatch(token):
-            return "delete"
-        if _CANCEL_VERB.fullmatch(token):
-            return "cancel"
-        if token in _READ_VERBS:
-            return "read"
-        if _WRITE_VERB.fullmatch(token):
-            return "write"
-    return "read"
 
 
 def own_id(node: dict[str, Any]) -> tuple[str, str] | None:
@@ -90,7 +53,8 @@ def own_id(node: dict[str, Any]) -> tuple[str, str] | None:
 
 def created_ids(refs: dict[str, str], result: dict[str, Any]) -> list[str]:
     """Id fields of a result that no argument gave: what the call created (its own ``id`` first)."""
-    found = [k for k, v in result.items() if (is_minted(k) or k == "id") and isinstance(v, str) and refs.get(k) != v]
+    given = set(refs.values())  # an id the call was given under any name (``eventId`` → ``id``) is not new
+    found = [k for k, v in result.items() if (is_minted(k) or k == "id") and isinstance(v, str) and v not in given]
     return sorted(found, key=lambda k: k != "id")
 
 
@@ -100,7 +64,7 @@ def write_subjects(refs: dict[str, str], result: dict[str, Any]) -> list[tuple[s
     by the same rule."""
     if created_ids(refs, result):
         return []  # it makes a new resource (booking a flight): the referenced ones stay as they were
-    repeated = [(k, v) for k, v in refs.items() if k in result]
+    repeated = [(k, v) for k, v in refs.items() if k in result or v in result.values()]
     return repeated or [(k, v) for k, v in refs.items() if "session" not in k and "token" not in k][-1:]
 
 
@@ -119,17 +83,28 @@ class SimulatorState:
     # "field=value" (e.g. "booking_id=BO-24034") → that resource's fields as last written or reported
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
+    # parameter → the response fields that name the same id (``eventId`` → ``{"id"}``; tool_pool.linked_parameters)
+    aliases: dict[str, set[str]] = field(default_factory=dict)
 
     def remember(self, name: str, value: Any) -> None:
         if isinstance(value, str):
             self.known_ids.setdefault(name, set()).add(value)
 
     def knows(self, name: str, value: Any) -> bool:
-        return isinstance(value, str) and value in self.known_ids.get(name, set())
+        return isinstance(value, str) and any(value in self.known_ids.get(n, set())
+                                              for n in (name, *sorted(self.aliases.get(name, ()))))
+
+    def key(self, name: str, value: Any) -> str:
+        """Where the resource ``name=value`` is kept: under the name it was first known by (``eventId=E`` is the
+        event created as ``id=E``)."""
+        for alias in (name, *sorted(self.aliases.get(name, ()))):
+            if f"{alias}={value}" in self.records or f"{alias}={value}" in self.deleted:
+                return f"{alias}={value}"
+        return f"{name}={value}"
 
     def record(self, name: str, value: Any, fields: dict[str, Any]) -> None:
         """Merge what is now known about the resource ``name=value``."""
-        self.records.setdefault(f"{name}={value}", {}).update(fields)
+        self.records.setdefault(self.key(name, value), {}).update(fields)
 
     def snapshot(self) -> dict[str, Any]:
         return {"known_ids": {k: sorted(v) for k, v in sorted(self.known_ids.items())},
@@ -148,6 +123,7 @@ class ToolSimulator:
         seed: int = 0,
         llm_backend: Any = None,
         implementations: dict[str, Any] | None = None,
+        dependencies: list[Dependency] | None = None,
     ):
         self.tools = tools
         self.planned = planned or []
@@ -155,11 +131,29 @@ class ToolSimulator:
         self.llm_backend = llm_backend
         # tool name → Python function run for real (see inftool_hf.python_tools)
         self.implementations = implementations or {}
-        self.state = SimulatorState()
+        edges = find_dependencies(tools.values()) if dependencies is None else dependencies  # (the pool's, if known)
+        self.state = SimulatorState(aliases={})
+        for dep in edges:
+            if dep.parameter != dep.field:
+                self.state.aliases.setdefault(dep.parameter, set()).add(dep.field)
+        # tool → parameters its own response ``id`` names (``calendar_events_get`` → ``{"id": {"eventId"}}``)
+        self.own: dict[str, dict[str, set[str]]] = {}
+        for dep in edges:
+            if dep.parameter != dep.field:
+                self.own.setdefault(dep.producer, {}).setdefault(dep.field, set()).add(dep.parameter)
+        self.id_fields = {f for fields in self.state.aliases.values() for f in fields}
         # ids the user legitimately knows (their own booking reference, device id, ...)
         for name, value in user_ids or []:
-            if is_minted(name):
+            if self.is_reference(name):
                 self.state.remember(name, value)
+
+    def is_reference(self, name: str) -> bool:
+        """A parameter that names a resource a tool handed out: an id by its name, or one linked to a response's
+        ``id`` (Google's ``tasklist``, "Task list identifier.")."""
+        return is_minted(name) or name in self.state.aliases
+
+    def _own_parameters(self, name: str) -> set[str]:
+        return {p for params in self.own.get(name, {}).values() for p in params}
 
     def _planned_outputs(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         for plan in self.planned:
@@ -188,9 +182,9 @@ class ToolSimulator:
         problems = schema_errors(tool.parameters, arguments)
         if problems:
             return {"error": "invalid arguments", "details": problems}
-        refs = [(p, v) for p, v in arguments.items() if is_minted(p) and isinstance(v, str)]
+        refs = [(p, v) for p, v in arguments.items() if self.is_reference(p) and isinstance(v, str)]
         for param, value in refs:
-            if not self.state.knows(param, value) or f"{param}={value}" in self.state.deleted:
+            if not self.state.knows(param, value) or self.state.key(param, value) in self.state.deleted:
                 return {"error": f"{param} '{value}' not found"}
         for param, value in arguments.items():
             self.state.remember(param, value)
@@ -213,26 +207,34 @@ class ToolSimulator:
             _derive(result, arguments)
         if isinstance(result, dict) and kind == "read":
             for param, value in refs:  # a read of a known resource reports what was written or reported before
-                _fill(result, self.state.records.get(f"{param}={value}", {}))
+                key = self.state.key(param, value)
+                if key.partition("=")[0] == param or param in self._own_parameters(name):
+                    _fill(result, self.state.records.get(key, {}))  # (the event read, not its calendar)
+        if isinstance(result, dict) and kind == "write":  # a new resource never gets an id the conversation has
+            for node in [result, *(v for v in result.values() if isinstance(v, dict))]:
+                for key in created_ids(dict(refs), node):
+                    if key not in planned and self.state.knows(key, node[key]):
+                        node[key] = self._fresh_id(key, node[key])  # (a spec's example value, reused)
         result = self._apply(result, tool, arguments, planned)
-        self._include_created(result)
+        self._include_created(result, name)
         self._keep_records(name, kind, arguments, refs, result)
         return result
 
-    def _include_created(self, result: dict[str, Any]) -> None:
+    def _include_created(self, result: dict[str, Any], lister: str) -> None:
         """A list that holds resources of a kind created in this conversation includes the created ones."""
         for items in list(result.values()):
             if not (isinstance(items, list) and items and isinstance(items[0], dict)):
                 continue
-            id_fields = [k for k in items[0] if is_minted(k) and isinstance(items[0][k], str)]
+            id_fields = ["id"] if isinstance(items[0].get("id"), str) else \
+                [k for k in items[0] if is_minted(k) and isinstance(items[0][k], str)]
             for id_field in id_fields[:1]:
                 listed = {item.get(id_field) for item in items if isinstance(item, dict)}
                 for record_key, fields in self.state.records.items():
                     name, _, value = record_key.partition("=")
                     if name != id_field or value in listed or record_key in self.state.deleted:
                         continue
-                    if not fields.get("_created"):
-                        continue
+                    if not fields.get("_created") or (name == "id" and not _same_resource(fields, lister)):
+                        continue  # (an ``id`` alone does not say what it names: the creating tool does)
                     item = {k: (fields[k] if k in fields and isinstance(fields[k], type(v)) else v)
                             for k, v in items[0].items()}
                     item[id_field] = value
@@ -243,13 +245,18 @@ class ToolSimulator:
                       result: dict[str, Any]) -> None:
         given = _scalars(arguments)
         fields = _scalars(result) if isinstance(result, dict) else {}
+        for inner in (result.values() if isinstance(result, dict) else []):  # AWS wraps: {"ExportDescription": {...}}
+            if isinstance(inner, dict):
+                for k, v in _scalars(inner).items():
+                    fields.setdefault(k, v)
         for param, value in refs:
             if kind == "delete":
-                self.state.deleted.add(f"{param}={value}")
+                self.state.deleted.add(self.state.key(param, value))
+        own = self._own_parameters(name)
         subjects = write_subjects(dict(refs), fields) if kind != "read" else \
-            [(p, v) for p, v in refs if p in fields] or refs[-1:]
+            [(p, v) for p, v in refs if p in fields or p in own] or refs[-1:]
         for param, value in subjects if kind != "delete" else []:
-            key = f"{param}={value}"
+            key = self.state.key(param, value)
             if kind == "cancel":
                 known = self.state.records.setdefault(key, {})
                 for status in STATUS_FIELDS:
@@ -264,10 +271,10 @@ class ToolSimulator:
         # ids this call hands out: the new resource is what the call was asked to make plus what it reported
         for key in created_ids(dict(refs), fields):
             if f"{key}={fields[key]}" not in self.state.records:
-                self.state.record(key, fields[key], {**given, **fields, "_created": kind == "write"})
-        # resources reported inside lists (search results, ...) are facts too
+                self.state.record(key, fields[key], {**given, **fields, "_created": kind == "write", "_by": name})
+        # resources reported inside lists (search results, ...) or wrapped ({"ExportDescription": {...}}) are facts too
         for items in (result.values() if isinstance(result, dict) else []):
-            for item in items if isinstance(items, list) else []:
+            for item in items if isinstance(items, list) else [items]:
                 if not isinstance(item, dict):
                     continue
                 subject = own_id(item)
@@ -280,18 +287,30 @@ class ToolSimulator:
             result = {"result": result}
 
         placed: set[str] = set()
+        for key in [k for k in planned if k in result]:  # the call's own id first, not a nested one (creator.id)
+            result[key] = planned[key]
+            placed.add(key)
+        for id_field, params in self.own.get(tool.name, {}).items():  # a read by eventId reports that id
+            given = [arguments[p] for p in sorted(params) if isinstance(arguments.get(p), str)]
+            if given and id_field in result and id_field not in placed and isinstance(result[id_field], str):
+                result[id_field] = given[0]
+                placed.add(id_field)
 
         def walk(node: Any) -> Any:
             if isinstance(node, dict):
                 for key in list(node):
-                    if key in planned and key not in placed:  # once: the other listed items keep their own ids
+                    if key in placed and node is result:
+                        pass
+                    elif key in planned and key not in placed:  # once: the other listed items keep their own ids
                         node[key] = planned[key]
                         placed.add(key)
+                    elif key in arguments and isinstance(node[key], dict) and isinstance(arguments[key], dict):
+                        node[key] = {**walk(node[key]), **arguments[key]}  # what was sent, and what the server adds
                     elif key in arguments and isinstance(node[key], type(arguments[key])):
                         node[key] = arguments[key]
                     else:
                         node[key] = walk(node[key])
-                    if is_minted(key):
+                    if is_minted(key) or key in self.id_fields:
                         self.state.remember(key, node[key])
                 return node
             if isinstance(node, list):
@@ -307,12 +326,21 @@ class ToolSimulator:
             self.state.remember(key, value)
         return result
 
+    def _fresh_id(self, key: str, taken: str) -> str:
+        """An id for a new resource whose generated id (a spec's example value) is one the conversation already
+        has: the same shape (an ARN keeps its prefix), another value."""
+        factory = ValueFactory(self._call_seed(key, {"taken": taken, "calls": len(self.state.calls)}))
+        if taken.startswith("arn:"):
+            head, sep, _ = taken.rpartition("/") if "/" in taken else taken.rpartition(":")
+            return f"{head}{sep}{factory.faker.word()}-{factory.rng.randint(1000, 9999)}"
+        return factory.minted_id(key)
+
     def _remember_ids(self, node: Any, depth: int = 0) -> None:
         if depth > 8:
             return
         if isinstance(node, dict):
             for key, value in node.items():
-                if is_minted(key) and isinstance(value, str):
+                if (is_minted(key) or key in self.id_fields) and isinstance(value, str):
                     self.state.remember(key, value)
                 else:
                     self._remember_ids(value, depth + 1)
@@ -439,6 +467,13 @@ def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     for key, value in result.items():
         if isinstance(value, (list, dict)) and key not in arguments:
             clamp(value)
+
+
+def _same_resource(record: dict[str, Any], lister: str) -> bool:
+    """Whether the tool that created ``record`` and ``lister`` act on one kind of resource (``tasks_tasks_insert``
+    and ``tasks_tasks_list``, not ``tasks_tasklists_insert``): their names without service and verb agree."""
+    made_by = snake_words(str(record.get("_by", "")))
+    return bool(made_by) and made_by[1:-1] == snake_words(lister)[1:-1]
 
 
 def _fill(node: Any, known: dict[str, Any]) -> None:

@@ -9,9 +9,13 @@ documents group in about a minute) are merged into one representative. When a ca
 (:func:`llm_split`) and then writes each merged group's description (:func:`llm_merge`). TF-IDF needs no model
 download. :func:`pool_report` counts raw → distinct → kept tools per domain with the merges made.
 
-Dependencies: a field in one tool's response schema that has the name and type of a parameter of
-another tool in the same domain is an edge ``producer → consumer`` — the id returned by
-``flights_book`` feeds ``flights_select_seat``. Edges whose producer is an authentication step
+Dependencies: a field in one tool's response schema that fills a parameter of another tool in the same domain
+is an edge ``producer → consumer`` — the id returned by ``flights_book`` feeds ``flights_select_seat``. Real APIs
+name one thing several ways, so a field links to a parameter of the same type when both name it alike
+(``channelId`` → ``channel_id``), or when the field is a resource's own ``id``/``key`` and the parameter names that
+resource (``calendar_events_insert``'s ``id`` → ``eventId``; ``tasks_tasklists_insert``'s ``id`` → ``tasklist``,
+described as "Task list identifier."; ``create_feed``'s ``key`` → ``feed_key``) — see :func:`find_dependencies`.
+Edges whose producer is an authentication step
 (login, verify, session) are *gates*: the consumer cannot be called before it. Multi-step scenarios
 are sampled along these edges.
 """
@@ -33,18 +37,29 @@ from .taxonomy import taxonomy_report
 logger = logging.getLogger(__name__)
 
 _AUTH_NAME = re.compile(r"(login|log_in|signin|sign_in|verify|authenticate|auth|session)", re.IGNORECASE)
-# Fields that only ever come from a tool (never from the user): ids and tokens.
-_MINTED_FIELD = re.compile(r"(_id|_token|^token|session_id|_number|_ts|[a-z]Id|[a-z]Token)$")
+# Fields that only ever come from a tool (never from the user): ids, tokens, AWS resource names and handles.
+_MINTED_FIELD = re.compile(r"(_id|_token|^token|session_id|_number|_ts|_arn|_handle|[a-z]Id|[a-z]Token|[a-z]Arn|"
+                           r"[a-z]Handle)$")
+# A resource's own identifier, named after nothing (Google's ``id``, Adafruit's ``key``).
+_OWN_FIELDS = ("id", "key", "uuid")
+# A parameter described as naming a resource: "Task list identifier.", "Calendar ID of the target calendar".
+_IDENTIFIER_WORDS = re.compile(r"([A-Za-z]+(?:\s+[A-Za-z]+)?)\s+(?:identifier|id|key)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Dependency:
-    """``producer``'s response field ``field`` can fill ``consumer``'s parameter of the same name."""
+    """``producer``'s response field ``field`` can fill ``consumer``'s parameter ``parameter`` (the same name
+    unless the two APIs name it differently: ``id`` → ``eventId``)."""
 
     producer: str
     consumer: str
     field: str
     gate: bool = False
+    parameter: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.parameter:
+            object.__setattr__(self, "parameter", self.field)
 
 
 @dataclass
@@ -93,8 +108,8 @@ class ToolPool:
                 merged[tool.name] = json.loads(row["merged_from"])
             for edge in json.loads(row.get("needs") or "[]"):
                 edges.add(Dependency(**edge))
-        return cls(tools=tools, dependencies=sorted(edges, key=lambda d: (d.producer, d.consumer, d.field)),
-                   merged=merged)
+        return cls(tools=tools, merged=merged,
+                   dependencies=sorted(edges, key=lambda d: (d.producer, d.consumer, d.parameter, d.field)))
 
 
 def _fingerprint(tool: ToolSpec) -> str:
@@ -135,8 +150,122 @@ def is_minted(parameter: str) -> bool:
     return bool(_MINTED_FIELD.search(parameter))
 
 
+_DELETE_VERB = re.compile(r"(^|_)(delete|remove|destroy|purge|erase)(_|$)", re.IGNORECASE)
+_CANCEL_VERB = re.compile(r"(^|_)(cancel|revoke|void|deactivate|archive)(_|$)", re.IGNORECASE)
+_WRITE_VERB = re.compile(r"(^|_)(create|add|book|reserve|send|set|update|change|modify|move|place|pay|transfer|"
+                         r"register|invite|respond|rate|play|save|start|open|lock|unlock|switch|freeze|activate|"
+                         r"checkout|check_in|request|comment|reply|select|post|put|patch|submit|upload|assign|mark|"
+                         r"apply|enable|disable|subscribe|rename|edit|reschedule|confirm|approve|reject|turn|run|take|"
+                         r"order|buy|sell|write|insert|replace|restore|share|publish|login|log_in|logout|verify|"
+                         r"generate|make|new|issue|schedule|export|import)(_|$)", re.IGNORECASE)
+_READ_MARKERS = {"details", "status", "info", "history", "summary", "report", "profile", "quote", "usage", "lyrics",
+                 "reviews", "nutrition", "forecast", "conditions", "timezone", "incidents", "alerts", "index"}
+_READ_VERBS = {"get", "list", "search", "find", "read", "check", "lookup", "look", "show", "describe", "fetch", "view",
+               "track", "query", "count", "download", "estimate", "calculate", "compute", "convert",
+               "recommend", "geocode", "batch_get", "scan", "select", "watch", "test", "validate"}
+
+
+def operation_kind(tool_name: str) -> str:
+    """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``write`` (creates
+    or changes what it names) or ``read``, from the first verb in the tool's name (``shop_track_order`` reads an
+    order; ``invest_place_order`` writes one) or a word that names something read (``maps_place_details``)."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool_name).lower()
+    if re.search(r"(^|_)(check_in|log_in|sign_in|check_out)(_|$)", name):
+        return "write"
+    tokens = [t for t in re.split(r"[_.\-]+", name) if t]
+    # a list that is a resource (Google's calendarList.patch, tasklists): "list" before another verb is a noun
+    tokens = [t for i, t in enumerate(tokens) if not (t == "list" and i + 1 < len(tokens) and (
+        tokens[i + 1] in _READ_VERBS or _WRITE_VERB.fullmatch(tokens[i + 1]) or _DELETE_VERB.fullmatch(tokens[i + 1])))]
+    if _READ_MARKERS & set(tokens):
+        return "read"
+    for token in tokens:
+        if _DELETE_VERB.fullmatch(token):
+            return "delete"
+        if _CANCEL_VERB.fullmatch(token):
+            return "cancel"
+        if token in _READ_VERBS:
+            return "read"
+        if _WRITE_VERB.fullmatch(token):
+            return "write"
+    return "read"
+
+
+def snake_words(name: str) -> list[str]:
+    """``eventId`` → ``["event", "id"]``; ``feed_key`` → ``["feed", "key"]``; ``QueueURL`` → ``["queue", "url"]``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _resource_names(tool: ToolSpec) -> set[str]:
+    """What a tool acts on, from its name after the service prefix: ``tasks_tasklists_insert`` → ``tasklist``,
+    ``insert``, ``tasklistinsert``; ``calendar_calendar_list_get`` → ``calendar``, ``calendarlist``, ...
+    (each run of words, singular, joined)."""
+    words = [_singular(w) for w in snake_words(tool.name)[1:]] or [_singular(w) for w in snake_words(tool.name)]
+    return {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 3) + 1)}
+
+
+def _own_fields(schema: Any) -> dict[str, dict[str, Any]]:
+    """The response's own identifier (``id``/``key``/``uuid`` at the top, or of each listed item) → its schema."""
+    if not isinstance(schema, dict):
+        return {}
+    properties = schema.get("properties") or {}
+    found = {k: v for k, v in properties.items() if k in _OWN_FIELDS and isinstance(v, dict)}
+    for sub in properties.values():
+        items = sub.get("items") if isinstance(sub, dict) and sub.get("type") == "array" else None
+        if isinstance(items, dict):
+            for k, v in (items.get("properties") or {}).items():
+                if k in _OWN_FIELDS and isinstance(v, dict):
+                    found.setdefault(k, v)
+    return found
+
+
+def _named_resources(parameter: str, schema: dict[str, Any], own: str) -> set[str]:
+    """The resource a parameter names by the identifier ``own`` (``eventId`` with ``id`` → ``event``), from its
+    name or, for a plain name, from its description ("Task list identifier." → ``tasklist``, ``list``)."""
+    words = snake_words(parameter)
+    if len(words) > 1 and words[-1] == own:
+        return {_singular("".join(words[:-1])), "".join(_singular(w) for w in words[:-1])}
+    description = schema.get("description") or ""
+    if own not in ("id", "uuid") or not re.search(r"\b(identifier|id)\b", description, re.IGNORECASE):
+        return set()
+    named = {"".join(words)}
+    for match in _IDENTIFIER_WORDS.finditer(description):
+        phrase = [_singular(w) for w in match.group(1).lower().split()]
+        named |= {phrase[-1], "".join(phrase)}
+    return named
+
+
+def _links(field: str, kind: str, producer: ToolSpec, own: dict[str, dict[str, Any]], parameter: str,
+           schema: dict[str, Any]) -> bool:
+    """Whether response field ``field`` of ``producer`` can fill ``parameter`` (schema ``schema``)."""
+    if schema.get("type") != kind:
+        return False
+    if field == parameter:
+        return is_minted(field)
+    if snake_words(field) == snake_words(parameter):  # channelId / channel_id
+        return is_minted(field) or is_minted(parameter)
+    if field not in own:
+        return False
+    named = _named_resources(parameter, schema, field) & _resource_names(producer)
+    if not named:
+        return False
+    # the field's own description, where it has one, says which resource it identifies: an events_watch call
+    # returns a channel's id ("... identifies this channel"), which is no event id
+    description = re.sub(r"[^a-z]", "", (own[field].get("description") or "").lower())
+    return not description or any(name in description for name in named)
+
+
 def find_dependencies(tools: Iterable[ToolSpec]) -> list[Dependency]:
-    """Data-flow edges within each domain: id/token fields of responses that other tools take."""
+    """Data-flow edges within each domain: id/token fields of responses that other tools take, named alike or
+    the resource's own ``id`` for a parameter naming that resource (see the module docstring)."""
     tools = list(tools)
     by_domain: dict[str, list[ToolSpec]] = defaultdict(list)  # blocking: only tools of one domain are compared
     for tool in tools:
@@ -146,16 +275,34 @@ def find_dependencies(tools: Iterable[ToolSpec]) -> list[Dependency]:
         outputs = _leaf_fields(producer.response_schema)
         if not outputs:
             continue
+        if operation_kind(producer.name) == "delete":
+            continue  # what a delete reports about is gone: its ids feed nothing
+        own = _own_fields(producer.response_schema)
         gate = bool(_AUTH_NAME.search(producer.name))
         for consumer in by_domain[producer.domain]:
             if consumer.name == producer.name:
                 continue
             params = consumer.parameters.get("properties", {})
             required = set(consumer.parameters.get("required", []))
-            for name, kind in outputs.items():
-                if name in params and is_minted(name) and params[name].get("type") == kind:
-                    edges.append(Dependency(producer.name, consumer.name, name, gate=gate and name in required))
+            for parameter, schema in params.items():
+                if not isinstance(schema, dict):
+                    continue
+                field = parameter if parameter in outputs else next(
+                    (f for f in outputs if _links(f, outputs[f], producer, own, parameter, schema)), None)
+                if field is not None and _links(field, outputs[field], producer, own, parameter, schema):
+                    edges.append(Dependency(producer.name, consumer.name, field, gate=gate and parameter in required,
+                                            parameter=parameter))
     return edges
+
+
+def linked_parameters(dependencies: Iterable[Dependency]) -> dict[str, set[str]]:
+    """Parameter name → the response fields that fill it under another name (``eventId`` → ``{"id"}``): what a
+    simulated server and the verifier accept as the same id."""
+    aliases: dict[str, set[str]] = defaultdict(set)
+    for dep in dependencies:
+        if dep.parameter != dep.field:
+            aliases[dep.parameter].add(dep.field)
+    return dict(aliases)
 
 
 def llm_merge(backend: Any) -> Callable[[list[ToolSpec]], ToolSpec]:

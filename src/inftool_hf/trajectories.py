@@ -77,7 +77,7 @@ def _minted_values(value: Any, found: list[tuple[str, Any]], key: str = "") -> N
     elif isinstance(value, list):
         for item in value:
             _minted_values(item, found, key)
-    elif key and is_minted(key) and isinstance(value, str):
+    elif key and (is_minted(key) or key == "id") and isinstance(value, str):  # Google's ``id`` too (→ ``eventId``)
         found.append((key, value))
 
 
@@ -113,6 +113,8 @@ def decision_points(row: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         for _, args in expected:
             _minted_values(args, known)  # ids the user stated
+            # and ids named another way (``tasklist``, "Task list identifier."): the reward's server knows them
+            known += [(k, v) for k, v in args.items() if isinstance(v, str) and not is_minted(k)]
         points.append({"prefix": prefix, "expected": {"calls": expected}, "known_ids": known})
     return points
 
