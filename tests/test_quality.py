@@ -359,3 +359,33 @@ def test_no_doubled_full_stops_and_message_timestamps_are_timestamps():
     stamp = ValueFactory(3).for_schema({"type": "string"}, "message_ts")
     assert re.fullmatch(r"\d{10}\.\d{6}", stamp), stamp
     assert _fact("message_ts", stamp) == f"the message timestamp is {stamp}"
+
+
+def test_real_api_rows_read_like_a_person_wrote_them():
+    """Found reading rows from the Google/AWS sources: a role of "Joshua Harris" where the description lists the
+    roles, answers reading out etags, kinds and page tokens, and a user stating a 300-character paging token."""
+    from inftool_hf.realize import result_sentences
+    from inftool_hf.scenarios import ScenarioConfig, sample_scenario
+    from inftool_hf.specs import ToolSpec
+    from inftool_hf.tool_pool import build_tool_pool
+    from inftool_hf.values import described_values
+
+    role = {"type": "string", "description": 'The role. Possible values are:  - "none" - No access. - '
+                                             '"freeBusyReader" - Free/busy only. - "reader" - Read access.'}
+    assert described_values(role) == ["none", "freeBusyReader", "reader"]
+    assert {ValueFactory(seed).for_schema(role, "accessRole") for seed in range(20)} <= {"none", "freeBusyReader",
+                                                                                         "reader"}
+    assert described_values({"type": "string", "description": "The role of the user."}) == []
+
+    said = " ".join(result_sentences({"etag": "etag-34", "kind": "calendar#acl", "nextPageToken": "tok_x",
+                                      "selfLink": "https://x.example/", "summary": "Team calendar"}))
+    assert "Team calendar" in said and not any(w in said for w in ("etag", "kind", "tok_x", "x.example"))
+
+    lists = ToolSpec(name="tasks_tasklists_list", description="Returns all task lists.", domain="tasks",
+                     source="test", response_schema={"type": "object"},
+                     parameters={"type": "object", "properties": {
+                         "pageToken": {"type": "string"}, "maxResults": {"type": "integer"}}, "required": []})
+    pool = build_tool_pool([lists])
+    config = ScenarioConfig(optional_rate=1.0)
+    args = [sample_scenario(pool, config, seed, "simple").calls[0].arguments for seed in range(10)]
+    assert all("pageToken" not in a for a in args) and any("maxResults" in a for a in args)

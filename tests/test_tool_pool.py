@@ -1,3 +1,5 @@
+import pytest
+
 from inftool_hf.specs import ToolSpec, load_specs, spec_pack_dir
 from inftool_hf.tool_pool import Dependency, ToolPool, build_tool_pool, llm_merge
 from tests.fakes import ScriptedBackend
@@ -239,3 +241,39 @@ def test_renamed_links_survive_the_pool_round_trip_and_feed_multi_step():
     assert second.arguments["tasklist"] == first.outputs["id"]
     assert second.sources == {"tasklist": {"step": 0, "field": "id", "name": "tasks_tasklists_insert"}}
     assert "tasklist" in scenario.unknown and "tasklist" not in scenario.knows
+
+
+def test_near_duplicates_by_embeddings_where_a_model_is_configured(tmp_path):
+    """``embed`` decides similarity instead of TF-IDF: same-vector tools merge whatever their words, same-word
+    tools with far-apart vectors stay; ``text_embedder`` gives unit vectors from a local checkpoint (a tiny one)."""
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from inftool_hf.configs import ConfigError
+    from inftool_hf.generate import GenerateConfig
+    from inftool_hf.tool_pool import text_embedder
+
+    tools = [tool("get_weather", "Get the current weather for a city"),
+             tool("fetch_forecast_now", "Today's conditions in a town"),
+             tool("get_weather_now", "Get the current weather for a city now")]
+    vectors = {"get_weather": [1.0, 0.0], "fetch_forecast_now": [1.0, 0.0], "get_weather_now": [0.0, 1.0]}
+
+    def embed(texts):
+        names = sorted(vectors, key=len, reverse=True)  # "get weather now ..." before "get weather ..."
+        return np.array([vectors[next(n for n in names if text.startswith(n.replace("_", " ") + " "))]
+                         for text in texts])
+
+    pool = build_tool_pool(tools, near_duplicate_threshold=0.95, embed=embed)
+    assert {frozenset([k, *v]) for k, v in pool.merged.items()} == {frozenset({"get_weather", "fetch_forecast_now"})}
+    assert "get_weather_now" in pool.tools  # TF-IDF alone would have merged it with get_weather
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from gpu_smoke import tiny_model
+
+    embedded = text_embedder(tiny_model(tmp_path / "tiny"))(["book a flight", "book a flight", "weather in Oslo"])
+    assert embedded.shape == (3, 64) and np.allclose(np.linalg.norm(embedded, axis=1), 1.0, atol=1e-5)
+    assert embedded[0] @ embedded[1] > 0.9999 and embedded[0] @ embedded[2] < 0.9999
+    with pytest.raises(ConfigError, match="cluster_model: no checkpoint folder"):
+        GenerateConfig(cluster_model=str(tmp_path / "missing"))

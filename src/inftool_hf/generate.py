@@ -59,7 +59,14 @@ class GenerateConfig:
     )
     near_duplicate_threshold: float = field(
         default=0.9,
-        metadata={"help": "TF-IDF cosine above which tools with the same required parameters merge"},
+        metadata={"help": "Cosine above which tools with the same required parameters merge (of TF-IDF rows, or of "
+                          "cluster_model's embeddings where one is set: tune it for that model)"},
+    )
+    cluster_model: str = field(
+        default="",
+        metadata={"help": "A local checkpoint folder (or 'default', the embedded model) whose mean-pooled hidden "
+                          "states embed the tools for near-duplicate clustering, InfTool's embed-and-cluster step "
+                          "(tool_pool.text_embedder; GPU when there is one); empty: TF-IDF, no model"},
     )
     merge_with_llm: bool = field(
         default=False,
@@ -108,6 +115,10 @@ class GenerateConfig:
             raise ConfigError(f"specs: every entry must be a non-empty string, got {bad!r}")
         if not self.name or "/" in self.name or self.name in (".", ".."):
             raise ConfigError(f"name: must be a folder name (no '/'), got {self.name!r}")
+        if not isinstance(self.cluster_model, str) or (self.cluster_model not in ("", "default") and
+                                                       not (Path(self.cluster_model) / "config.json").is_file()):
+            raise ConfigError(f"cluster_model: no checkpoint folder (with config.json) at {self.cluster_model!r}; "
+                              "give a local folder, 'default' or '' (TF-IDF)")
 
     @property
     def folder(self) -> Path:
@@ -259,7 +270,13 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
                        config.max_tool_tokens, "; ".join(record.cuts))
     if not load.tools:
         raise ConfigError(f"max_tool_tokens {config.max_tool_tokens}: no tool fits (even required parameters alone)")
-    pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger, splitter)
+    embed = None
+    if config.cluster_model:
+        from .default_model import resolve_model
+        from .tool_pool import text_embedder
+
+        embed = text_embedder(resolve_model(config.cluster_model))
+    pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger, splitter, embed=embed)
     tree = pool_report(load.tools, pool)
     logger.info("tool pool: %d raw tools, %d distinct, %d kept (%d merged), %d dependency edges, %d domains",
                 tree["raw"], tree["distinct"], tree["kept"], tree["merged"], tree["dependency_edges"],

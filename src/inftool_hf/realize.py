@@ -262,9 +262,21 @@ _LABEL_FIELDS = ("name", "title", "full_name", "label", "nickname", "subject", "
                  "symbol")
 
 
+# Fields that are API plumbing, not what the user asked about (Google's etag/kind/selfLink, paging and
+# idempotency tokens, checksums): an answer that reads them out reads like a log.
+_PLUMBING = {"etag", "kind", "selflink", "nextpagetoken", "nextsynctoken", "nexttoken", "pagetoken", "synctoken",
+             "clienttoken", "clientrequesttoken", "requestid", "responsemetadata"}
+
+
+def is_plumbing(key: str) -> bool:
+    """A paging/idempotency token, etag, kind or checksum field: nothing a person states or wants read out."""
+    flat = key.lower().replace("_", "")
+    return flat in _PLUMBING or flat.startswith("md5of")
+
+
 def _fact(key: str, value: Any) -> str | None:
     base, _ = _unit(key)
-    if value is None or value == "" or isinstance(value, dict):
+    if value is None or value == "" or isinstance(value, dict) or is_plumbing(key):
         return None
     if isinstance(value, bool):
         if key.endswith("_allowed"):
@@ -320,6 +332,8 @@ def result_sentences(result: Any, limit: int = 4) -> list[str]:
         return [f"It did not work: {value_text(result['error'])}."]
     facts, out = [], []
     for key, value in result.items():
+        if is_plumbing(key):
+            continue
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             summaries = list(dict.fromkeys(s for s in (_item_summary(v) for v in value[:3]) if s))
             noun = label(key)

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .configs import ConfigError
+from .realize import is_plumbing
 from .simulator import operation_kind
 from .tool_pool import ToolPool, is_minted, linked_parameters
 from .values import ValueFactory, order_ranges
@@ -175,7 +176,8 @@ class _Sampler:
                 args[param] = self.planned_id(name, param)
             elif param in required:
                 args[param] = self.values.for_schema(sub, param)
-            elif optional < self.config.max_optional and self.rng.random() < self.config.optional_rate:
+            elif optional < self.config.max_optional and not is_plumbing(param) \
+                    and self.rng.random() < self.config.optional_rate:
                 optional += 1  # a person states a few extras, not forty (real specs have tools with dozens)
                 args[param] = self.values.for_schema(sub, param)
         return order_ranges(args, keep=set(fixed))

@@ -363,14 +363,15 @@ def build_tool_pool(
     near_duplicate_threshold: float = 0.9,
     merger: Callable[[list[ToolSpec]], ToolSpec] | None = None,
     splitter: Callable[[list[ToolSpec]], list[list[ToolSpec]]] | None = None,
+    embed: Callable[[list[str]], Any] | None = None,
 ) -> ToolPool:
-    """Deduplicate, merge near duplicates (each group first split by ``splitter`` when given: which of them really
-    are redundant), and find dependencies."""
+    """Deduplicate, merge near duplicates (by TF-IDF, or ``embed``'s vectors where given; each group first split by
+    ``splitter`` when given: which of them really are redundant), and find dependencies."""
     unique: dict[str, ToolSpec] = {}
     for tool in tools:
         unique.setdefault(_fingerprint(tool), tool)
     candidates = list(unique.values())
-    clusters = _near_duplicate_clusters(candidates, near_duplicate_threshold)
+    clusters = _near_duplicate_clusters(candidates, near_duplicate_threshold, embed=embed)
     if splitter is not None:
         clusters = [part for cluster in clusters for part in (splitter(cluster) if len(cluster) > 1 else [cluster])]
     kept: dict[str, ToolSpec] = {}
@@ -420,27 +421,60 @@ def pool_report(raw: list[ToolSpec], pool: ToolPool) -> dict[str, Any]:
     }
 
 
-def _near_duplicate_clusters(tools: list[ToolSpec], threshold: float, chunk: int = 1024) -> list[list[ToolSpec]]:
-    """Groups of tools whose TF-IDF cosine is at or above ``threshold`` and that take the same required
-    parameters (linked transitively), in order of first member.
+def text_embedder(model_path: str, batch_size: int = 32, max_length: int = 256) -> Callable[[list[str]], Any]:
+    """Texts → L2-normalised embeddings (mean of the last hidden states) from a local checkpoint folder, for
+    InfTool's embed-and-cluster step where a model is available (never downloaded: ``local_files_only``)."""
+    import numpy as np
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModel.from_pretrained(model_path, local_files_only=True)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model.to(device).eval()
+
+    def embed(texts: list[str]) -> Any:
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(texts), batch_size):
+                batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
+                                  max_length=max_length, return_tensors="pt").to(device)
+                hidden = model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+                out.append(torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
+
+    return embed
+
+
+def _near_duplicate_clusters(tools: list[ToolSpec], threshold: float, chunk: int = 1024,
+                             embed: Callable[[list[str]], Any] | None = None) -> list[list[ToolSpec]]:
+    """Groups of tools whose cosine is at or above ``threshold`` and that take the same required parameters
+    (linked transitively), in order of first member. The cosine is of TF-IDF rows, or of ``embed``'s vectors
+    (:func:`text_embedder`) where given.
 
     Vectorised so that tens of thousands of tools fit (every AWS operation botocore ships is ~20k): the similarity
-    is a sparse product of the L2-normalised TF-IDF rows, taken ``chunk`` rows at a time (never the dense n x n
+    is a product of the L2-normalised rows (sparse for TF-IDF), taken ``chunk`` rows at a time (never the n x n
     matrix), keeping only the pairs above the threshold; connected components of those pairs are the groups."""
     if len(tools) < 2:
         return [[t] for t in tools]
     import numpy as np
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import coo_matrix, csr_matrix
     from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    matrix = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform([_tool_text(t) for t in tools])
+    texts = [_tool_text(t) for t in tools]
+    matrix: Any = csr_matrix(embed(texts)) if embed is not None else \
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
     transposed = matrix.T.tocsr()
     required = [frozenset(t.parameters.get("required", [])) for t in tools]
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for start in range(0, len(tools), chunk):
-        block = (matrix[start:start + chunk] @ transposed).tocoo()
+        block = coo_matrix(matrix[start:start + chunk] @ transposed)
         left = block.row + start
         keep = (block.data >= threshold) & (block.col > left)
         rows.append(left[keep])

@@ -115,6 +115,9 @@ class ValueFactory:
             return self.rng.choice(schema["enum"])
         if "const" in schema:
             return schema["const"]
+        listed = described_values(schema)
+        if listed:
+            return self.rng.choice(listed)
         examples = spec_examples(schema)
         if examples and self.rng.random() < 0.8:  # the spec's own examples read best; keep some variety
             return self.rng.choice(examples)
@@ -291,6 +294,22 @@ class ValueFactory:
 def _word_in(key: str, text: str) -> bool:
     """``key`` as a whole word (or ``_``-separated part) of ``text``."""
     return re.search(rf"(?:^|[^a-z]){re.escape(key)}(?:$|[^a-z])", text) is not None
+
+
+_LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) values (?:are|include)\b:?(.*)",
+                            re.IGNORECASE | re.DOTALL)
+
+
+def described_values(schema: dict[str, Any]) -> list[str]:
+    """The values a string field's description lists where the spec has no enum (Google's style: 'Possible values
+    are: - "owner" - ... - "reader" - ...'), so a simulated server reports ``accessRole: "owner"``, not a name."""
+    if schema.get("type", "string") != "string" or schema.get("enum"):
+        return []
+    match = _LISTED_VALUES.search(str(schema.get("description") or ""))
+    if not match:
+        return []
+    listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1))
+    return list(dict.fromkeys(listed)) if len(listed) >= 2 else []
 
 
 def spec_examples(schema: dict[str, Any]) -> list[Any]:
