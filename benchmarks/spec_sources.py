@@ -71,6 +71,7 @@ def main() -> None:
                    "skipped_methods": google_warnings, "seconds": round(google_seconds, 1)},
         "pool": {"tools_in": len(sample), "distinct": tree["distinct"], "tools_kept": len(pool.tools),
                  "merged": tree["merged"], "domains": len(pool.domains), "dependency_edges": len(pool.dependencies),
+                 "renamed_dependency_edges": tree["renamed_dependency_edges"],
                  "seconds": round(pool_seconds, 1),
                  "most_merged_domains": {name: row for name, row in most_merged if row["kept"] < row["distinct"]},
                  "merge_examples": dict(list(tree["merges"].items())[:10]),

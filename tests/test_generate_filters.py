@@ -56,3 +56,22 @@ def test_a_category_the_pool_cannot_supply_is_reported_in_the_summary_and_card(t
     assert json.loads((config.folder / "run.json").read_text())["category_shortfall"] == gap
     card = (config.folder / "README.md").read_text()
     assert "could not supply in full" in card and f"| irrelevance | {asked} | 0 | the tool pool has a single" in card
+
+
+def test_tools_named_like_a_bfcl_function_never_enter_the_pool(tmp_path, monkeypatch):
+    """mcp-server-time's ``get_current_time`` is also a BFCL function: with decontamination on (the default) such
+    a tool is left out before sampling — logged and listed in tool_tree.json — instead of failing the finished run
+    at the final check; with it off the tool stays."""
+    import json
+
+    import inftool_hf.decontaminate as decontaminate
+
+    shared = frozenset({"weather_current_conditions", "unrelated"})
+    monkeypatch.setattr(decontaminate, "bfcl_function_names", lambda: shared)
+    config = GenerateConfig(specs=["pack"], output_dir=str(tmp_path), name="d")
+    work = tmp_path / "work"
+    work.mkdir()
+    pool = build_pool(config, work)
+    assert "weather_current_conditions" not in pool.tools and "weather_daily_forecast" in pool.tools
+    assert json.loads((work / "tool_tree.json").read_text())["left_out_bfcl_names"] == ["weather_current_conditions"]
+    assert "weather_current_conditions" in build_pool(GenerateConfig(specs=["pack"], decontaminate=False)).tools

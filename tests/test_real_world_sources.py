@@ -112,3 +112,21 @@ def test_the_realworld_recipe_yields_verified_rows_in_every_category(tmp_path):
     assert {"time", "git"} & domains and any(d.startswith("aws_") or d.startswith("google_") for d in domains)
     pool = build_pool(config)
     assert all(estimated_tokens(t) <= config.max_tool_tokens for t in pool.tools.values())
+
+
+def test_the_cpu_loop_draws_on_real_world_apis_decontaminated():
+    """recipes/loop_cpu.yaml (what `make demo` runs) trains on the pack and on real APIs nobody here wrote; the
+    MCP time server's ``get_current_time`` shares a BFCL function's name and is left out of the pool."""
+    from pathlib import Path
+
+    from inftool_hf.compaction import estimated_tokens
+    from inftool_hf.generate import build_pool
+    from inftool_hf.loop import load_loop_config
+
+    config = load_loop_config(str(Path(__file__).parent.parent / "recipes" / "loop_cpu.yaml"))
+    assert config.generate.decontaminate
+    pool = build_pool(config.generate)
+    assert {"google_tasks", "aws_sqs", "time", "git", "fetch"} <= set(pool.domains)
+    assert len(pool.domains) >= 20 and "get_current_time" not in pool.tools and "convert_time" in pool.tools
+    assert all(estimated_tokens(t) <= config.generate.max_tool_tokens for t in pool.tools.values())
+    assert any(d.field != d.parameter for d in pool.dependencies)  # a task list's id → tasklist

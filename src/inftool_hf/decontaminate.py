@@ -4,6 +4,7 @@ word n-gram of a question with it. :func:`check_decontamination` fails loudly, n
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -52,6 +53,12 @@ def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, Any
                         grams.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
     names.discard("")
     return {"names": names, "grams": grams, "n": n}
+
+
+@functools.lru_cache(maxsize=1)
+def bfcl_function_names() -> frozenset[str]:
+    """Every BFCL function name (read once per process): tools named so never enter a pool."""
+    return frozenset(bfcl_fingerprint()["names"])
 
 
 def check_decontamination(tool_names: Sequence[str], texts: Sequence[str] = (), fingerprint: dict | None = None,

@@ -98,9 +98,10 @@ class GenerateConfig:
     )
     decontaminate: bool = field(
         default=True,
-        metadata={"help": "Fail when the verified data shares a function name or a question 12-gram with BFCL (needs "
-                          "the BFCL environment made by `make install`). Turn off only where BFCL is not installed at "
-                          "all."},
+        metadata={"help": "Leave out tools named like a BFCL function before sampling (logged, and listed in "
+                          "tool_tree.json), and fail when the verified data still shares a function name or a "
+                          "question 12-gram with BFCL (needs the BFCL environment made by `make install`). Turn off "
+                          "only where BFCL is not installed at all."},
     )
     hub_repo_id: str | None = field(default=None, metadata={"help": "push the folder to this Hub dataset repo"})
     hub_private: bool = field(default=False, metadata={"help": "create the Hub repo private"})
@@ -263,6 +264,15 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     if not load.tools:
         raise ConfigError(f"only_domains {config.only_domains} / exclude_domains {config.exclude_domains} leave no "
                           f"tool; the specs' domains are {domains}")
+    bfcl_names: list[str] = []
+    if config.decontaminate:  # a real API may share a function's name with BFCL (mcp-server-time: get_current_time)
+        from .decontaminate import bfcl_function_names
+
+        bfcl_names = sorted({t.name for t in load.tools} & bfcl_function_names())
+        if bfcl_names:
+            logger.warning("left out %d tool(s) named like a BFCL function (decontamination): %s", len(bfcl_names),
+                           ", ".join(bfcl_names))
+            load.tools = [t for t in load.tools if t.name not in bfcl_names]
     load.tools, compacted = compact_tools(load.tools, config.max_tool_tokens)
     for record in compacted:
         logger.warning("%s: %s (~%d → ~%d tokens, budget %d): %s", record.tool,
@@ -278,6 +288,7 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
         embed = text_embedder(resolve_model(config.cluster_model))
     pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger, splitter, embed=embed)
     tree = pool_report(load.tools, pool)
+    tree["left_out_bfcl_names"] = bfcl_names
     logger.info("tool pool: %d raw tools, %d distinct, %d kept (%d merged), %d dependency edges, %d domains",
                 tree["raw"], tree["distinct"], tree["kept"], tree["merged"], tree["dependency_edges"],
                 len(tree["domains"]))

@@ -243,53 +243,51 @@ def _named_resources(parameter: str, schema: dict[str, Any], own: str) -> set[st
     return named
 
 
-def _links(field: str, kind: str, producer: ToolSpec, own: dict[str, dict[str, Any]], parameter: str,
-           schema: dict[str, Any]) -> bool:
-    """Whether response field ``field`` of ``producer`` can fill ``parameter`` (schema ``schema``)."""
-    if schema.get("type") != kind:
-        return False
-    if field == parameter:
-        return is_minted(field)
-    if snake_words(field) == snake_words(parameter):  # channelId / channel_id
-        return is_minted(field) or is_minted(parameter)
-    if field not in own:
-        return False
-    named = _named_resources(parameter, schema, field) & _resource_names(producer)
-    if not named:
-        return False
-    # the field's own description, where it has one, says which resource it identifies: an events_watch call
-    # returns a channel's id ("... identifies this channel"), which is no event id
-    description = re.sub(r"[^a-z]", "", (own[field].get("description") or "").lower())
+def _describes(own: dict[str, Any], named: set[str]) -> bool:
+    """Whether the own id field's description (where it has one) is about one of ``named``: an events_watch call
+    returns a channel's id ("... identifies this channel"), which is no event id."""
+    description = re.sub(r"[^a-z]", "", (own.get("description") or "").lower())
     return not description or any(name in description for name in named)
 
 
 def find_dependencies(tools: Iterable[ToolSpec]) -> list[Dependency]:
-    """Data-flow edges within each domain: id/token fields of responses that other tools take, named alike or
-    the resource's own ``id`` for a parameter naming that resource (see the module docstring)."""
+    """Data-flow edges within each domain: id/token fields of responses that other tools take, named alike
+    (``booking_id``; ``channelId`` → ``channel_id``) or the resource's own ``id``/``key`` for a parameter naming
+    that resource (see the module docstring). Types must agree; what a delete reports feeds nothing."""
     tools = list(tools)
     by_domain: dict[str, list[ToolSpec]] = defaultdict(list)  # blocking: only tools of one domain are compared
     for tool in tools:
         by_domain[tool.domain].append(tool)
+    # each consumer's parameters, read once: (name, type, words, minted, resources named per own-id field)
+    inputs: dict[str, list[tuple[str, Any, tuple[str, ...], bool, dict[str, set[str]]]]] = {}
+    for tool in tools:
+        inputs[tool.name] = [
+            (name, schema.get("type"), tuple(snake_words(name)), is_minted(name),
+             {own: _named_resources(name, schema, own) for own in _OWN_FIELDS})
+            for name, schema in (tool.parameters.get("properties") or {}).items() if isinstance(schema, dict)]
     edges = []
     for producer in tools:
         outputs = _leaf_fields(producer.response_schema)
-        if not outputs:
-            continue
-        if operation_kind(producer.name) == "delete":
-            continue  # what a delete reports about is gone: its ids feed nothing
+        if not outputs or operation_kind(producer.name) == "delete":
+            continue  # (what a delete reports about is gone: its ids feed nothing)
+        by_words = {tuple(snake_words(f)): f for f in outputs}
         own = _own_fields(producer.response_schema)
+        resources = _resource_names(producer) if own else set()
         gate = bool(_AUTH_NAME.search(producer.name))
         for consumer in by_domain[producer.domain]:
             if consumer.name == producer.name:
                 continue
-            params = consumer.parameters.get("properties", {})
             required = set(consumer.parameters.get("required", []))
-            for parameter, schema in params.items():
-                if not isinstance(schema, dict):
-                    continue
-                field = parameter if parameter in outputs else next(
-                    (f for f in outputs if _links(f, outputs[f], producer, own, parameter, schema)), None)
-                if field is not None and _links(field, outputs[field], producer, own, parameter, schema):
+            for parameter, kind, words, minted, named in inputs[consumer.name]:
+                field: str | None
+                if parameter in outputs:  # the same name: an id or token
+                    field = parameter if minted and outputs[parameter] == kind else None
+                else:
+                    field = by_words.get(words)  # channelId / channel_id
+                    if field is None or outputs[field] != kind or not (minted or is_minted(field)):
+                        field = next((f for f in own if outputs.get(f) == kind and named[f] & resources
+                                      and _describes(own[f], named[f] & resources)), None)
+                if field is not None:
                     edges.append(Dependency(producer.name, consumer.name, field, gate=gate and parameter in required,
                                             parameter=parameter))
     return edges
@@ -412,6 +410,8 @@ def pool_report(raw: list[ToolSpec], pool: ToolPool) -> dict[str, Any]:
     return {
         "raw": len(raw), "distinct": len(distinct), "kept": len(pool.tools),
         "merged": sum(len(names) for names in pool.merged.values()), "dependency_edges": len(pool.dependencies),
+        # edges whose id changes name on the way (an event's ``id`` → ``eventId``)
+        "renamed_dependency_edges": sum(d.field != d.parameter for d in pool.dependencies),
         "domains": {name: {"raw": raw_by_domain[name], "distinct": distinct_by_domain[name],
                            "kept": len(domains.get(name, [])), "dependency_edges": edges[name]}
                     for name in sorted(raw_by_domain)},
