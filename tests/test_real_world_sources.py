@@ -130,3 +130,18 @@ def test_the_cpu_loop_draws_on_real_world_apis_decontaminated():
     assert len(pool.domains) >= 20 and "get_current_time" not in pool.tools and "convert_time" in pool.tools
     assert all(estimated_tokens(t) <= config.generate.max_tool_tokens for t in pool.tools.values())
     assert any(d.field != d.parameter for d in pool.dependencies)  # a task list's id → tasklist
+
+
+def test_mcp_sources_load_inside_a_running_event_loop():
+    """A notebook cell runs inside Jupyter's event loop, where ``asyncio.run`` refuses to start (found by notebook
+    06 once the CPU loop drew on the MCP servers): listing a server's tools still works there."""
+    import asyncio
+    import sys
+
+    from inftool_hf.generate import load_spec_entries
+
+    async def cell():
+        return load_spec_entries([f"mcp:stdio:{sys.executable} -m mcp_server_time"])
+
+    load = asyncio.run(cell())
+    assert {t.name for t in load.tools} == {"get_current_time", "convert_time"} and not load.warnings

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from .aio import run_blocking
 from .chat_format import load_tokenizer, render_prompt
 from .configs import BackendConfig, ConfigError, SamplingConfig
 from .default_model import resolve_model
@@ -333,26 +334,8 @@ class OpenAIBackend:
         return list(await asyncio.gather(*(self._one(semaphore, conv, ts, sampling) for conv, ts in pairs)))
 
     def generate(self, conversations, tools=None, sampling=None) -> list[Generation]:
-        coroutine = self.agenerate(conversations, tools, sampling)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(coroutine)
-        # Called from a running loop (a notebook): run in a worker thread with its own loop.
-        result: dict[str, Any] = {}
-
-        def runner() -> None:
-            try:
-                result["value"] = asyncio.run(coroutine)
-            except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
-                result["error"] = err
-
-        thread = threading.Thread(target=runner)
-        thread.start()
-        thread.join()
-        if "error" in result:
-            raise result["error"]
-        return result["value"]
+        # (called from a running loop, a notebook, it runs in a worker thread with its own loop)
+        return run_blocking(self.agenerate(conversations, tools, sampling))
 
     def close(self) -> None:
         pass

@@ -19,6 +19,7 @@ import sys
 import threading
 from typing import Any
 
+from .aio import run_blocking
 from .simulator import SimulatorState
 from .specs import SpecError, SpecLoad, ToolSpec
 
@@ -57,7 +58,7 @@ def load_mcp_tools(target: str, domain: str | None = None, timeout: float = 60.0
             return (info.name if info is not None else None), await client.list_tools()
 
     try:
-        server_name, listed = asyncio.run(fetch())
+        server_name, listed = run_blocking(fetch())
     except SpecError:
         raise
     except Exception as err:  # noqa: BLE001 - connection failures of every transport
