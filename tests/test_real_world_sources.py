@@ -132,12 +132,15 @@ def test_the_cpu_loop_draws_on_real_world_apis_decontaminated():
     assert any(d.field != d.parameter for d in pool.dependencies)  # a task list's id → tasklist
 
 
-def test_mcp_sources_load_inside_a_running_event_loop():
-    """A notebook cell runs inside Jupyter's event loop, where ``asyncio.run`` refuses to start (found by notebook
-    06 once the CPU loop drew on the MCP servers): listing a server's tools still works there."""
+def test_mcp_sources_load_inside_a_running_event_loop(monkeypatch):
+    """A notebook cell runs inside Jupyter's event loop, where ``asyncio.run`` refuses to start, and its
+    ``sys.stderr`` has no file descriptor for the server process (both found by notebook 06 once the CPU loop drew
+    on the MCP servers): listing a server's tools still works there."""
     import asyncio
+    import io
     import sys
 
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
     from inftool_hf.generate import load_spec_entries
 
     async def cell():

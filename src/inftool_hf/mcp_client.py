@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shlex
 import sys
@@ -35,11 +36,25 @@ def _client(target: str, timeout: float):
             raise SpecError(target, "-", "empty stdio command")
         if command[0] in ("python", "python3"):  # the interpreter running us: servers pip put beside inftool-hf
             command[0] = sys.executable
-        return Client(StdioServerParameters(command=command[0], args=command[1:]), read_timeout_seconds=timeout,
-                      mode="legacy")
+        from mcp.client.stdio import stdio_client
+
+        # the server's stderr goes to ours where ours is a real file; a notebook's sys.stderr is not one
+        transport = stdio_client(StdioServerParameters(command=command[0], args=command[1:]), errlog=_errlog())
+        return Client(transport, read_timeout_seconds=timeout, mode="legacy")
     if target.startswith(("http://", "https://")):
         return Client(target, read_timeout_seconds=timeout, mode="legacy")
     raise SpecError(target, "-", "an MCP target is an http(s):// URL or 'stdio:<command>'")
+
+
+def _errlog() -> Any:
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.fileno()
+                return stream
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
+            continue
+    return open(os.devnull, "w")  # noqa: SIM115 - lives as long as the server process
 
 
 def server_domain(name: str | None) -> str:
