@@ -114,16 +114,16 @@ def test_the_realworld_recipe_yields_verified_rows_in_every_category(tmp_path):
     assert all(estimated_tokens(t) <= config.max_tool_tokens for t in pool.tools.values())
 
 
-def test_the_cpu_loop_draws_on_real_world_apis_decontaminated():
-    """recipes/loop_cpu.yaml (what `make demo` runs) trains on the pack and on real APIs nobody here wrote; the
-    MCP time server's ``get_current_time`` shares a BFCL function's name and is left out of the pool."""
+def test_the_cpu_loop_on_real_world_apis_is_decontaminated():
+    """recipes/loop_cpu_realworld.yaml trains on the pack and on real APIs nobody here wrote; the MCP time server's
+    ``get_current_time`` shares a BFCL function's name and is left out of the pool."""
     from pathlib import Path
 
     from inftool_hf.compaction import estimated_tokens
     from inftool_hf.generate import build_pool
     from inftool_hf.loop import load_loop_config
 
-    config = load_loop_config(str(Path(__file__).parent.parent / "recipes" / "loop_cpu.yaml"))
+    config = load_loop_config(str(Path(__file__).parent.parent / "recipes" / "loop_cpu_realworld.yaml"))
     assert config.generate.decontaminate
     pool = build_pool(config.generate)
     assert {"google_tasks", "aws_sqs", "time", "git", "fetch"} <= set(pool.domains)
