@@ -167,3 +167,25 @@ def test_a_flight_lands_hours_after_it_leaves_not_weeks():
         for flight in flights:
             gap = as_instant(flight["arrival_time"]) - as_instant(flight["departure_time"])
             assert dt.timedelta(minutes=45) <= gap <= dt.timedelta(hours=16), (seed, flight)
+
+
+def test_domain_weights_set_a_domains_share_of_the_round():
+    """A recipe mixing the pack with real APIs sets each side's share: a domain weighted down is sampled less."""
+    from collections import Counter
+
+    from inftool_hf.configs import ConfigError
+    from inftool_hf.scenarios import ScenarioConfig, sample_scenario
+    from inftool_hf.specs import load_specs, spec_pack_dir
+    from inftool_hf.tool_pool import build_tool_pool
+
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+
+    def weather_share(weights):
+        config = ScenarioConfig(domain_weights=weights)
+        domains = Counter(sample_scenario(pool, config, seed, "simple").domain for seed in range(300))
+        return domains["weather"] / 300
+
+    plain, down, up = weather_share({}), weather_share({"weather": 0.05}), weather_share({"weather": 5.0})
+    assert down < plain / 3 and up > plain * 2, (down, plain, up)
+    with pytest.raises(ConfigError, match="domain_weights"):
+        ScenarioConfig(domain_weights={"weather": 0})

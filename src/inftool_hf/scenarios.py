@@ -112,6 +112,11 @@ class ScenarioConfig:
         default_factory=dict,
         metadata={"help": "Optional weights per tool name (gap analysis leans toward tools that failed); default 1."},
     )
+    domain_weights: dict[str, float] = field(
+        default_factory=dict,
+        metadata={"help": "Weights per domain, multiplying tool_weights (default 1): the share of a round that real "
+                          "APIs take beside the pack, e.g. {aws_sqs: 0.4, google_tasks: 0.4}."},
+    )
     id_prefix: str = field(default="s", metadata={"help": "scenario ids start with this"})
     seeds: list[dict[str, Any]] = field(
         default_factory=list,
@@ -121,6 +126,10 @@ class ScenarioConfig:
     )
 
     def __post_init__(self) -> None:
+        bad = {k: v for k, v in self.domain_weights.items()
+               if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0}
+        if bad:
+            raise ConfigError(f"domain_weights: every weight must be a number > 0, got {bad}")
         if self.num_scenarios < 1:
             raise ConfigError(f"num_scenarios must be >= 1, got {self.num_scenarios}")
         if not 0 <= self.optional_rate <= 1:
@@ -153,7 +162,8 @@ class _Sampler:
 
     # -- helpers -----------------------------------------------------------------------------------
     def tool_weight(self, name: str) -> float:
-        return self.config.tool_weights.get(name, 1.0)
+        return self.config.tool_weights.get(name, 1.0) * \
+            self.config.domain_weights.get(self.pool.tools[name].domain, 1.0)
 
     def pick(self, names: list[str]) -> str:
         names = [n for n in names if n in self.focus] or names
