@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .specs import ToolSpec
-from .tool_pool import Dependency, find_dependencies, is_minted, operation_kind, snake_words
+from .tool_pool import Dependency, find_dependencies, is_minted, linked_parameters, operation_kind, snake_words
 from .values import ValueFactory
 
 
@@ -132,10 +132,7 @@ class ToolSimulator:
         # tool name → Python function run for real (see inftool_hf.python_tools)
         self.implementations = implementations or {}
         edges = find_dependencies(tools.values()) if dependencies is None else dependencies  # (the pool's, if known)
-        self.state = SimulatorState(aliases={})
-        for dep in edges:
-            if dep.parameter != dep.field:
-                self.state.aliases.setdefault(dep.parameter, set()).add(dep.field)
+        self.state = SimulatorState(aliases=linked_parameters(edges))
         # tool → parameters its own response ``id`` names (``calendar_events_get`` → ``{"id": {"eventId"}}``)
         self.own: dict[str, dict[str, set[str]]] = {}
         for dep in edges:
