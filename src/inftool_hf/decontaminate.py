@@ -32,8 +32,10 @@ def _json_records(path: Path) -> list[Any]:
         return data if isinstance(data, list) else [data]
 
 
+@functools.lru_cache(maxsize=4)  # read once per process: the pool's name check and the final check both use it
 def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, Any]:
-    """Every BFCL function name and every word n-gram of its questions (all v4 files, multi-turn docs too)."""
+    """Every BFCL function name and every word n-gram of its questions (all v4 files, multi-turn docs too).
+    Cached: treat the result as read-only."""
     data_dir = data_dir or bfcl_data_dir()
     names: set[str] = set()
     grams: set[tuple[str, ...]] = set()
@@ -55,9 +57,8 @@ def bfcl_fingerprint(data_dir: Path | None = None, n: int = 12) -> dict[str, Any
     return {"names": names, "grams": grams, "n": n}
 
 
-@functools.lru_cache(maxsize=1)
 def bfcl_function_names() -> frozenset[str]:
-    """Every BFCL function name (read once per process): tools named so never enter a pool."""
+    """Every BFCL function name: tools named so never enter a pool."""
     return frozenset(bfcl_fingerprint()["names"])
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from .configs import ConfigError
 from .realize import is_plumbing
 from .simulator import operation_kind
-from .tool_pool import ToolPool, is_minted, linked_parameters
+from .tool_pool import ToolPool, is_minted
 from .values import ValueFactory, order_ranges
 
 CATEGORIES = ("simple", "multiple", "parallel", "parallel_multiple", "multi_step", "multi_turn",
@@ -158,7 +158,6 @@ class _Sampler:
         self.seed = seed
         # tools a seeded scenario is built around: picked whenever they are among the candidates
         self.focus = {name for name in focus if name in pool.tools}
-        self.linked = set(linked_parameters(pool.dependencies))
 
     # -- helpers -----------------------------------------------------------------------------------
     def tool_weight(self, name: str) -> float:
@@ -182,7 +181,7 @@ class _Sampler:
         for param, sub in (schema.get("properties") or {}).items():
             if param in fixed:
                 args[param] = fixed[param]
-            elif param in required and param in self.linked:  # an id by another name (``destination`` calendar)
+            elif param in required and param in self.pool.linked:  # an id by another name (``destination`` calendar)
                 args[param] = self.planned_id(name, param)
             elif param in required:
                 args[param] = self.values.for_schema(sub, param)

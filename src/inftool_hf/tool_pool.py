@@ -22,6 +22,7 @@ are sampled along these edges.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -75,6 +76,12 @@ class ToolPool:
         for name, tool in self.tools.items():
             grouped[tool.domain].append(name)
         return dict(grouped)
+
+    @functools.cached_property
+    def linked(self) -> dict[str, set[str]]:
+        """Parameter → the fields that fill it under another name (:func:`linked_parameters`), read once: every
+        scenario's sampler asks."""
+        return linked_parameters(self.dependencies)
 
     def consumers_of(self, producer: str) -> list[Dependency]:
         return [d for d in self.dependencies if d.producer == producer]
@@ -190,10 +197,11 @@ def operation_kind(tool_name: str) -> str:
     return "read"
 
 
-def snake_words(name: str) -> list[str]:
-    """``eventId`` → ``["event", "id"]``; ``feed_key`` → ``["feed", "key"]``; ``QueueURL`` → ``["queue", "url"]``."""
+@functools.lru_cache(maxsize=1 << 16)  # the same names recur in every simulator a reward builds
+def snake_words(name: str) -> tuple[str, ...]:
+    """``eventId`` → ``("event", "id")``; ``feed_key`` → ``("feed", "key")``; ``QueueURL`` → ``("queue", "url")``."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+    return tuple(w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w)
 
 
 def _singular(word: str) -> str:
@@ -227,23 +235,23 @@ def _own_fields(schema: Any) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _named_resources(parameter: str, schema: dict[str, Any], own: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _named_resources(parameter: str, description: str, own: str) -> frozenset[str]:
     """The resource a parameter names by the identifier ``own`` (``eventId`` with ``id`` → ``event``), from its
     name or, for a plain name, from its description ("Task list identifier." → ``tasklist``, ``list``)."""
     words = snake_words(parameter)
     if len(words) > 1 and words[-1] == own:
-        return {_singular("".join(words[:-1])), "".join(_singular(w) for w in words[:-1])}
-    description = schema.get("description") or ""
+        return frozenset({_singular("".join(words[:-1])), "".join(_singular(w) for w in words[:-1])})
     if own not in ("id", "uuid") or not re.search(r"\b(identifier|id)\b", description, re.IGNORECASE):
-        return set()
+        return frozenset()
     named = {"".join(words)}
     for match in _IDENTIFIER_WORDS.finditer(description):
         phrase = [_singular(w) for w in match.group(1).lower().split()]
         named |= {phrase[-1], "".join(phrase)}
-    return named
+    return frozenset(named)
 
 
-def _describes(own: dict[str, Any], named: set[str]) -> bool:
+def _describes(own: dict[str, Any], named: frozenset[str]) -> bool:
     """Whether the own id field's description (where it has one) is about one of ``named``: an events_watch call
     returns a channel's id ("... identifies this channel"), which is no event id."""
     description = re.sub(r"[^a-z]", "", (own.get("description") or "").lower())
@@ -259,18 +267,18 @@ def find_dependencies(tools: Iterable[ToolSpec]) -> list[Dependency]:
     for tool in tools:
         by_domain[tool.domain].append(tool)
     # each consumer's parameters, read once: (name, type, words, minted, resources named per own-id field)
-    inputs: dict[str, list[tuple[str, Any, tuple[str, ...], bool, dict[str, set[str]]]]] = {}
+    inputs: dict[str, list[tuple[str, Any, tuple[str, ...], bool, dict[str, frozenset[str]]]]] = {}
     for tool in tools:
         inputs[tool.name] = [
-            (name, schema.get("type"), tuple(snake_words(name)), is_minted(name),
-             {own: _named_resources(name, schema, own) for own in _OWN_FIELDS})
+            (name, schema.get("type"), snake_words(name), is_minted(name),
+             {own: _named_resources(name, str(schema.get("description") or ""), own) for own in _OWN_FIELDS})
             for name, schema in (tool.parameters.get("properties") or {}).items() if isinstance(schema, dict)]
     edges = []
     for producer in tools:
         outputs = _leaf_fields(producer.response_schema)
         if not outputs or operation_kind(producer.name) == "delete":
             continue  # (what a delete reports about is gone: its ids feed nothing)
-        by_words = {tuple(snake_words(f)): f for f in outputs}
+        by_words = {snake_words(f): f for f in outputs}
         own = _own_fields(producer.response_schema)
         resources = _resource_names(producer) if own else set()
         gate = bool(_AUTH_NAME.search(producer.name))
