@@ -389,3 +389,49 @@ def test_real_api_rows_read_like_a_person_wrote_them():
     config = ScenarioConfig(optional_rate=1.0)
     args = [sample_scenario(pool, config, seed, "simple").calls[0].arguments for seed in range(10)]
     assert all("pageToken" not in a for a in args) and any("maxResults" in a for a in args)
+
+
+def test_aws_and_google_rows_read_like_requests_and_answers():
+    """Read in realworld rows: "What's the this operation allows you to ...", "I found 3 items: etag-94, ...",
+    "the attributes are .", a condition expression of "overcast", a progress of "confirmed", a TaskHandle that
+    is a username. An API reference's preamble or note is not the action (the tool's name says it then),
+    plumbing names no item, and a value fits what its field holds."""
+    from inftool_hf.realize import label, result_sentences, value_text, verb_phrase
+
+    assert verb_phrase("This operation allows you to perform reads and singleton writes on data stored in DynamoDB.",
+                       "dynamodb_execute_statement") == (
+        "perform reads and singleton writes on data stored in DynamoDB", True)
+    assert verb_phrase("The GetItem operation returns a set of attributes for the item.", "dynamodb_get_item")[0] \
+        == "return a set of attributes for the item"
+    assert verb_phrase("This operation is not supported for directory buckets.", "s3_put_bucket_tagging") == (
+        "put bucket tagging", True)
+    assert verb_phrase("This action is deprecated.", "ec2_import_instance") == ("import instance", True)
+    assert verb_phrase("Exports table data to an S3 bucket.", "dynamodb_export_table_to_point_in_time") == (
+        "export table data to an S3 bucket", True)
+    assert verb_phrase("TransactGetItems is a synchronous operation that atomically retrieves items.",
+                       "dynamodb_transact_get_items")[0] == "transact get items"
+    assert verb_phrase("[IPv6 only] Creates an egress-only internet gateway.", "ec2_create_gateway")[0] \
+        == "create an egress-only internet gateway"
+    # the pack's noun descriptions stay nouns
+    assert verb_phrase("Current temperature, wind and sky conditions at a place.", "weather_current_conditions") \
+        == ("current temperature, wind and sky conditions at a place", False)
+
+    said = " ".join(result_sentences({"items": [{"etag": "etag-94", "kind": "tasks#taskList", "title": "Groceries"},
+                                                {"etag": "etag-96", "kind": "tasks#taskList", "title": "Work"}]}))
+    assert "Groceries" in said and "Work" in said and "etag" not in said and "tasks#" not in said
+    assert value_text({}) == "empty"
+
+    values = ValueFactory(3)
+    assert values.for_schema({"type": "string"}, "ConditionExpression") not in ("overcast", "clear", "sunny")
+    assert values.for_schema({"type": "string"}, "ReplicaStatusPercentProgress").endswith("%")
+    handle = values.for_schema({"type": "string"}, "ReceiptHandle")
+    assert handle.startswith("RH-"), handle
+    assert values.for_schema({"type": "string", "description": "Expiration of the notification channel."},
+                             "expiration").endswith("Z")
+    assert values.for_schema({"type": "string"}, "time_difference").endswith("h")
+    # a thing's name is no person's ("AttributeName": "Michael Castaneda" was read); a guest's still is
+    assert values.for_schema({"type": "string"}, "AttributeName") in ("order_id", "customer_id", "created_at",
+                                                                      "status", "email", "sku")
+    assert values.for_schema({"type": "string"}, "ExceptionName").startswith("exception-")
+    assert len(values.for_schema({"type": "string"}, "guest_name").split()) == 2
+    assert label("QueueOwnerAWSAccountId") == "queue owner aws account id"

@@ -148,3 +148,41 @@ def test_mcp_sources_load_inside_a_running_event_loop(monkeypatch):
 
     load = asyncio.run(cell())
     assert {t.name for t in load.tools} == {"get_current_time", "convert_time"} and not load.warnings
+
+
+def test_mcp_schemas_have_their_local_references_written_out():
+    """``mcp-server-time``'s ``convert_time`` publishes ``source: {"$ref": "#/$defs/TimeResult"}``: left as it was,
+    the simulated server answered ``"source": "source-46"``. Loaded, the fields are there and results carry them."""
+    from inftool_hf.generate import load_spec_entries
+    from inftool_hf.simulator import ToolSimulator
+    from inftool_hf.specs import inline_local_refs
+
+    tools = {t.name: t for t in load_spec_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
+    source = tools["convert_time"].response_schema["properties"]["source"]
+    assert source["properties"]["timezone"]["type"] == "string" and "$defs" not in tools["convert_time"].response_schema
+    result = ToolSimulator(tools, seed=4).execute("convert_time", {"source_timezone": "Europe/Paris",
+                                                                   "time": "16:30", "target_timezone": "Asia/Tokyo"})
+    assert isinstance(result["source"], dict) and isinstance(result["source"]["is_dst"], bool), result
+    assert result["time_difference"].endswith("h")
+    # a recursive definition stops instead of looping
+    tree = {"$defs": {"Node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/Node"}}}},
+            "$ref": "#/$defs/Node"}
+    node = inline_local_refs(tree, depth=2)
+    assert node["properties"]["child"]["properties"]["child"] == {"type": "object",
+                                                                  "description": "(recursive structure)"}
+
+
+def test_a_caller_never_sets_a_new_resources_id():
+    """Read in Google rows: ``tasks_tasklists_insert(id="ID-90035")`` and an update that sets another ``id`` than
+    the one it names. A resource's own ``id`` is the server's to give: never an optional argument stated."""
+    from inftool_hf.scenarios import ScenarioConfig, sample_scenario
+    from inftool_hf.tool_pool import build_tool_pool
+
+    tools = [t for t in load_source("googleapis:tasks").tools if t.name in ("tasks_tasklists_insert",
+                                                                           "tasks_tasklists_update")]
+    assert "id" in tools[0].parameters["properties"]
+    pool = build_tool_pool(tools)
+    config = ScenarioConfig(optional_rate=1.0, max_optional=10)
+    calls = [c for seed in range(20) for c in sample_scenario(pool, config, seed, "simple").calls]
+    assert calls and all("id" not in c.arguments for c in calls)
+    assert any("title" in c.arguments for c in calls)

@@ -189,3 +189,40 @@ def test_domain_weights_set_a_domains_share_of_the_round():
     assert down < plain / 3 and up > plain * 2, (down, plain, up)
     with pytest.raises(ConfigError, match="domain_weights"):
         ScenarioConfig(domain_weights={"weather": 0})
+
+
+def test_a_producer_that_takes_the_id_under_another_name_returns_that_id():
+    """Read in realworld rows: ``tasks_tasklists_patch(tasklist="TA-83368")`` returned ``id: "TA-11506"`` and the
+    next turn worked on that new id. A tool that takes the id (by any name the pool links to its ``id``, or by a
+    parameter naming its own resource) reports that same id — in the plan and on the server."""
+    from inftool_hf.tool_pool import Dependency, ToolPool, find_dependencies
+    from tests.test_tool_pool import _api, _object
+
+    tasklist = _object(id={"type": "string", "description": "Task list identifier."}, title="string")
+    setting = _object(id={"type": "string", "description": "The id of the user setting."}, value="string")
+    tools = {t.name: t for t in [
+        _api("tasks_tasklists_patch", {"tasklist": ("string", "Task list identifier."),
+                                       "title": ("string", "Title of the task list.")}, tasklist,
+             domain="tasks", required=["tasklist"]),
+        _api("tasks_tasks_list", {"tasklist": ("string", "Task list identifier.")},
+             _object(items={"type": "array", "items": _object(title="string")}), domain="tasks"),
+        _api("calendar_settings_get", {"setting": ("string", "The id of the user setting.")}, setting),
+    ]}
+    pool = ToolPool(tools, find_dependencies(tools.values()))
+    assert pool.own["tasks_tasklists_patch"] == {"id": {"tasklist"}}
+    assert pool.own["calendar_settings_get"] == {"id": {"setting"}}  # its own resource, though nothing consumes it
+    assert Dependency("tasks_tasklists_patch", "tasks_tasks_list", "id", parameter="tasklist") in pool.dependencies
+    for seed in range(20):
+        scenario = sample_scenario(pool, ScenarioConfig(), seed, "multi_turn")
+        if scenario.category != "multi_turn":
+            continue
+        first, second = scenario.calls
+        assert first.outputs["id"] == first.arguments["tasklist"] == second.arguments["tasklist"], scenario
+        server = ToolSimulator(tools, planned=[c.__dict__ for c in scenario.calls], seed=seed,
+                               user_ids=list(first.arguments.items()))
+        assert server.execute(first.name, first.arguments)["id"] == first.arguments["tasklist"]
+        break
+    else:
+        raise AssertionError("no multi_turn scenario on the task-list edge")
+    server = ToolSimulator(tools, seed=1)
+    assert server.execute("calendar_settings_get", {"setting": "timezone"})["id"] == "timezone"

@@ -22,7 +22,7 @@ from typing import Any
 
 from .aio import run_blocking
 from .simulator import SimulatorState
-from .specs import SpecError, SpecLoad, ToolSpec
+from .specs import SpecError, SpecLoad, ToolSpec, inline_local_refs
 
 
 def _client(target: str, timeout: float):
@@ -81,10 +81,10 @@ def load_mcp_tools(target: str, domain: str | None = None, timeout: float = 60.0
     load = SpecLoad()
     domain = domain or server_domain(server_name)
     for tool in listed.tools:
-        schema = tool.input_schema or {"type": "object", "properties": {}}
+        schema = inline_local_refs(tool.input_schema or {"type": "object", "properties": {}})
         load.tools.append(ToolSpec(name=tool.name, description=tool.description or "", parameters=schema,
                                    domain=domain, source=f"{target}#{tool.name}",
-                                   response_schema=tool.output_schema, endpoint=f"mcp {tool.name}"))
+                                   response_schema=inline_local_refs(tool.output_schema), endpoint=f"mcp {tool.name}"))
     return load
 
 

@@ -31,7 +31,10 @@ _VERBS = {"get", "search", "list", "find", "create", "add", "book", "cancel", "c
           "edit", "modify", "rename", "schedule", "reschedule", "subscribe", "unsubscribe", "enable", "disable",
           "publish", "share", "translate", "calculate", "compute", "estimate", "generate", "describe", "lookup",
           "query", "count", "track", "transfer", "freeze", "activate", "deactivate", "approve", "reject", "assign",
-          "mark", "archive", "restore", "replace", "apply", "close", "join", "leave", "follow", "unfollow", "like"}
+          "mark", "archive", "restore", "replace", "apply", "close", "join", "leave", "follow", "unfollow", "like",
+          "perform", "execute", "invoke", "export", "import", "stop", "associate", "disassociate", "attach", "detach",
+          "terminate", "allocate", "release", "provision", "purchase", "tag", "untag", "deregister", "transact",
+          "purge", "receive", "insert", "patch", "clear", "watch", "copy", "stage", "commit", "diff", "reset"}
 _VERB_OPENERS = ["Hi! Could you {x}?", "Please {x}.", "I need you to {x}.", "Can you {x}?",
                  "Hello, I'd like you to {x}.", "Would you {x}, please?", "Quick one: {x}.", "Hey, can you {x}?"]
 _NOUN_OPENERS = ["Hi! I'd like the {x}.", "Please get me the {x}.", "Can you tell me the {x}?", "I need the {x}.",
@@ -54,7 +57,8 @@ _ALIASES = {"to": "recipients", "cc": "people in copy", "bcc": "people in blind 
 
 def label(name: str) -> str:
     """``passenger_names`` → ``passenger names``; ``dateTime`` → ``date time``; ``to`` → ``recipients``."""
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ").lower().strip()
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)  # QueueOwnerAWSAccountId
+    words = words.replace("_", " ").replace("-", " ").lower().strip()
     return _ALIASES.get(words, words) or name
 
 
@@ -83,7 +87,7 @@ def value_text(value: Any, name: str = "") -> str:
             return "none"
         return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
     if isinstance(value, dict):
-        return ", ".join(f"{label(k)} {value_text(v, k)}" for k, v in value.items())
+        return ", ".join(f"{label(k)} {value_text(v, k)}" for k, v in value.items()) or "empty"
     if isinstance(value, (int, float)):
         _, unit = _unit(name)
         return f"{value} {unit}".strip() if unit not in ("%", "°C", "°F") else f"{value}{unit}"
@@ -141,21 +145,58 @@ def join_clauses(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+# What an API reference says about an operation before (or instead of) what it does: "This operation allows you
+# to ...", "The GetItem operation returns ...", "You can use SendMessageBatch to ..."
+_ABOUT_OPERATION = re.compile(
+    r"^(?:(?:the|this)\s+(?:\w+\s+)?(?:api\s+)?(?:operation|action|method|api|command|endpoint)\s+"
+    r"(?:(?:allows|enables|lets)\s+you\s+to\s+)?|you\s+can\s+use\s+(?:this\s+\w+|\w+)\s+to\s+)",
+    re.IGNORECASE)
+# A first sentence that is a note, not the action ("This operation is not supported for directory buckets",
+# "This action is deprecated", "We recommend ...", "End of support notice: ...")
+_NOTE = re.compile(r"^(?:this|these|that|it|you|we|our|end|note|important|if|when|for|in|with|to|as|after|before|"
+                   r"although|because|by|using|deprecated|is|are|was|supports|does|must|should|can)\b", re.IGNORECASE)
+
+
+def _name_phrase(name: str) -> str:
+    """A tool's name as an action when its description does not give one: ``s3_abort_multipart_upload`` → "abort
+    multipart upload"; ``tasks_tasklists_patch`` → "patch tasklists" (the service prefix dropped)."""
+    words = label(name).split()
+    words = words[1:] if len(words) > 2 else words
+    if words and words[0] not in _VERBS and words[-1] in _VERBS:
+        words = [words[-1], *words[:-1]]
+    return " ".join(words)
+
+
 def verb_phrase(description: str, name: str) -> tuple[str, bool]:
-    """The tool's action as a phrase, and whether it starts with a verb."""
-    text = clean_description(description) or label(name)
-    text = re.sub(r"^(?:the|this)\s+\w+\s+(?:operation|action|method|api)\s+", "", text, flags=re.IGNORECASE)
+    """The tool's action as a phrase, and whether it starts with a verb. Where the description's first sentence
+    is a note or a definition ("This action is deprecated", "X is a synchronous operation that ..."), the
+    tool's name says the action instead."""
+    text = _ABOUT_OPERATION.sub("", re.sub(r"^\[[^\]]*\]\s*", "", clean_description(description))).strip()
+    if not text or _NOTE.match(text):
+        return _action(_name_phrase(name), name)
+    phrase, is_verb = _action(text, name)
+    if not is_verb and re.search(r"\b(?:is|are)\b", " ".join(text.split()[:8])):
+        return _action(_name_phrase(name), name)
+    return phrase, is_verb
+
+
+def _action(text: str, name: str) -> tuple[str, bool]:
     first, _, rest = text.partition(" ")
     base = first.lower()
     unknown_verb = False
+    named_verb = _name_phrase(name).split(" ", 1)[0]  # AWS names start with the action: dynamodb_export_table_...
     for ending, replacement in (("ies", "y"), ("es", ""), ("s", "")):  # "Creates a backup" → "create a backup"
-        if base.endswith(ending) and (base[: -len(ending)] + replacement) in _VERBS:
-            first = base[: -len(ending)] + replacement
+        stem = base[: -len(ending)] + replacement
+        if base.endswith(ending) and (stem in _VERBS or stem == named_verb):
+            first = stem
+            unknown_verb = stem not in _VERBS
             break
     else:
         # a verb we do not list, known by its shape: "Unstages all staged changes", "Clones the repository"
         next_word = rest.split(" ", 1)[0].lower()
-        if re.fullmatch(r"[a-z]{3,}[^s]s", base) and next_word in _DETERMINERS:
+        if base == named_verb and next_word in _DETERMINERS:
+            unknown_verb = True  # "Allocate a CIDR from an IPAM pool" (ec2_allocate_ipam_pool_cidr)
+        elif re.fullmatch(r"[a-z]{3,}[^s]s", base) and next_word in _DETERMINERS:
             unknown_verb = True
             if base.endswith("ies"):
                 first = base[:-3] + "y"
@@ -310,6 +351,7 @@ def _quoted(value: Any, key: str = "") -> str:
 
 
 def _item_summary(item: dict[str, Any]) -> str:
+    item = {k: v for k, v in item.items() if not is_plumbing(k)}  # "etag-94" names nothing
     name = next((item[k] for k in _LABEL_FIELDS if isinstance(item.get(k), str)), None)
     if name is None:
         name = next((v for k, v in item.items() if isinstance(v, str) and not k.endswith(("_url", "_id"))), None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -185,15 +185,20 @@ class _Sampler:
                 args[param] = self.planned_id(name, param)
             elif param in required:
                 args[param] = self.values.for_schema(sub, param)
-            elif optional < self.config.max_optional and not is_plumbing(param) \
+            elif optional < self.config.max_optional and not is_plumbing(param) and param != "id" \
                     and self.rng.random() < self.config.optional_rate:
-                optional += 1  # a person states a few extras, not forty (real specs have tools with dozens)
-                args[param] = self.values.for_schema(sub, param)
+                value = self.values.for_schema(sub, param)
+                if value not in ({}, [], ""):  # nobody states an empty object ("the attributes are .")
+                    optional += 1  # a person states a few extras, not forty (real specs have tools with dozens)
+                    args[param] = value
         return order_ranges(args, keep=set(fixed))
 
-    def outputs(self, name: str) -> dict[str, Any]:
-        """Planned minted values this call returns (ids the next calls will need)."""
-        return {dep.field: self.planned_id(dep.consumer, dep.parameter) for dep in self.pool.consumers_of(name)}
+    def taken_id(self, call: PlannedCall, field: str) -> Any:
+        """The id ``call`` already takes for what its ``field`` reports: a producer that takes the id
+        (``update_task(task_id)``, or by another name: ``tasks_tasklists_patch(tasklist=T)`` → ``id`` T) returns
+        that one, never a new one."""
+        names = [field, *sorted(self.pool.own.get(call.name, {}).get(field, ()))]
+        return next((call.arguments[n] for n in names if call.arguments.get(n) not in (None, "")), None)
 
     def planned_id(self, consumer: str, field: str) -> str:
         """An id a call will hand out: in the form the consuming parameter accepts (its pattern, length) where
@@ -205,7 +210,7 @@ class _Sampler:
                 return value
         return self.values.minted_id(field)
 
-    def distractors(self, domain: str, exclude: set[str], count: int) -> list[str]:
+    def distractors(self, domain: str, exclude: Collection[str], count: int) -> list[str]:
         same = [n for n in self.pool.domains.get(domain, []) if n not in exclude]
         self.rng.shuffle(same)
         return same[:count]
@@ -300,7 +305,7 @@ class _Sampler:
                           if c.arguments.get(param) or c.outputs.get(param)), None) \
                 if operation_kind(producer.name) == "read" and dep.field == param else None
             # (a booking call makes a new booking id; an ``id`` is the producer's own, never another's)
-            producer.outputs.setdefault(dep.field, producer.arguments.get(dep.field) or known
+            producer.outputs.setdefault(dep.field, self.taken_id(producer, dep.field) or known
                                         or self.planned_id(consumer, param))
             fixed[param] = producer.outputs[dep.field]
             sources[param] = {"step": producer.step, "field": dep.field, "name": producer.name}
@@ -320,7 +325,7 @@ class _Sampler:
                 break
         else:
             return self.multiple()
-        names = {c.name for c in calls}
+        names = list(dict.fromkeys(c.name for c in calls))  # (a set would order them by the process's hash seed)
         domain = self.pool.tools[calls[-1].name].domain
         shown = [*names, *self.distractors(domain, names, max(1, self.config.distractors - 1))]
         return self.finish("multi_step", calls, shown)
@@ -332,7 +337,7 @@ class _Sampler:
             return self.simple()
         dep = self.rng.choice(edges)
         first = PlannedCall(dep.producer, self.arguments(dep.producer), step=0, turn=0)
-        first.outputs = {dep.field: first.arguments.get(dep.field) or self.planned_id(dep.consumer, dep.parameter)}
+        first.outputs = {dep.field: self.taken_id(first, dep.field) or self.planned_id(dep.consumer, dep.parameter)}
         fixed = {dep.parameter: first.outputs[dep.field]}
         # other minted inputs of the consumer come from the user (their own references)
         second = PlannedCall(dep.consumer, self.arguments(dep.consumer, fixed), step=1, turn=1,

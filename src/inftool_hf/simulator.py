@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .specs import ToolSpec
-from .tool_pool import Dependency, find_dependencies, is_minted, linked_parameters, operation_kind, snake_words
+from .tool_pool import (
+    Dependency,
+    find_dependencies,
+    is_minted,
+    linked_parameters,
+    operation_kind,
+    own_parameters,
+    snake_words,
+)
 from .values import ValueFactory
 
 
@@ -134,10 +142,7 @@ class ToolSimulator:
         edges = find_dependencies(tools.values()) if dependencies is None else dependencies  # (the pool's, if known)
         self.state = SimulatorState(aliases=linked_parameters(edges))
         # tool → parameters its own response ``id`` names (``calendar_events_get`` → ``{"id": {"eventId"}}``)
-        self.own: dict[str, dict[str, set[str]]] = {}
-        for dep in edges:
-            if dep.parameter != dep.field:
-                self.own.setdefault(dep.producer, {}).setdefault(dep.field, set()).add(dep.parameter)
+        self.own = own_parameters(tools.values(), edges)
         self.id_fields = {f for fields in self.state.aliases.values() for f in fields}
         # ids the user legitimately knows (their own booking reference, device id, ...)
         for name, value in user_ids or []:

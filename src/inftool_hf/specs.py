@@ -264,6 +264,31 @@ def _validate_tool(name: Any, parameters: Any, where: str) -> str | None:
     return None
 
 
+def inline_local_refs(schema: Any, depth: int = 4) -> Any:
+    """A JSON Schema with its local ``#/$defs/...`` (or ``#/definitions/...``) references written out, as MCP
+    servers built on pydantic publish them (``convert_time``'s ``source``: ``{"$ref": "#/$defs/TimeResult"}``):
+    a simulated server and the token budget see the fields. Recursion stops at ``depth`` levels."""
+    if not isinstance(schema, dict):
+        return schema
+    defs = {**(schema.get("definitions") or {}), **(schema.get("$defs") or {})}
+
+    def inline(node: Any, level: int) -> Any:
+        if isinstance(node, list):
+            return [inline(item, level) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and re.fullmatch(r"#/(?:\$defs|definitions)/[^/]+", ref):
+            target = defs.get(ref.rsplit("/", 1)[1])
+            if not isinstance(target, dict) or level >= depth:
+                return {"type": "object", "description": "(recursive structure)"}
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return inline({**target, **rest}, level + 1)
+        return {k: inline(v, level) for k, v in node.items() if k not in ("$defs", "definitions")}
+
+    return inline(schema, 0)
+
+
 # --- OpenAPI / Swagger ----------------------------------------------------------------------------
 
 def _resolve_refs(document: dict[str, Any], path: Path) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .realize import is_plumbing
 from .specs import ToolSpec
 from .taxonomy import taxonomy_report
 
@@ -82,6 +83,11 @@ class ToolPool:
         """Parameter → the fields that fill it under another name (:func:`linked_parameters`), read once: every
         scenario's sampler asks."""
         return linked_parameters(self.dependencies)
+
+    @functools.cached_property
+    def own(self) -> dict[str, dict[str, set[str]]]:
+        """Tool → its id field → parameters naming that id (:func:`own_parameters`), read once."""
+        return own_parameters(self.tools.values(), self.dependencies)
 
     def consumers_of(self, producer: str) -> list[Dependency]:
         return [d for d in self.dependencies if d.producer == producer]
@@ -287,6 +293,8 @@ def find_dependencies(tools: Iterable[ToolSpec]) -> list[Dependency]:
                 continue
             required = set(consumer.parameters.get("required", []))
             for parameter, kind, words, minted, named in inputs[consumer.name]:
+                if is_plumbing(parameter):
+                    continue  # a paging or idempotency token belongs to its own call, not to another's result
                 field: str | None
                 if parameter in outputs:  # the same name: an id or token
                     field = parameter if minted and outputs[parameter] == kind else None
@@ -299,6 +307,38 @@ def find_dependencies(tools: Iterable[ToolSpec]) -> list[Dependency]:
                     edges.append(Dependency(producer.name, consumer.name, field, gate=gate and parameter in required,
                                             parameter=parameter))
     return edges
+
+
+def own_parameters(tools: Iterable[ToolSpec], dependencies: Iterable[Dependency]) -> dict[str, dict[str, set[str]]]:
+    """Tool → its response's own id field → the required parameters of that tool that name the same id under
+    another name. A tool that requires one (``tasks_tasklists_patch(tasklist=T)``,
+    ``calendar_settings_get(setting=S)``) acts on that resource and reports its id, never a new one: a name other
+    tools take the id by (the edges), or a parameter naming the tool's own resource (a top-level ``id`` whose
+    description names it, types agreeing). An optional one (``tasks_tasks_insert(parent=P)``) names another."""
+    elsewhere: dict[str, dict[str, set[str]]] = {}
+    for dep in dependencies:
+        if dep.parameter != dep.field:
+            elsewhere.setdefault(dep.producer, {}).setdefault(dep.field, set()).add(dep.parameter)
+    own: dict[str, dict[str, set[str]]] = {}
+    for tool in tools:
+        required = set(tool.parameters.get("required") or [])
+        for id_field, names in elsewhere.get(tool.name, {}).items():
+            if names & required:
+                own.setdefault(tool.name, {})[id_field] = names & required
+        top = (tool.response_schema or {}).get("properties") if isinstance(tool.response_schema, dict) else None
+        fields = {k: v for k, v in (top or {}).items() if k in _OWN_FIELDS and isinstance(v, dict)}
+        resources = _resource_names(tool) if fields else set()
+        for name, schema in (tool.parameters.get("properties") or {}).items():
+            if not isinstance(schema, dict) or name in fields or name not in required:
+                continue
+            for id_field, id_schema in fields.items():
+                first = str(id_schema.get("description") or "").split(". ", 1)[0]  # ("... See Sharing calendars.")
+                said = re.sub(r"[^a-z]", "", first.lower())
+                named = frozenset(n for n in _named_resources(name, str(schema.get("description") or ""), id_field)
+                                  if n in resources or (len(n) > 2 and n in said))  # (an ACL rule: "... ACL rule")
+                if named and schema.get("type") == id_schema.get("type") and _describes(id_schema, named):
+                    own.setdefault(tool.name, {}).setdefault(id_field, set()).add(name)
+    return own
 
 
 def linked_parameters(dependencies: Iterable[Dependency]) -> dict[str, set[str]]:

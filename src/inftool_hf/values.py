@@ -251,11 +251,25 @@ class ValueFactory:
             return themed
         if lowered in _TOPICS:
             return self.rng.choice(_TOPICS[lowered])
-        if lowered.endswith(("_id", "_token", "_number", "_ts")) or lowered in ("token", "id", "ts"):
-            return self.minted_id(lowered)
+        if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts"):
+            return self.minted_id(lowered)  # (an SQS ReceiptHandle is an opaque reference, not a username)
+        head = lowered.rsplit("_", 1)[-1]
+        if head in ("progress", "percent", "percentage"):  # ReplicaStatusPercentProgress is no status word
+            return f"{self.rng.randint(5, 95)}%"
+        if head == "expression":  # ConditionExpression is no weather condition
+            return self.rng.choice(_EXPRESSIONS)
+        if head in ("difference", "offset"):  # a time difference is hours, not a date
+            return f"{self.rng.choice(['+', '-'])}{self.rng.choice([1, 2, 3, 5, 8, 9])}.0h"
         for kind, keys in _FREE_TEXT_KEYS:
             if any(_word_in(k, lowered) for k in keys):
                 return self.sentence(kind)
+        words = lowered.split("_")
+        owner = words[words.index("name") - 1] if "name" in words[1:] else ""
+        if owner and owner not in _PERSON_WORDS and not any(_word_in(k, owner) for keys, _ in _PROVIDERS for k in keys):
+            # the name of a thing, not a person (AttributeName, ExceptionName); a TableName has its provider
+            if owner in ("attribute", "column", "field", "key"):
+                return self.rng.choice(["order_id", "customer_id", "created_at", "status", "email", "sku"])
+            return f"{owner}-{self.rng.randint(1, 99)}"
         for keys, provider in _PROVIDERS:
             if any(_word_in(k, lowered) for k in keys):
                 return provider(self)
@@ -289,6 +303,16 @@ class ValueFactory:
         return template.format(first=self.faker.first_name(), day=day.strftime("%A"), city=self.rng.choice(_CITIES),
                                n=self.rng.randint(2, 9), time=f"{self.rng.choice([9, 10, 11, 14, 15, 16])}:00",
                                item=self.rng.choice(_ITEMS), topic=self.rng.choice(_SUBJECTS))
+
+
+# whose name a ``<word>_name`` field holds when it is a person's ("guest_name"; a bare "name" too)
+_PERSON_WORDS = {"person", "full", "first", "last", "display", "given", "family", "user", "customer", "guest",
+                 "member", "payee", "payer", "passenger", "contact", "owner", "author", "attendee", "patient",
+                 "recipient", "sender", "holder", "cardholder", "traveler", "traveller", "student", "employee",
+                 "driver", "pet", "child", "manager", "assignee", "reviewer", "organizer", "speaker"}
+# what a query or condition expression field holds (DynamoDB's syntax, the common real-world case)
+_EXPRESSIONS = ["attribute_exists(id)", "attribute_not_exists(id)", "#status = :status", "price < :max_price",
+                "SET #name = :name", "begins_with(title, :prefix)"]
 
 
 def _word_in(key: str, text: str) -> bool:
@@ -484,7 +508,7 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
       "customer", "patient", "contact", "person", "attendee", "name", "artist"),
      lambda v: f"{v.faker.first_name()} {v.faker.last_name()}"),
     (("version",), lambda v: f"{v.rng.randint(1, 4)}.{v.rng.randint(0, 9)}"),
-    (("date_time", "datetime", "timestamp", "time"),
+    (("date_time", "datetime", "timestamp", "time", "expiration", "expiry", "expires"),
      lambda v: f"{v.today + dt.timedelta(days=v.rng.randint(1, 30))}T{v.rng.choice([9, 11, 14, 17]):02d}:00:00Z"),
     (("sky", "conditions", "condition", "weather", "forecast"),
      lambda v: v.rng.choice(["clear", "partly cloudy", "overcast", "light rain", "sunny", "snow showers"])),
