@@ -184,3 +184,22 @@ def test_transformers_records_a_prompt_over_the_context_instead_of_an_empty_repl
         hf_backend.config.max_model_len = limit
     assert over.parse_error and "exceeds max_model_len 64" in over.parse_error and over.raw_text == ""
     assert fine.parse_error is None or "exceeds" not in fine.parse_error
+
+
+def test_openai_backend_limit_holds_across_concurrent_calls():
+    """Episodes run side by side each await their own agenerate(); max_concurrency bounds them together (a
+    semaphore per call let 12 one-conversation calls put 12 requests in flight at once)."""
+    shared = {"active": 0, "peak": 0}
+    server = FakeServer(_free_port(), delay=0.05, shared=shared)
+    try:
+        backend = make_backend(BackendConfig(backend="openai", model="m", max_concurrency=3, max_retries=2,
+                                             base_urls=[f"http://127.0.0.1:{server.port}/v1"]))
+
+        async def episodes():
+            return await asyncio.gather(*(backend.agenerate(PROMPTS[:1]) for _ in range(12)))
+
+        out = asyncio.run(episodes())
+    finally:
+        server.stop()
+    assert len(out) == 12 and all(len(o) == 1 and o[0].message["tool_calls"] for o in out)
+    assert 2 <= shared["peak"] <= 3, shared

@@ -278,6 +278,9 @@ class OpenAIBackend:
         # An async client's connections belong to the event loop that opened them, and every generate() call
         # runs its own loop: one set of clients per loop (dropped with the loop).
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # one limit per loop, shared by every agenerate() on it: concurrent episodes (each awaiting its own
+        # calls) together keep at most max_concurrency requests in flight
+        self._limits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._next_client = itertools.cycle(range(len(config.base_urls)))
         self._lock = threading.Lock()
 
@@ -294,6 +297,14 @@ class OpenAIBackend:
                     AsyncOpenAI(base_url=url, api_key=api_key, timeout=config.request_timeout,
                                 max_retries=config.max_retries) for url in config.base_urls]
             return clients[next(self._next_client)]
+
+    def _limit(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            limit = self._limits.get(loop)
+            if limit is None:
+                limit = self._limits[loop] = asyncio.Semaphore(self.config.max_concurrency)
+            return limit
 
     async def _one(self, semaphore: asyncio.Semaphore, messages, tools, sampling: SamplingConfig) -> Generation:
         if self.config.system_prompt and (not messages or messages[0]["role"] != "system"):
@@ -329,7 +340,7 @@ class OpenAIBackend:
     async def agenerate(self, conversations, tools=None, sampling=None) -> list[Generation]:
         sampling = sampling or SamplingConfig()
         tools = _per_conversation_tools(conversations, tools)
-        semaphore = asyncio.Semaphore(self.config.max_concurrency)
+        semaphore = self._limit()
         pairs = zip(conversations, tools, strict=True)
         return list(await asyncio.gather(*(self._one(semaphore, conv, ts, sampling) for conv, ts in pairs)))
 

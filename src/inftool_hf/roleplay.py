@@ -22,6 +22,7 @@ from the persona and falls back to the template when a value the plan needs is m
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -378,23 +379,45 @@ class Episode:
 
 # --- drivers ---------------------------------------------------------------------------------------
 
-def _first_messages(scenarios: list[Scenario], pool: ToolPool, config: RolePlayConfig, user_backend: Any) -> list[str]:
-    simulator = UserSimulator(pool)
+def _opening(scenario: Scenario, simulator: UserSimulator, config: RolePlayConfig,
+             user_backend: Any) -> tuple[list[dict[str, Any]] | None, str]:
+    """The user model's prompt for the first message (None: the template is the message), and the fallback."""
     if config.mode == "free":
         if user_backend is None:
             raise ConfigError("roleplay.mode 'free' needs a user backend")
-        generations = user_backend.generate([simulator.free_prompt(s) for s in scenarios], None, config.sampling)
-        return [(g.message.get("content") or "").strip() or s.need for g, s in zip(generations, scenarios, strict=True)]
-    templates = [simulator.first_message(s) for s in scenarios]
+        return simulator.free_prompt(scenario), scenario.need
+    template = simulator.first_message(scenario)
     if config.user == "template" or user_backend is None:
-        return templates
-    prompts = [simulator.llm_prompt(s, t) for s, t in zip(scenarios, templates, strict=True)]
-    generations = user_backend.generate(prompts, None, config.sampling)
-    out = []
-    for scenario, template, generation in zip(scenarios, templates, generations, strict=True):
-        text = (generation.message.get("content") or "").strip()
-        out.append(text if text and _grounded(text, scenario, 0) else template)
+        return None, template
+    return simulator.llm_prompt(scenario, template), template
+
+
+def _opening_text(generation: Any, scenario: Scenario, fallback: str, config: RolePlayConfig) -> str:
+    text = (generation.message.get("content") or "").strip()
+    if config.mode == "free":
+        return text or fallback
+    return text if text and _grounded(text, scenario, 0) else fallback  # (a request the scenario grounds)
+
+
+def _first_messages(scenarios: list[Scenario], pool: ToolPool, config: RolePlayConfig, user_backend: Any) -> list[str]:
+    simulator = UserSimulator(pool)
+    openings = [_opening(s, simulator, config, user_backend) for s in scenarios]
+    asked = [i for i, (prompt, _) in enumerate(openings) if prompt is not None]
+    out = [fallback for _, fallback in openings]
+    if asked:  # one batched call for every user-model opening
+        generations = user_backend.generate([openings[i][0] for i in asked], None, config.sampling)
+        for i, generation in zip(asked, generations, strict=True):
+            out[i] = _opening_text(generation, scenarios[i], openings[i][1], config)
     return out
+
+
+async def first_message_async(scenario: Scenario, pool: ToolPool, config: RolePlayConfig, user_backend: Any) -> str:
+    """The episode's first user message over an async backend: the same choice as the batched driver makes."""
+    prompt, fallback = _opening(scenario, UserSimulator(pool), config, user_backend)
+    if prompt is None:
+        return fallback
+    [generation] = await user_backend.agenerate([prompt], None, config.sampling)
+    return _opening_text(generation, scenario, fallback, config)
 
 
 def play_episodes(
@@ -436,16 +459,36 @@ def play_episodes(
         open_episodes = [episode for episode, _ in waiting]
 
 
-async def run_episode_async(scenario: Scenario, pool: ToolPool, config: RolePlayConfig, backend: Any) -> Episode:
-    """One episode over an async backend (``await backend.agenerate(...)``): the per-document unit a
-    distributed runner schedules."""
-    episode = Episode(scenario, pool, config, UserSimulator(pool).first_message(scenario))
+async def run_episode_async(
+    scenario: Scenario,
+    pool: ToolPool,
+    config: RolePlayConfig,
+    assistant_backend: Any,
+    user_backend: Any = None,
+    server_backend: Any = None,
+    implementations: dict[str, Any] | None = None,
+) -> Episode:
+    """One episode over async backends (``await backend.agenerate(...)``): the unit a distributed runner
+    schedules, many at once on one event loop. The same turns as :func:`play_episodes` for every mode
+    (``blueprint``/``model``/``free``, ``user: llm``, ``server: llm | mcp | python``). A server that answers
+    synchronously (a model, an MCP session, a Python tool's process) runs in a worker thread, so the other
+    episodes go on meanwhile."""
+    first = await first_message_async(scenario, pool, config, user_backend)
+    episode = Episode(scenario, pool, config, first, server_backend, implementations)
+    blocking_server = server_backend is not None or config.server == "mcp" or bool(implementations)
+
+    async def observe(message: dict[str, Any], parse_error: str | None = None, scripted: bool = False) -> None:
+        if blocking_server:  # (the tool calls in the turn go to that server)
+            await asyncio.to_thread(episode.observe, message, parse_error, scripted)
+        else:
+            episode.observe(message, parse_error, scripted)
+
     while (request := episode.next_request()) is not None:
         if request.scripted is not None:
-            episode.observe(request.scripted, scripted=True)
+            await observe(request.scripted, scripted=True)
             continue
-        [generation] = await backend.agenerate([request.messages], [request.tools], config.sampling)
-        episode.observe(generation.message, generation.parse_error)
+        [generation] = await assistant_backend.agenerate([request.messages], [request.tools], config.sampling)
+        await observe(generation.message, generation.parse_error)
     return episode
 
 
