@@ -68,3 +68,56 @@ def ids_from_files(folder):
     files = sorted((Path(folder) / "data").glob("*.parquet"))
     assert files, f"no parquet files under {folder}/data"
     return [i for file in files for i in pq.read_table(file, columns=["id"]).column("id").to_pylist()]
+
+
+class ScriptedOpenAIServer:
+    """An OpenAI-compatible chat server on localhost whose replies come from ``script(messages, tools)`` (text
+    with ``<tool_call>`` markup, as a model writes it): the same engine for the in-process OpenAI backend and for
+    datatrove's endpoint server. ``fail_after`` requests it answers HTTP 500 (a dying engine)."""
+
+    def __init__(self, script, fail_after=None):
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+        from starlette.applications import Starlette
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        self.requests = 0
+        self.fail_after = fail_after
+
+        async def models(request):
+            return JSONResponse({"object": "list", "data": [{"id": "scripted", "object": "model"}]})
+
+        async def completions(request):
+            body = await request.json()
+            if self.fail_after is not None and self.requests >= self.fail_after:
+                return JSONResponse({"error": {"message": "engine died"}}, status_code=500)
+            self.requests += 1
+            text = script(body["messages"], body.get("tools"))
+            return JSONResponse({
+                "id": f"c{self.requests}", "object": "chat.completion", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 0}})
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        app = Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", completions,
+                                                                    methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.time() + 10
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=5)

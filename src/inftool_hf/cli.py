@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--num-scenarios", type=int, help="override scenarios.num_scenarios")
     generate.add_argument("--output-dir", help="override output_dir")
     generate.add_argument("--backend", choices=BACKENDS, help="override backend.backend")
+    generate.add_argument("--runner", choices=["in_process", "datatrove"],
+                          help="override runner: datatrove plays the episodes on datatrove's inference pipeline")
     _stage_config(generate, "generate", "GenerateConfig", "generate")
     generate.set_defaults(func=_lazy("generate"))
 

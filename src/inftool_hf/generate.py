@@ -21,6 +21,7 @@ from .compaction import compact_tools
 from .configs import BackendConfig, ConfigError, load_recipe
 from .python_tools import python_specs
 from .roleplay import RolePlayConfig, role_play
+from .scaleout import DatatroveConfig
 from .scenarios import ScenarioConfig, category_shortfall, sample_scenarios
 from .spec_sources import SOURCES, load_source
 from .specs import SpecLoad, load_specs, spec_pack_dir
@@ -76,6 +77,13 @@ class GenerateConfig:
     )
     scenarios: ScenarioConfig = field(default_factory=ScenarioConfig)
     roleplay: RolePlayConfig = field(default_factory=RolePlayConfig)
+    runner: str = field(
+        default="in_process",
+        metadata={"help": "in_process: our batched driver on this machine's engine | datatrove: every episode as a "
+                          "rollout of datatrove's inference pipeline (local, Slurm or Ray; see the datatrove "
+                          "section and inftool_hf.scaleout), the same rows for the same seed"},
+    )
+    datatrove: DatatroveConfig = field(default_factory=DatatroveConfig)
     backend: BackendConfig = field(
         default_factory=BackendConfig,
         metadata={"help": "The assistant's backend (the model being trained, or a teacher)."},
@@ -114,6 +122,8 @@ class GenerateConfig:
         bad = [s for s in self.specs if not isinstance(s, str) or not s.strip()]
         if bad:
             raise ConfigError(f"specs: every entry must be a non-empty string, got {bad!r}")
+        if self.runner not in ("in_process", "datatrove"):
+            raise ConfigError(f"runner: in_process or datatrove, got {self.runner!r}")
         if not self.name or "/" in self.name or self.name in (".", ".."):
             raise ConfigError(f"name: must be a folder name (no '/'), got {self.name!r}")
         if not isinstance(self.cluster_model, str) or (self.cluster_model not in ("", "default") and
@@ -316,6 +326,11 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
 
     timings: dict[str, float] = {}
     spec_paths(config.specs)  # cheap checks first: a missing spec fails before any engine starts
+    on_datatrove = config.runner == "datatrove"
+    if on_datatrove:
+        from .scaleout import require_datatrove
+
+        require_datatrove(config.datatrove)
     work = claim_work_dir(config)
     pool = None
     if not config.merge_with_llm:  # the pool needs no model: a broken spec fails before any engine starts
@@ -323,8 +338,10 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         pool = build_pool(config, work)
         timings["tool_pool"] = time.monotonic() - started
     owned = backend is None
-    backend = backend or make_backend(config.backend)
-    user_backend = make_backend(config.user_backend) if config.user_backend else backend
+    # (on datatrove the episodes' model calls go to datatrove's engine: ours only for a judge or an LLM merge)
+    needed = not on_datatrove or config.judge or config.merge_with_llm
+    backend = backend or (make_backend(config.backend) if needed else None)
+    user_backend = make_backend(config.user_backend) if config.user_backend and needed else backend
     try:  # engines are closed whatever fails below (a broken spec, an interrupted role-play...)
         if pool is None:
             started = time.monotonic()
@@ -345,6 +362,12 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
                            category, gap["asked"], gap["sampled"], gap["reason"])
 
         def play(scenarios, roleplay: RolePlayConfig, shards: str):
+            if on_datatrove:
+                from .scaleout import role_play_on_datatrove
+
+                return role_play_on_datatrove(scenarios, pool, roleplay, config.datatrove, backend=config.backend,
+                                              iteration=config.iteration, work=work / f"datatrove-{shards}",
+                                              implementations=python_specs(config.specs)[1])
             return role_play(scenarios, pool, roleplay, backend,
                              user_backend=user_backend if roleplay.user == "llm" else None,
                              server_backend=user_backend if roleplay.server == "llm" else None,
@@ -362,9 +385,9 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         verified = verify_trajectories(trajectories, judge=llm_judge(user_backend) if config.judge else None)
         timings["verify"] = time.monotonic() - started
     finally:
-        if owned:
+        if owned and backend is not None:
             backend.close()
-        if user_backend is not backend:
+        if user_backend is not backend and user_backend is not None:
             user_backend.close()
     if config.decontaminate:
         from .decontaminate import check_dataset_decontamination
@@ -433,6 +456,7 @@ def main(args) -> int:
     # flags go through the same checks as the recipe's own values
     config = load_recipe(GenerateConfig, args.recipe, "generate", {
         "scenarios.num_scenarios": args.num_scenarios, "output_dir": args.output_dir, "backend.backend": args.backend,
+        "runner": getattr(args, "runner", None),
     }, args.set)
     started = time.monotonic()
     verified = generate(config)

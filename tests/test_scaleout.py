@@ -1,0 +1,146 @@
+"""Synthesis on datatrove (inftool_hf.scaleout): the same rows as the in-process runner, resumable chunks, and
+the Slurm/Ray executors built (Slurm's job script written without submitting)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inftool_hf.configs import BackendConfig, ConfigError
+from inftool_hf.generate import GenerateConfig, generate
+from inftool_hf.roleplay import RolePlayConfig
+from inftool_hf.scaleout import DatatroveConfig, build_executor, role_play_on_datatrove, slurm_dry_run
+from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.specs import load_specs, spec_pack_dir
+from inftool_hf.tool_pool import build_tool_pool
+from tests.fakes import ScriptedOpenAIServer, reporting_answer
+
+pytest.importorskip("datatrove")
+
+MIX = {"simple": 2, "multiple": 1, "parallel": 1, "multi_step": 1, "multi_turn": 1, "miss_param": 1,
+       "irrelevance": 1}
+
+
+def calling_script(messages, tools):
+    """A deterministic 'model': calls the first tool shown with the last word the user wrote, then reports."""
+    if messages[-1]["role"] == "tool":
+        return reporting_answer(messages)
+    if not tools:
+        return "Here is what I found: everything went through fine."
+    function = tools[0]["function"]
+    first = next(iter(function["parameters"].get("properties") or {}), None)
+    arguments = {first: messages[-1]["content"].split()[-1].strip(".?!")} if first else {}
+    return "<tool_call>" + json.dumps({"name": function["name"], "arguments": arguments}) + "</tool_call>"
+
+
+def _config(tmp_path, name, server, runner, **datatrove):
+    return GenerateConfig(name=name, output_dir=str(tmp_path), decontaminate=False, runner=runner,
+                          scenarios=ScenarioConfig(num_scenarios=16, seed=4, category_mix=MIX),
+                          roleplay=RolePlayConfig(assistant="model", shard_size=8),
+                          backend=BackendConfig(backend="openai", model="scripted", base_urls=[server.base_url]),
+                          datatrove=DatatroveConfig(**datatrove))
+
+
+def test_datatrove_runner_gives_the_rows_of_the_in_process_runner(tmp_path):
+    """`generate --runner datatrove` (local executor, two tasks, datatrove's endpoint server) and the in-process
+    runner on the same engine and seed: the same verified and rejected rows."""
+    server = ScriptedOpenAIServer(calling_script)
+    try:
+        ours = generate(_config(tmp_path, "in-process", server, "in_process"), progress=False)
+        asked = server.requests
+        theirs = generate(_config(tmp_path, "datatrove", server, "datatrove", tasks=2, workers=2, records_per_chunk=3),
+                          progress=False)
+    finally:
+        server.stop()
+    assert server.requests == 2 * asked  # every model call of the episodes went through datatrove's callback
+    for split in ("train", "rejected"):
+        assert theirs[split].to_list() == ours[split].to_list(), split
+    assert len(ours["train"]) + len(ours["rejected"]) == 16 and len(ours["train"]) > 0
+    chunks = sorted(Path(tmp_path).rglob("episodes/*_chunk_*.jsonl"))
+    assert len(chunks) >= 2 * 2, chunks  # two tasks, each in chunks of 3 rows
+
+
+def test_datatrove_resumes_after_the_engine_dies_without_loss_or_duplicates(tmp_path):
+    """The engine dies partway (HTTP 500 after some requests): the run fails; run again on a healthy engine, it
+    goes on from the chunks already written — every scenario once, and fewer requests than a fresh run."""
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=24, seed=7, category_mix={"simple": 1}))
+    roleplay = RolePlayConfig(assistant="model")
+    config = DatatroveConfig(records_per_chunk=4, max_concurrent_episodes=2, max_concurrent_generations=2)
+
+    def run(server, work):
+        return role_play_on_datatrove(scenarios, pool, roleplay, config, iteration=1, work=work,
+                                      backend=BackendConfig(backend="openai", model="scripted",
+                                                            base_urls=[server.base_url]))
+
+    fresh = ScriptedOpenAIServer(calling_script)
+    try:
+        reference = run(fresh, tmp_path / "fresh")
+    finally:
+        fresh.stop()
+    dying = ScriptedOpenAIServer(calling_script, fail_after=fresh.requests // 2)
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - datatrove's ServerError, re-raised by its executor
+            run(dying, tmp_path / "killed")
+    finally:
+        dying.stop()
+    assert sorted((tmp_path / "killed" / "episodes").glob("*.jsonl"))  # chunks written before the failure
+    healthy = ScriptedOpenAIServer(calling_script)
+    try:
+        resumed = run(healthy, tmp_path / "killed")
+    finally:
+        healthy.stop()
+    assert resumed.to_list() == reference.to_list()
+    assert healthy.requests < fresh.requests, (healthy.requests, fresh.requests)
+
+
+def test_slurm_job_script_is_written_without_submitting(tmp_path):
+    """Slurm by config: the pipeline is pickled and its job script written (what sbatch would get); loading the
+    pickle back gives the same pipeline."""
+    import dill
+
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=1))
+    config = DatatroveConfig(executor="slurm", partition="gpu-h100", tasks=3, gpus_per_task=1, server="vllm",
+                             tensor_parallel_size=1, time="02:00:00", venv_path="/opt/venvs/inftool/bin/activate",
+                             server_kwargs={"max-model-len": 4096})
+    executor = build_executor(scenarios, pool, RolePlayConfig(), config, model="/models/smol", max_model_len=4096,
+                              iteration=0, generator={"user": "template", "assistant": "m", "server": "schema"},
+                              work=tmp_path)
+    script = slurm_dry_run(executor).read_text()
+    assert "#SBATCH --partition=gpu-h100" in script and "#SBATCH --gpus=1" in script
+    assert "#SBATCH --array=0-2" in script and "source /opt/venvs/inftool/bin/activate" in script
+    assert "launch_pickled_pipeline" in script and "executor.pik" in script
+    loaded = dill.loads((tmp_path / "logs" / "executor.pik").read_bytes())
+    runner = loaded.pipeline[-1]
+    assert runner.config.server_type == "vllm" and runner.config.model_kwargs == {"max-model-len": 4096}
+    assert runner.shared_context["pool"].tools.keys() == pool.tools.keys()
+    assert len(sorted((tmp_path / "documents").glob("*.jsonl"))) == 3
+
+
+def test_bad_datatrove_settings_are_one_line_config_errors():
+    with pytest.raises(ConfigError, match="datatrove.executor"):
+        DatatroveConfig(executor="kubernetes")
+    with pytest.raises(ConfigError, match="datatrove.partition"):
+        DatatroveConfig(executor="slurm")
+    with pytest.raises(ConfigError, match="datatrove.tasks"):
+        DatatroveConfig(tasks=0)
+    with pytest.raises(ConfigError, match="runner"):
+        GenerateConfig(runner="spark")
+
+
+def test_ray_executor_is_built_or_refused_in_one_line(tmp_path, monkeypatch):
+    """Ray by config: without Ray installed, a one-line error before anything starts; with it, the executor."""
+    import importlib.util
+
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=2, seed=1))
+    config = DatatroveConfig(executor="ray", tasks=2, cpus_per_task=4)
+    args = dict(model="m", max_model_len=2048, iteration=0, work=tmp_path,
+                generator={"user": "template", "assistant": "m", "server": "schema"})
+    if importlib.util.find_spec("ray") is None:
+        with pytest.raises(ConfigError, match="ray"):
+            build_executor(scenarios, pool, RolePlayConfig(), config, **args)
+    else:
+        executor = build_executor(scenarios, pool, RolePlayConfig(), config, **args)
+        assert executor.tasks == 2 and executor.cpus_per_task == 4
