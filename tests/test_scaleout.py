@@ -15,8 +15,6 @@ from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_pool import build_tool_pool
 from tests.fakes import ScriptedOpenAIServer, reporting_answer
 
-pytest.importorskip("datatrove")
-
 MIX = {"simple": 2, "multiple": 1, "parallel": 1, "multi_step": 1, "multi_turn": 1, "miss_param": 1,
        "irrelevance": 1}
 
@@ -129,18 +127,36 @@ def test_bad_datatrove_settings_are_one_line_config_errors():
         GenerateConfig(runner="spark")
 
 
-def test_ray_executor_is_built_or_refused_in_one_line(tmp_path, monkeypatch):
-    """Ray by config: without Ray installed, a one-line error before anything starts; with it, the executor."""
+def test_ray_is_refused_in_one_line_where_it_is_not_installed(tmp_path, monkeypatch):
     import importlib.util
 
+    from inftool_hf import scaleout
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    with pytest.raises(ConfigError, match="ray"):
+        scaleout.require_datatrove(DatatroveConfig(executor="ray"))
+    scaleout.require_datatrove(DatatroveConfig(executor="local"))  # (datatrove itself is there)
+
+
+@pytest.mark.slow  # starts a local Ray cluster (~30 s)
+def test_ray_executor_plays_the_rows_of_the_local_executor(tmp_path):
+    """The Ray executor on a local Ray cluster (two tasks as Ray tasks): the rows the local executor plays."""
+    import ray
+
     pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
-    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=2, seed=1))
-    config = DatatroveConfig(executor="ray", tasks=2, cpus_per_task=4)
-    args = dict(model="m", max_model_len=2048, iteration=0, work=tmp_path,
-                generator={"user": "template", "assistant": "m", "server": "schema"})
-    if importlib.util.find_spec("ray") is None:
-        with pytest.raises(ConfigError, match="ray"):
-            build_executor(scenarios, pool, RolePlayConfig(), config, **args)
-    else:
-        executor = build_executor(scenarios, pool, RolePlayConfig(), config, **args)
-        assert executor.tasks == 2 and executor.cpus_per_task == 4
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=8, seed=9, category_mix=MIX))
+    roleplay = RolePlayConfig(assistant="model")
+    server = ScriptedOpenAIServer(calling_script)
+    backend = BackendConfig(backend="openai", model="scripted", base_urls=[server.base_url])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        local = role_play_on_datatrove(scenarios, pool, roleplay, DatatroveConfig(tasks=2), backend=backend,
+                                       iteration=1, work=tmp_path / "local")
+        on_ray = role_play_on_datatrove(scenarios, pool, roleplay,
+                                        DatatroveConfig(executor="ray", tasks=2, cpus_per_task=1, mem_per_cpu_gb=0.5),
+                                        backend=backend, iteration=1, work=tmp_path / "ray")
+    finally:
+        ray.shutdown()
+        server.stop()
+    assert on_ray.to_list() == local.to_list() and len(local) == 8
