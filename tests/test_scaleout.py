@@ -160,3 +160,28 @@ def test_ray_executor_plays_the_rows_of_the_local_executor(tmp_path):
         ray.shutdown()
         server.stop()
     assert on_ray.to_list() == local.to_list() and len(local) == 8
+
+
+def test_generate_command_takes_the_runner_flag(tmp_path):
+    """`inftool-hf generate --recipe ... --runner datatrove` plays on datatrove and publishes the folder."""
+    import yaml
+
+    from inftool_hf.cli import main
+    from tests.fakes import ids_from_files
+
+    server = ScriptedOpenAIServer(calling_script)
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump({"generate": {
+        "name": "cli-dt", "decontaminate": False, "scenarios": {"num_scenarios": 6, "seed": 2},
+        "roleplay": {"assistant": "model"},
+        "backend": {"backend": "openai", "model": "scripted", "base_urls": [server.base_url]}}}))
+    try:
+        assert main(["generate", "--recipe", str(recipe), "--output-dir", str(tmp_path), "--runner",
+                     "datatrove"]) == 0
+    finally:
+        server.stop()
+    assert server.requests > 0
+    assert sorted((tmp_path / "cli-dt").rglob("episodes/*_chunk_*.jsonl"))  # played by datatrove
+    run = json.loads((tmp_path / "cli-dt" / "run.json").read_text())
+    assert run["config"]["runner"] == "datatrove"
+    assert len(ids_from_files(tmp_path / "cli-dt")) >= 1
