@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import write_result  # noqa: E402
+from common import start_server, write_result  # noqa: E402
 
 from inftool_hf.backends import make_backend  # noqa: E402
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
@@ -43,27 +39,6 @@ def measure(backend, n: int, new_tokens: int) -> dict:
     seconds = time.monotonic() - started
     tokens = sum(g.completion_tokens for g in out)
     return {"seconds": round(seconds, 2), "completion_tokens": tokens, "tokens_per_s": round(tokens / seconds, 1)}
-
-
-def start_server(model: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
-                                "--served-model-name", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                "--dtype", "bfloat16", "--max-model-len", "2048", "--enable-auto-tool-choice",
-                                "--tool-call-parser", "hermes"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"})
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return process, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            time.sleep(2)
-    process.kill()
-    raise RuntimeError("vLLM server did not start")
 
 
 def main() -> None:

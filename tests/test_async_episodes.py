@@ -11,24 +11,12 @@ from inftool_hf.roleplay import RolePlayConfig, play_episodes, run_episode_async
 from inftool_hf.scenarios import Scenario, ScenarioConfig, sample_scenarios
 from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_pool import build_tool_pool
-from tests.fakes import ScriptedBackend, reporting_answer
+from tests.fakes import ScriptedBackend, calling_script
 
 
 @pytest.fixture(scope="module")
 def pool():
     return build_tool_pool(load_specs([spec_pack_dir()]).tools)
-
-
-def _assistant(messages, tools):
-    """A deterministic 'model': calls the first tool shown with the first value the user wrote, then reports."""
-    if messages[-1]["role"] == "tool":
-        return reporting_answer(messages)
-    if not tools:
-        return "Here is what I found: everything went through fine."
-    function = tools[0]["function"]
-    first = next(iter(function["parameters"].get("properties") or {}), None)
-    arguments = {first: messages[-1]["content"].split()[-1].strip(".?!")} if first else {}
-    return "<tool_call>" + json.dumps({"name": function["name"], "arguments": arguments}) + "</tool_call>"
 
 
 def _user(messages, tools):
@@ -54,7 +42,7 @@ def test_async_episodes_play_the_same_rows_as_the_batched_driver(pool, case):
     scenarios = [Scenario.from_row(row) for row in sample_scenarios(pool, ScenarioConfig(num_scenarios=18, seed=5))]
 
     def backends():
-        return (ScriptedBackend(script=_assistant), ScriptedBackend(script=_user) if with_user else None,
+        return (ScriptedBackend(script=calling_script), ScriptedBackend(script=_user) if with_user else None,
                 ScriptedBackend(script=_server) if with_server else None)
 
     assistant, user, server = backends()
@@ -96,7 +84,7 @@ def test_sampling_reaches_the_async_backend(pool):
     [scenario] = [Scenario.from_row(r) for r in sample_scenarios(pool, ScenarioConfig(num_scenarios=1, seed=2))]
     sampling = SamplingConfig(temperature=0.3, max_new_tokens=17)
     asyncio.run(run_episode_async(scenario, pool, RolePlayConfig(assistant="model", sampling=sampling),
-                                  Recording(script=_assistant)))
+                                  Recording(script=calling_script)))
     assert seen and all(s == sampling for s in seen)
 
 

@@ -13,22 +13,10 @@ from inftool_hf.scaleout import DatatroveConfig, build_executor, role_play_on_da
 from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
 from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_pool import build_tool_pool
-from tests.fakes import ScriptedOpenAIServer, reporting_answer
+from tests.fakes import ScriptedOpenAIServer, calling_script
 
 MIX = {"simple": 2, "multiple": 1, "parallel": 1, "multi_step": 1, "multi_turn": 1, "miss_param": 1,
        "irrelevance": 1}
-
-
-def calling_script(messages, tools):
-    """A deterministic 'model': calls the first tool shown with the last word the user wrote, then reports."""
-    if messages[-1]["role"] == "tool":
-        return reporting_answer(messages)
-    if not tools:
-        return "Here is what I found: everything went through fine."
-    function = tools[0]["function"]
-    first = next(iter(function["parameters"].get("properties") or {}), None)
-    arguments = {first: messages[-1]["content"].split()[-1].strip(".?!")} if first else {}
-    return "<tool_call>" + json.dumps({"name": function["name"], "arguments": arguments}) + "</tool_call>"
 
 
 def _config(tmp_path, name, server, runner, **datatrove):
