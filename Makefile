@@ -75,6 +75,7 @@ bench: model
 	$(BIN)/python benchmarks/grpo_step.py --rollouts environment
 	$(BIN)/python benchmarks/eval_wall_time.py
 	$(BIN)/python benchmarks/spec_sources.py
+	$(BIN)/python benchmarks/datatrove_runner.py
 	$(BIN)/python benchmarks/report.py | tee benchmarks/results/table.md
 
 # The CUDA path of every stage on the default model, a few minutes on one GPU (benchmarks/results/gpu_smoke.json).
@@ -82,7 +83,7 @@ gpu-smoke: model
 	$(BIN)/python benchmarks/gpu_smoke.py
 
 bench-quick: model
-	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time spec_sources; do \
+	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time spec_sources datatrove_runner; do \
 		$(BIN)/python benchmarks/$$script.py --quick || exit 1; done
 	$(BIN)/python benchmarks/report.py
 

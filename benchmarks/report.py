@@ -69,6 +69,14 @@ def main() -> None:
                          f"{r['generate_seconds'] + r['score_seconds']:.0f} s ({r['generate_seconds']:.0f} s "
                          f"generation, {r['score_seconds']:.0f} s BFCL checkers; {r['entries_per_s']} entries/s)",
                          "benchmarks/eval_wall_time.py"))
+    if d := load("datatrove_runner"):
+        dates.add(d["date"])
+        summary = d["summary"]
+        for runner, label in (("in_process", "in-process batched runner"), ("datatrove", "datatrove runner")):
+            rows.append((f"role-play through the {label} ({d['scenarios']} scenarios, model assistant, "
+                         f"{d['concurrency']} episodes at once, one vLLM server)",
+                         f"{summary[runner]['episodes_per_s']} episodes/s, {summary[runner]['tokens_per_s']} "
+                         "generated tokens/s", "benchmarks/datatrove_runner.py"))
     for rollouts in ("decision_points", "environment"):
         if g := load(f"grpo_step_{rollouts}"):
             dates.add(g["date"])
