@@ -89,7 +89,7 @@ def test_slurm_job_script_is_written_without_submitting(tmp_path):
     scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=1))
     config = DatatroveConfig(executor="slurm", partition="gpu-h100", tasks=3, gpus_per_task=1, server="vllm",
                              tensor_parallel_size=1, time="02:00:00", venv_path="/opt/venvs/inftool/bin/activate",
-                             server_kwargs={"max-model-len": 4096})
+                             server_kwargs={"enforce-eager": True})
     executor = build_executor(scenarios, pool, RolePlayConfig(), config, model="/models/smol", max_model_len=4096,
                               iteration=0, generator={"user": "template", "assistant": "m", "server": "schema"},
                               work=tmp_path)
@@ -99,7 +99,8 @@ def test_slurm_job_script_is_written_without_submitting(tmp_path):
     assert "launch_pickled_pipeline" in script and "executor.pik" in script
     loaded = dill.loads((tmp_path / "logs" / "executor.pik").read_bytes())
     runner = loaded.pipeline[-1]
-    assert runner.config.server_type == "vllm" and runner.config.model_kwargs == {"max-model-len": 4096}
+    assert runner.config.server_type == "vllm" and runner.config.model_kwargs == {"enforce-eager": True}
+    assert runner.config.model_max_context == 4096
     assert runner.shared_context["pool"].tools.keys() == pool.tools.keys()
     assert len(sorted((tmp_path / "documents").glob("*.jsonl"))) == 3
 

@@ -55,7 +55,8 @@ class DatatroveConfig:
     records_per_chunk: int = field(default=64, metadata={"help": "rows per checkpointed output chunk (resume unit)"})
     server_kwargs: dict[str, Any] = field(
         default_factory=dict,
-        metadata={"help": "vllm/sglang: extra server flags ({'max-model-len': 4096, 'enforce-eager': true})"})
+        metadata={"help": "vllm/sglang: extra server flags ({'gpu-memory-utilization': 0.9, 'enforce-eager': true}); "
+                          "max-model-len is backend.max_model_len"})
     time: str = field(default="04:00:00", metadata={"help": "slurm: time limit per task"})
     partition: str = field(default="", metadata={"help": "slurm: partition (required for slurm)"})
     cpus_per_task: int = field(default=8, metadata={"help": "slurm/ray: CPUs per task"})
