@@ -191,3 +191,14 @@ def test_datatrove_starts_its_own_vllm_server_on_the_default_model(tmp_path, def
     turns = [m for r in rows for m in r["messages"] if m["role"] == "assistant"]
     assert turns and any((m["content"] or "").strip() or m["tool_calls"] for m in turns)  # the model wrote them
     assert all(json.loads(r["episode"])["finished"] for r in rows)
+
+
+def test_the_loop_refuses_a_fixed_endpoint_for_its_trained_checkpoint():
+    """An endpoint serves one model; the loop's next round must be played by the checkpoint it just trained."""
+    from inftool_hf.loop import LoopConfig
+
+    generate = GenerateConfig(runner="datatrove", datatrove=DatatroveConfig(server="endpoint"))
+    with pytest.raises(ConfigError, match="endpoint serves one fixed model"):
+        LoopConfig(iterations=3, model_assistant_after=1, generate=generate)
+    LoopConfig(iterations=3, model_assistant_after=1,
+               generate=GenerateConfig(runner="datatrove", datatrove=DatatroveConfig(server="vllm_module")))

@@ -126,6 +126,11 @@ class LoopConfig:
             raise ConfigError("loop.dev_scenarios must be >= 1 when dev_domains are set")
         if not 0 <= self.seed_fraction <= 1:
             raise ConfigError(f"loop.seed_fraction must be between 0 and 1, got {self.seed_fraction}")
+        if self.generate.runner == "datatrove" and self.generate.datatrove.server == "endpoint" \
+                and self.model_assistant_after < self.iterations:
+            raise ConfigError("loop.generate.datatrove.server: endpoint serves one fixed model, but the loop's "
+                              "trained checkpoint plays the assistant; let datatrove start the engine on it "
+                              "(vllm, vllm_module or sglang)")
 
 
 def load_loop_config(path: str) -> LoopConfig:
