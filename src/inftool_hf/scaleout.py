@@ -171,7 +171,7 @@ def write_documents(scenarios, folder: Path, tasks: int) -> None:
 
 def build_executor(scenarios, pool: ToolPool, roleplay: RolePlayConfig, config: DatatroveConfig, *, model: str,
                    max_model_len: int, iteration: int, generator: dict[str, str], work: Path,
-                   implementations: dict[str, Any] | None = None):
+                   implementations: dict[str, Any] | None = None, cpu_kv_cache_gb: int = 2):
     """The datatrove pipeline (reader → InferenceRunner) under the configured executor, not yet run."""
     require_datatrove(config)
     from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceRunner
@@ -186,7 +186,7 @@ def build_executor(scenarios, pool: ToolPool, roleplay: RolePlayConfig, config: 
                     "data-parallel-size": config.data_parallel_size,
                     "pipeline-parallel-size": config.pipeline_parallel_size}
         server_kwargs = {"server_script": str(Path(__file__).with_name("vllm_launcher.py")), "model": model,
-                         "max-model-len": max_model_len, "host": "127.0.0.1",
+                         "max-model-len": max_model_len, "host": "127.0.0.1", "cpu-kv-cache-gb": cpu_kv_cache_gb,
                          **{k: v for k, v in parallel.items() if v > 1}, **server_kwargs}
     inference = InferenceConfig(
         server_type=server_type, model_name_or_path=model, model_max_context=max_model_len, use_chat=True,
@@ -295,7 +295,7 @@ def role_play_on_datatrove(scenarios, pool: ToolPool, roleplay: RolePlayConfig, 
     config, model = engine_settings(config, backend)
     executor = build_executor(scenarios, pool, roleplay, config, model=model, max_model_len=backend.max_model_len,
                               iteration=iteration, generator=episode_generator(roleplay, model), work=work,
-                              implementations=implementations)
+                              implementations=implementations, cpu_kv_cache_gb=backend.cpu_kv_cache_gb)
     executor.run()
     try:
         return collect_rows(scenarios, work)
