@@ -202,3 +202,34 @@ def test_the_loop_refuses_a_fixed_endpoint_for_its_trained_checkpoint():
         LoopConfig(iterations=3, model_assistant_after=1, generate=generate)
     LoopConfig(iterations=3, model_assistant_after=1,
                generate=GenerateConfig(runner="datatrove", datatrove=DatatroveConfig(server="vllm_module")))
+
+
+def judging_script(messages, tools):
+    """calling_script, and a judge whose verdict is a deterministic coin: the transcript's checksum."""
+    import zlib
+
+    if "Answer yes or no" in (messages[-1].get("content") or ""):
+        return "yes" if zlib.crc32(messages[-1]["content"].encode()) % 2 == 0 else "no"
+    return calling_script(messages, tools)
+
+
+def test_the_judge_runs_through_datatrove_too(tmp_path):
+    """`judge: true` on datatrove: a row that passes the deterministic gates is judged inside its rollout through
+    the same generate callback (no engine of ours), and verification takes that verdict — the same rows pass and
+    fail at the judge as with the in-process judge."""
+    server = ScriptedOpenAIServer(judging_script)
+    try:
+        config = _config(tmp_path, "in-process", server, "in_process")
+        config.judge = True
+        ours = generate(config, progress=False)
+        config = _config(tmp_path, "datatrove", server, "datatrove", records_per_chunk=4)
+        config.judge = True
+        theirs = generate(config, progress=False)
+    finally:
+        server.stop()
+    for split in ("train", "rejected"):
+        assert [(r["id"], r["verification"]) for r in theirs[split]] == \
+            [(r["id"], r["verification"]) for r in ours[split]], split
+    judged = [json.loads(r["episode"]).get("judge") for r in theirs["train"]]
+    assert judged and all(verdict and verdict[0] for verdict in judged)
+    assert any(r["verification"]["failed_gate"] == "judge" for r in ours["rejected"])

@@ -322,7 +322,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
 
     from .backends import make_backend
     from .publish import push_to_hub, save_hub_folder
-    from .verify import llm_judge, verify_trajectories
+    from .verify import llm_judge, recorded_judge, verify_trajectories
 
     timings: dict[str, float] = {}
     spec_paths(config.specs)  # cheap checks first: a missing spec fails before any engine starts
@@ -339,7 +339,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         timings["tool_pool"] = time.monotonic() - started
     owned = backend is None
     # (on datatrove the episodes' model calls go to datatrove's engine: ours only for a judge or an LLM merge)
-    needed = not on_datatrove or config.judge or config.merge_with_llm
+    needed = not on_datatrove or config.merge_with_llm
     backend = backend or (make_backend(config.backend) if needed else None)
     user_backend = make_backend(config.user_backend) if config.user_backend and needed else backend
     try:  # engines are closed whatever fails below (a broken spec, an interrupted role-play...)
@@ -367,7 +367,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
 
                 return role_play_on_datatrove(scenarios, pool, roleplay, config.datatrove, backend=config.backend,
                                               iteration=config.iteration, work=work / f"datatrove-{shards}",
-                                              implementations=python_specs(config.specs)[1])
+                                              implementations=python_specs(config.specs)[1],
+                                              judge=config.judge)
             return role_play(scenarios, pool, roleplay, backend,
                              user_backend=user_backend if roleplay.user == "llm" else None,
                              server_backend=user_backend if roleplay.server == "llm" else None,
@@ -382,7 +383,8 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
             trajectories = with_replayed_failures(trajectories, scenarios, config.roleplay, play)
             timings["replay"] = time.monotonic() - started
         started = time.monotonic()
-        verified = verify_trajectories(trajectories, judge=llm_judge(user_backend) if config.judge else None)
+        judge = (recorded_judge if on_datatrove else llm_judge(user_backend)) if config.judge else None
+        verified = verify_trajectories(trajectories, judge=judge)
         timings["verify"] = time.monotonic() - started
     finally:
         if owned and backend is not None:

@@ -142,8 +142,10 @@ class CallbackBackend:
 
 async def role_play_rollout(document: Any, generate: Any, *, pool: ToolPool, roleplay: RolePlayConfig,
                             iteration: int, generator: dict[str, str], model_name: str,
-                            implementations: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One datatrove rollout: the document's scenario played to the end; its trajectory row as the result."""
+                            implementations: dict[str, Any] | None = None, judge: bool = False) -> dict[str, Any]:
+    """One datatrove rollout: the document's scenario played to the end; its trajectory row as the result. With
+    ``judge``, a row that passes the deterministic gates is judged here too, through the same callback
+    (``episode.judge``, read by ``verify.recorded_judge``)."""
     scenario = Scenario.from_row(json.loads(document.metadata["scenario"]))
     backend = CallbackBackend(generate, model_name, asyncio.get_running_loop())
     episode = await run_episode_async(
@@ -151,7 +153,16 @@ async def role_play_rollout(document: Any, generate: Any, *, pool: ToolPool, rol
         user_backend=backend if roleplay.user == "llm" or roleplay.mode == "free" else None,
         server_backend=backend if roleplay.server == "llm" else None,
         implementations=implementations)
-    return {"row": json.dumps(episode.to_row(iteration, generator), ensure_ascii=False)}
+    row = episode.to_row(iteration, generator)
+    if judge:
+        from .verify import check_trajectory, judge_prompt, judge_verdict
+
+        if check_trajectory(row)[0] is None:
+            [verdict] = await backend.agenerate([judge_prompt(row)], None, SamplingConfig(max_new_tokens=4))
+            record = json.loads(row["episode"])
+            record["judge"] = list(judge_verdict(verdict.message.get("content") or ""))
+            row["episode"] = json.dumps(record)
+    return {"row": json.dumps(row, ensure_ascii=False)}
 
 
 def write_documents(scenarios, folder: Path, tasks: int) -> None:
@@ -171,7 +182,7 @@ def write_documents(scenarios, folder: Path, tasks: int) -> None:
 
 def build_executor(scenarios, pool: ToolPool, roleplay: RolePlayConfig, config: DatatroveConfig, *, model: str,
                    max_model_len: int, iteration: int, generator: dict[str, str], work: Path,
-                   implementations: dict[str, Any] | None = None, cpu_kv_cache_gb: int = 2):
+                   implementations: dict[str, Any] | None = None, cpu_kv_cache_gb: int = 2, judge: bool = False):
     """The datatrove pipeline (reader → InferenceRunner) under the configured executor, not yet run."""
     require_datatrove(config)
     from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceRunner
@@ -199,7 +210,7 @@ def build_executor(scenarios, pool: ToolPool, roleplay: RolePlayConfig, config: 
         output_writer=JsonlWriter(str(work / "episodes"), output_filename="${rank}_chunk_${chunk_index}.jsonl",
                                   compression=None),
         shared_context={"pool": pool, "roleplay": roleplay, "iteration": iteration, "generator": generator,
-                        "model_name": model, "implementations": implementations or {}},
+                        "model_name": model, "implementations": implementations or {}, "judge": judge},
         checkpoints_local_dir=str(work / "checkpoints"), records_per_chunk=config.records_per_chunk)
     pipeline = [JsonlReader(str(work / "documents"), glob_pattern="*.jsonl"), runner]
     logs = str(work / "logs")
@@ -287,7 +298,7 @@ def episode_generator(roleplay: RolePlayConfig, model_name: str) -> dict[str, st
 
 def role_play_on_datatrove(scenarios, pool: ToolPool, roleplay: RolePlayConfig, config: DatatroveConfig, *,
                            backend: BackendConfig, iteration: int, work: Path,
-                           implementations: dict[str, Any] | None = None):
+                           implementations: dict[str, Any] | None = None, judge: bool = False):
     """Scenarios dataset → trajectories dataset (unverified), played by datatrove. ``work`` keeps the documents,
     datatrove's checkpoints and its output: a rerun after a kill resumes there (completed tasks are skipped, a
     task in progress continues after its last written chunk). On Slurm the call submits the job and stops with
@@ -295,7 +306,8 @@ def role_play_on_datatrove(scenarios, pool: ToolPool, roleplay: RolePlayConfig, 
     config, model = engine_settings(config, backend)
     executor = build_executor(scenarios, pool, roleplay, config, model=model, max_model_len=backend.max_model_len,
                               iteration=iteration, generator=episode_generator(roleplay, model), work=work,
-                              implementations=implementations, cpu_kv_cache_gb=backend.cpu_kv_cache_gb)
+                              implementations=implementations, cpu_kv_cache_gb=backend.cpu_kv_cache_gb,
+                              judge=judge)
     executor.run()
     try:
         return collect_rows(scenarios, work)

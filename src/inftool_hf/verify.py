@@ -295,23 +295,35 @@ def verify_trajectories(dataset, judge: Judge | None = None, judge_batch_size: i
     })
 
 
+def judge_prompt(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The judge's question about one row (its transcript, each turn cut to 400 characters)."""
+    transcript = "\n".join(f"{m['role']}: {(m.get('content') or '')[:400]}" for m in row["messages"][1:])
+    return [{"role": "user", "content": ("Does the assistant's last message answer the user correctly, using only "
+                                         f"the tool results? Answer yes or no.\n\n{transcript}")}]
+
+
+def judge_verdict(text: str) -> tuple[bool, str]:
+    answer = (text or "").strip().lower()
+    return answer.startswith("yes"), f"judge answered {answer[:20]!r}"
+
+
 def llm_judge(backend: Any) -> Judge:
     """A judge that asks ``backend`` whether each row's final reply answers the user faithfully: all rows of a
     batch in one ``generate`` call."""
     from .configs import SamplingConfig
 
     def judge(rows: list[dict[str, Any]]) -> list[tuple[bool, str]]:
-        prompts = []
-        for row in rows:
-            transcript = "\n".join(f"{m['role']}: {(m.get('content') or '')[:400]}" for m in row["messages"][1:])
-            prompts.append([{"role": "user", "content": (
-                "Does the assistant's last message answer the user correctly, using only the tool results? "
-                f"Answer yes or no.\n\n{transcript}")}])
-        generations = backend.generate(prompts, None, SamplingConfig(max_new_tokens=4))
-        verdicts = []
-        for generation in generations:
-            answer = (generation.message.get("content") or "").strip().lower()
-            verdicts.append((answer.startswith("yes"), f"judge answered {answer[:20]!r}"))
-        return verdicts
+        generations = backend.generate([judge_prompt(row) for row in rows], None, SamplingConfig(max_new_tokens=4))
+        return [judge_verdict(g.message.get("content") or "") for g in generations]
 
     return judge
+
+
+def recorded_judge(rows: list[dict[str, Any]]) -> list[tuple[bool, str]]:
+    """The verdicts the judge gave while the rows were played (``episode.judge``: datatrove's rollouts ask it
+    through the same engine as every other role); a row without one is not accepted."""
+    verdicts = []
+    for row in rows:
+        recorded = json.loads(row.get("episode") or "{}").get("judge")
+        verdicts.append((bool(recorded[0]), str(recorded[1])) if recorded else (False, "no judge verdict recorded"))
+    return verdicts
