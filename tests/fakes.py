@@ -90,7 +90,8 @@ class ScriptedOpenAIServer:
     with ``<tool_call>`` markup, as a model writes it): the same engine for the in-process OpenAI backend and for
     datatrove's endpoint server. ``fail_after`` requests it answers HTTP 500 (a dying engine)."""
 
-    def __init__(self, script, fail_after=None):
+    def __init__(self, script, fail_after=None, delay=0.0):
+        import asyncio
         import socket
         import threading
         import time
@@ -111,6 +112,7 @@ class ScriptedOpenAIServer:
             if self.fail_after is not None and self.requests >= self.fail_after:
                 return JSONResponse({"error": {"message": "engine died"}}, status_code=500)
             self.requests += 1
+            await asyncio.sleep(delay)  # (a slow engine: a run can be killed while requests are in flight)
             text = script(body["messages"], body.get("tools"))
             return JSONResponse({
                 "id": f"c{self.requests}", "object": "chat.completion", "created": 0, "model": body["model"],
