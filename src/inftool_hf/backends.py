@@ -88,9 +88,26 @@ def _strip_stops(text: str, stops: Sequence[str]) -> str:
     return text[:cut] if cut >= 0 else text
 
 
-def _generation_from_text(text: str, tools: ToolList | None, **counts: Any) -> Generation:
+def generation_from_text(text: str, tools: ToolList | None, **counts: Any) -> Generation:
+    """A model's raw text as a generation: tool calls parsed from it (never raises: see tool_calls)."""
     parsed = parse_tool_calls(text, tools)
     return Generation(message=parsed.as_message(), raw_text=text, parse_error=parsed.parse_error, **counts)
+
+
+def chat_request(messages: list[dict[str, Any]], tools: ToolList | None, sampling: SamplingConfig) -> dict[str, Any]:
+    """The body of an OpenAI-compatible chat completion for one conversation (without ``model``)."""
+    request: dict[str, Any] = {
+        "messages": [{k: v for k, v in m.items() if v is not None} for m in messages],
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "max_tokens": sampling.max_new_tokens,
+        "seed": sampling.seed,
+    }
+    if tools:
+        request["tools"] = tools
+    if sampling.stop:
+        request["stop"] = list(sampling.stop)
+    return request
 
 
 class _LocalBackend:
@@ -149,7 +166,7 @@ class TransformersBackend(_LocalBackend):
             batch = order[start : start + size]
             texts, counts = self._generate_batch([ids[i] for i in batch], sampling)
             for index, text, count in zip(batch, texts, counts, strict=True):
-                results[index] = _generation_from_text(
+                results[index] = generation_from_text(
                     text, tools[index], prompt_tokens=len(ids[index]), completion_tokens=count,
                     finish_reason="length" if count >= sampling.max_new_tokens else "stop",
                 )
@@ -239,7 +256,7 @@ class VLLMBackend(_LocalBackend):
                 results.append(too_long(len(prompt), limit))
                 continue
             completion = by_index[index].outputs[0]
-            results.append(_generation_from_text(
+            results.append(generation_from_text(
                 completion.text, conv_tools, prompt_tokens=len(prompt),
                 completion_tokens=len(completion.token_ids), finish_reason=completion.finish_reason,
             ))
@@ -309,18 +326,7 @@ class OpenAIBackend:
     async def _one(self, semaphore: asyncio.Semaphore, messages, tools, sampling: SamplingConfig) -> Generation:
         if self.config.system_prompt and (not messages or messages[0]["role"] != "system"):
             messages = [{"role": "system", "content": self.config.system_prompt}, *messages]
-        request: dict[str, Any] = {
-            "model": self.model_name,
-            "messages": [{k: v for k, v in m.items() if v is not None} for m in messages],
-            "temperature": sampling.temperature,
-            "top_p": sampling.top_p,
-            "max_tokens": sampling.max_new_tokens,
-            "seed": sampling.seed,
-        }
-        if tools:
-            request["tools"] = tools
-        if sampling.stop:
-            request["stop"] = list(sampling.stop)
+        request = {"model": self.model_name, **chat_request(messages, tools, sampling)}
         async with semaphore:
             response = await self._client().chat.completions.create(**request)
         choice = response.choices[0]
@@ -335,7 +341,7 @@ class OpenAIBackend:
             calls = [make_tool_call(c.function.name, c.function.arguments, c.id) for c in choice.message.tool_calls]
             message = {"role": "assistant", "content": text.strip(), "tool_calls": calls}
             return Generation(message=message, raw_text=text, **counts)
-        return _generation_from_text(text, tools, **counts)
+        return generation_from_text(text, tools, **counts)
 
     async def agenerate(self, conversations, tools=None, sampling=None) -> list[Generation]:
         sampling = sampling or SamplingConfig()

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .backends import Generation
+from .backends import Generation, chat_request, generation_from_text
 from .configs import BackendConfig, ConfigError, SamplingConfig
 from .roleplay import RolePlayConfig, run_episode_async, trajectory_features
 from .scenarios import Scenario
-from .tool_calls import parse_tool_calls
 from .tool_pool import ToolPool
 
 logger = logging.getLogger(__name__)
@@ -108,23 +107,15 @@ class CallbackBackend:
         tools = tools if tools is not None else [None] * len(conversations)
 
         async def one(messages, conversation_tools) -> Generation:
-            payload: dict[str, Any] = {
-                "messages": [{k: v for k, v in m.items() if v is not None} for m in messages],
-                "temperature": sampling.temperature, "top_p": sampling.top_p,
-                "max_tokens": sampling.max_new_tokens, "seed": sampling.seed,
-            }
+            payload = chat_request(messages, conversation_tools, sampling)
             if conversation_tools:  # rendered by the chat template; "none": the text comes back unparsed (datatrove
-                payload["tools"] = conversation_tools  # keeps only the content, a server-side parser's calls would be
-                payload["tool_choice"] = "none"  # lost), and we parse it as the OpenAI backend does
-            if sampling.stop:
-                payload["stop"] = list(sampling.stop)
+                payload["tool_choice"] = "none"  # keeps only the content: a server-side parser's calls would be lost)
             result = await self._generate(payload)
-            parsed = parse_tool_calls(result.text, conversation_tools)
             usage = result.usage or {}
-            return Generation(message=parsed.as_message(), raw_text=result.text, parse_error=parsed.parse_error,
-                              prompt_tokens=usage.get("prompt_tokens", 0) or 0,
-                              completion_tokens=usage.get("completion_tokens", 0) or 0,
-                              finish_reason=result.finish_reason)
+            return generation_from_text(result.text, conversation_tools,
+                                        prompt_tokens=usage.get("prompt_tokens", 0) or 0,
+                                        completion_tokens=usage.get("completion_tokens", 0) or 0,
+                                        finish_reason=result.finish_reason)
 
         return list(await asyncio.gather(*(one(m, t) for m, t in zip(conversations, tools, strict=True))))
 
