@@ -92,7 +92,7 @@ def require_datatrove(config: DatatroveConfig) -> None:
 
 class CallbackBackend:
     """Datatrove's per-rollout ``generate(payload)`` callback as one of our backends: every role of an episode
-    (assistant, user model, LLM server) calls the engine through it. Tool calls are parsed from the text as the
+    (assistant, user model, LLM server, judge) calls the engine through it. Tool calls are parsed from the text as the
     OpenAI backend does (the server renders the tools with the chat template; no server-side parser)."""
 
     name = "datatrove"

@@ -325,7 +325,7 @@ def own_parameters(tools: Iterable[ToolSpec], dependencies: Iterable[Dependency]
         for id_field, names in elsewhere.get(tool.name, {}).items():
             if names & required:
                 own.setdefault(tool.name, {})[id_field] = names & required
-        top = (tool.response_schema or {}).get("properties") if isinstance(tool.response_schema, dict) else None
+        top = tool.response_schema.get("properties") if isinstance(tool.response_schema, dict) else None
         fields = {k: v for k, v in (top or {}).items() if k in _OWN_FIELDS and isinstance(v, dict)}
         resources = _resource_names(tool) if fields else set()
         for name, schema in (tool.parameters.get("properties") or {}).items():
