@@ -236,3 +236,30 @@ def rows_of(folder):
 
     data = load_hub_folder(str(folder))
     return [row for split in data for row in data[split]]
+
+
+def test_the_dev_set_keeps_its_own_mix_when_the_training_mix_changes(monkeypatch, tmp_path):
+    """A recipe that tunes the training mix pins the dev mix, so iterations and runs are scored on the same rows."""
+    import inftool_hf.generate as generate_module
+    import inftool_hf.loop as loop
+    import inftool_hf.publish as publish
+    from inftool_hf.configs import ConfigError
+
+    made = []
+    monkeypatch.setattr(generate_module, "generate", lambda gen, progress=True: made.append(gen) or [])
+    monkeypatch.setattr(publish, "dataset_stats", lambda rows: {})
+    pinned = {"simple": 1.0, "irrelevance": 1.0}
+    config = loop.LoopConfig(run_dir=str(tmp_path / "run"), dev_domains=["hotels"], dev_category_mix=pinned)
+    config.generate.scenarios.category_mix = {"simple": 1.0, "irrelevance": 3.0}
+    loop.make_dev_set(config, loop.LoopState(tmp_path / "state.json"), progress=False)
+    assert made[-1].scenarios.category_mix == pinned and made[-1].only_domains == ["hotels"]
+    assert config.generate.scenarios.category_mix == {"simple": 1.0, "irrelevance": 3.0}  # training mix untouched
+
+    unpinned = loop.LoopConfig(run_dir=str(tmp_path / "run2"), dev_domains=["hotels"])
+    loop.make_dev_set(unpinned, loop.LoopState(tmp_path / "state2.json"), progress=False)
+    assert made[-1].scenarios.category_mix == unpinned.generate.scenarios.category_mix
+
+    with pytest.raises(ConfigError, match=r"loop.dev_category_mix: unknown categories \['irrelevant'\]"):
+        loop.LoopConfig(dev_domains=["hotels"], dev_category_mix={"irrelevant": 1.0})
+    with pytest.raises(ConfigError, match="loop.dev_category_mix: every weight must be a number"):
+        loop.LoopConfig(dev_domains=["hotels"], dev_category_mix={"simple": "high"})

@@ -41,7 +41,7 @@ from .atomic import atomic_write_text
 from .configs import BackendConfig, ConfigError, load_recipe
 from .evaluate import EvalConfig
 from .generate import GenerateConfig
-from .scenarios import CATEGORIES
+from .scenarios import CATEGORIES, check_category_mix
 from .train import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,11 @@ class LoopConfig:
                           "the held-out split of each round's data."},
     )
     dev_scenarios: int = field(default=60, metadata={"help": "scenarios in the dev set"})
+    dev_category_mix: dict[str, float] = field(
+        default_factory=dict,
+        metadata={"help": "Category mix of the dev set; {} takes generate.scenarios.category_mix. Pin it when you "
+                          "tune the training mix, so the yardstick stays the same set of rows."},
+    )
     measure_call_validity: bool = field(
         default=False,
         metadata={"help": "Also score parseable / schema-valid calls before and after each training stage "
@@ -124,6 +129,8 @@ class LoopConfig:
             raise ConfigError("loop.shift must be >= 0")
         if self.dev_domains and self.dev_scenarios < 1:
             raise ConfigError("loop.dev_scenarios must be >= 1 when dev_domains are set")
+        if self.dev_category_mix:
+            check_category_mix(self.dev_category_mix, "loop.dev_category_mix")
         if not 0 <= self.seed_fraction <= 1:
             raise ConfigError(f"loop.seed_fraction must be between 0 and 1, got {self.seed_fraction}")
         if self.generate.runner == "datatrove" and self.generate.datatrove.server == "endpoint" \
@@ -315,6 +322,7 @@ def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) ->
         gen.scenarios.seed = config.generate.scenarios.seed + 10_007
         gen.scenarios.id_prefix = "dev-"
         gen.scenarios.tool_weights = {}
+        gen.scenarios.category_mix = dict(config.dev_category_mix or gen.scenarios.category_mix)
         gen.roleplay.assistant = "blueprint"
         started = time.monotonic()
         verified = generate(gen, progress=progress)

@@ -88,6 +88,20 @@ class Scenario:
                    missing_tool=blueprint["missing_tool"])
 
 
+def check_category_mix(mix: dict[str, float], where: str) -> None:
+    """A category mix names known categories with weights >= 0, one of them positive."""
+    unknown = sorted(set(mix) - set(CATEGORIES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown categories {unknown}; valid: {', '.join(CATEGORIES)}")
+    bad = {k: v for k, v in mix.items() if isinstance(v, bool) or not isinstance(v, (int, float))}
+    if bad:
+        raise ConfigError(f"{where}: every weight must be a number, got {bad}")
+    if not any(w > 0 for w in mix.values()):
+        raise ConfigError(f"{where}: at least one category needs a positive weight")
+    if any(w < 0 for w in mix.values()):
+        raise ConfigError(f"{where}: weights must be >= 0")
+
+
 @dataclass
 class ScenarioConfig:
     """How many scenarios to sample, and in what category mix (weights; the loop shifts them)."""
@@ -136,13 +150,7 @@ class ScenarioConfig:
             raise ConfigError(f"optional_rate must be between 0 and 1, got {self.optional_rate}")
         if self.distractors < 0:
             raise ConfigError(f"distractors must be >= 0, got {self.distractors}")
-        unknown = sorted(set(self.category_mix) - set(CATEGORIES))
-        if unknown:
-            raise ConfigError(f"category_mix: unknown categories {unknown}; valid: {', '.join(CATEGORIES)}")
-        if not any(w > 0 for w in self.category_mix.values()):
-            raise ConfigError("category_mix: at least one category needs a positive weight")
-        if any(w < 0 for w in self.category_mix.values()):
-            raise ConfigError("category_mix: weights must be >= 0")
+        check_category_mix(self.category_mix, "category_mix")
         for index, seed in enumerate(self.seeds):
             if not isinstance(seed, dict) or seed.get("category") not in CATEGORIES \
                     or not isinstance(seed.get("tools", []), list):
