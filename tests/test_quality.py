@@ -435,3 +435,15 @@ def test_aws_and_google_rows_read_like_requests_and_answers():
     assert values.for_schema({"type": "string"}, "ExceptionName").startswith("exception-")
     assert len(values.for_schema({"type": "string"}, "guest_name").split()) == 2
     assert label("QueueOwnerAWSAccountId") == "queue owner aws account id"
+    # an ARN names the tool's own service (an SQS tool was handed DynamoDB table ARNs), in that service's format
+    for context, start, resource in (("sqs_tag_queue aws_sqs", "arn:aws:sqs:", ":"),
+                                     ("dynamodb_describe_table aws_dynamodb", "arn:aws:dynamodb:", ":table/"),
+                                     ("s3_get_bucket_policy aws_s3", "arn:aws:s3:::", ":::")):
+        values.context = context
+        arns = {values.for_schema({"type": "string"}, field) for field in ("QueueArn", "ResourceArn") * 5}
+        assert all(a.startswith(start) and resource in a and a.count(":") == 5 for a in arns), arns
+    # an optional field inside an object is left out rather than sent empty ({"MessageAttributes": {}})
+    entry = {"type": "object", "required": ["Id"], "properties": {
+        "Id": {"type": "string"}, "MessageAttributes": {"type": "object", "description": "(nested structure omitted)"}}}
+    sent = [ValueFactory(seed).for_schema(entry, "entry") for seed in range(10)]
+    assert all(set(s) == {"Id"} for s in sent), sent

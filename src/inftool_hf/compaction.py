@@ -3,8 +3,11 @@
 Real specs have tools larger than a small model's context (a container-create call of a container API renders to
 ~6k tokens; a 4k-token prompt then gets an empty reply). Each tool over ``max_tokens`` is compacted in steps, each
 only as far as needed, in the order that loses least: long descriptions cut to their first sentence, examples and
-defaults dropped, nested objects below two levels replaced by a one-line stub, then optional parameters dropped,
-largest first. A tool whose required parameters alone exceed the budget is left out. Every step taken is recorded
+defaults dropped, optional nested objects below two levels replaced by a one-line stub, then optional parameters
+dropped, largest first. What a call cannot leave out is never stubbed: a tool whose required parameters alone
+exceed the budget is left out, and so is one whose required fields reach a stub the spec's loader wrote
+(a recursive or too deep shape): nobody can call it right from what is left (DynamoDB's ``TransactGetItems``
+requires ``TransactItems[].Get``, and every row said ``{"Get": {}}``). Every step taken is recorded
 (``Compaction``), so the run's summary says which tool lost what.
 
 Token counts are estimated from the rendered JSON (``len // CHARS_PER_TOKEN``): the default model's tokenizer puts
@@ -106,28 +109,52 @@ def _drop_examples(tool: ToolSpec, cuts: list[str]) -> ToolSpec:
 def _prune_depth(tool: ToolSpec, cuts: list[str], max_depth: int = 2) -> ToolSpec:
     pruned = []
 
-    def prune(schema: Any, depth: int, path: str) -> Any:
+    def prune(schema: Any, depth: int, path: str, needed: bool) -> Any:
         if not isinstance(schema, dict):
             return schema
-        if depth > max_depth and ("properties" in schema or schema.get("type") == "object"):
+        if depth > max_depth and not needed and ("properties" in schema or schema.get("type") == "object"):
             pruned.append(path)
             return {**NESTED_STUB, **({"description": f"{schema['description'][:80]} (nested structure omitted)"}
                                       if isinstance(schema.get("description"), str) else {})}
         out = dict(schema)
+        required = set(schema.get("required") or [])
         if isinstance(schema.get("properties"), dict):
-            out["properties"] = {k: prune(v, depth + 1, f"{path}.{k}" if path else k)
+            out["properties"] = {k: prune(v, depth + 1, f"{path}.{k}" if path else k, needed and k in required)
                                  for k, v in schema["properties"].items()}
         if isinstance(schema.get("items"), dict):
-            out["items"] = prune(schema["items"], depth + 1, f"{path}[]")
+            out["items"] = prune(schema["items"], depth + 1, f"{path}[]", needed)
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list):
-                out[key] = [prune(v, depth + 1, f"{path}|{i}") for i, v in enumerate(schema[key])]
+                out[key] = [prune(v, depth + 1, f"{path}|{i}", needed) for i, v in enumerate(schema[key])]
         return out
 
-    parameters = prune(tool.parameters, 0, "")
+    parameters = prune(tool.parameters, 0, "", True)
     if pruned:
-        cuts.append(f"nested objects below {max_depth} levels replaced by a stub: " + ", ".join(pruned))
+        cuts.append(f"optional nested objects below {max_depth} levels replaced by a stub: " + ", ".join(pruned))
     return replace(tool, parameters=parameters)
+
+
+def _required_stubs(schema: Any, path: str = "") -> list[str]:
+    """Paths to a stub (``(nested structure omitted)``) that a call cannot leave out: required properties all the
+    way down, through the items of an array that needs one, and through a union whose every option is a stub."""
+    if not isinstance(schema, dict):
+        return []
+    if str(schema.get("description", "")).endswith("(nested structure omitted)") and "properties" not in schema:
+        return [path or "(arguments)"]
+    found = []
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    for name in schema.get("required") or []:
+        if name in properties:
+            found += _required_stubs(properties[name], f"{path}.{name}" if path else name)
+    if isinstance(schema.get("items"), dict) and schema.get("minItems", 1) > 0:
+        found += _required_stubs(schema["items"], f"{path}[]")
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if isinstance(options, list) and options:
+            stubbed = [_required_stubs(option, path) for option in options]
+            if all(stubbed):
+                found += stubbed[0]
+    return found
 
 
 def _drop_optional(tool: ToolSpec, budget: int, cuts: list[str]) -> ToolSpec:
@@ -150,8 +177,12 @@ def _drop_optional(tool: ToolSpec, budget: int, cuts: list[str]) -> ToolSpec:
 
 def compact_tool(tool: ToolSpec, max_tokens: int) -> tuple[ToolSpec | None, Compaction | None]:
     """``tool`` within ``max_tokens`` (estimated), and what was cut; ``(tool, None)`` when it already fits,
-    ``(None, record)`` when even its required parameters do not fit."""
+    ``(None, record)`` when even its required parameters do not fit, or a stub replaced one of them."""
     before = estimated_tokens(tool)
+    unreachable = _required_stubs(tool.parameters)
+    if unreachable:
+        return None, Compaction(tool.name, before, before, dropped=True, cuts=[
+            "left out: a required field's structure was omitted when the spec was read: " + ", ".join(unreachable)])
     if max_tokens <= 0 or before <= max_tokens:
         return tool, None
     cuts: list[str] = []

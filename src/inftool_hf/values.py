@@ -151,8 +151,10 @@ class ValueFactory:
             props = schema.get("properties") or {}
             required = set(schema.get("required", []))
             optional = [k for k in props if k not in required and self.rng.random() < 0.5][: 3 if depth else 6]
-            return order_ranges({key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
-                                 if key in required or key in optional})
+            values = {key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
+                      if key in required or key in optional}
+            # an optional field is left out rather than sent empty (a stubbed structure gives ``{}``)
+            return order_ranges({k: v for k, v in values.items() if k in required or v not in ({}, [], "")})
         return None
 
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
@@ -463,6 +465,24 @@ _FREE_TEXT_KEYS = [
 ]
 
 
+# how each AWS service writes a resource into an ARN (others: the bare name)
+_ARN_RESOURCES = {"dynamodb": "table/{name}", "lambda": "function:{name}", "kinesis": "stream/{name}",
+                  "ecs": "cluster/{name}", "iam": "role/{name}", "logs": "log-group:{name}",
+                  "states": "stateMachine:{name}", "secretsmanager": "secret:{name}"}
+
+
+def _arn(v: ValueFactory) -> str:
+    """An ARN of the tool's own service (``aws_sqs`` tools get ``arn:aws:sqs:...``); S3 and IAM ARNs have no
+    region, S3 ones no account either."""
+    service = next((word[4:] for word in v.context.split() if word.startswith("aws_")), "") or \
+        v.rng.choice(["dynamodb", "sqs", "s3"])
+    name = f"{v.rng.choice(['orders', 'customers', 'billing', 'sessions', 'audit'])}-" \
+           f"{v.rng.choice(['prod', 'staging', 'dev'])}"
+    region = "" if service in ("s3", "iam") else v.rng.choice(["us-east-1", "eu-west-1", "us-west-2"])
+    account = "" if service == "s3" else str(v.rng.randint(10**11, 10**12 - 1))
+    return f"arn:aws:{service}:{region}:{account}:{_ARN_RESOURCES.get(service, '{name}').format(name=name)}"
+
+
 def _phone(v: ValueFactory) -> str:
     return f"+1 {v.rng.randint(201, 989)} {v.rng.randint(200, 999)} {v.rng.randint(1000, 9999)}"
 
@@ -471,8 +491,7 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
     (("email", "e_mail", "mail"), lambda v: v.faker.email()),
     (("url", "uri", "link", "website", "homepage", "webhook"), lambda v: v.faker.url()),
     (("phone", "mobile", "tel", "telephone"), _phone),
-    (("arn",), lambda v: f"arn:aws:{v.rng.choice(['dynamodb', 'sqs', 's3'])}:us-east-1:"
-                         f"{v.rng.randint(10**11, 10**12 - 1)}:{v.rng.choice(['table/orders', 'orders-queue'])}"),
+    (("arn",), lambda v: _arn(v)),
     (("table", "bucket", "queue", "stream", "topic", "backup", "index", "cluster", "repository", "function"),
      lambda v: f"{v.rng.choice(['orders', 'customers', 'billing', 'sessions', 'audit', 'inventory'])}-"
                f"{v.rng.choice(['prod', 'staging', 'dev', '2026'])}"),
