@@ -340,6 +340,16 @@ def test_a_new_booking_is_not_born_cancelled(pool):
         assert card.execute("banking_freeze_card", {"session_id": "SE-1", "card_id": "CA-1"})["frozen"] is True
 
 
+def test_a_result_field_named_like_a_listed_parameter_reports_one_of_its_values(pool):
+    """Read: a thermostat set without a mode answered ``"mode": "mode-38"``; the parameter lists heat, cool, auto
+    and off, with auto the default."""
+    for seed in range(10):
+        home = ToolSimulator(pool.tools, user_ids=[("device_id", "DE-1")], seed=seed)
+        assert home.execute("home_set_thermostat", {"device_id": "DE-1", "target_celsius": 21.0})["mode"] == "auto"
+        assert home.execute("home_set_thermostat", {"device_id": "DE-1", "target_celsius": 19.5,
+                                                    "mode": "heat"})["mode"] == "heat"
+
+
 def test_no_doubled_full_stops_and_message_timestamps_are_timestamps():
     """Read from rows of the 2026-12-02 loop: 'The text should say "Heads up: the meeting moved to 9:00.".' (a
     quoted sentence closed twice) and 'The message ts are "Reminder that rent is due on Thursday."' (a chat
@@ -447,3 +457,28 @@ def test_aws_and_google_rows_read_like_requests_and_answers():
         "Id": {"type": "string"}, "MessageAttributes": {"type": "object", "description": "(nested structure omitted)"}}}
     sent = [ValueFactory(seed).for_schema(entry, "entry") for seed in range(10)]
     assert all(set(s) == {"Id"} for s in sent), sent
+
+
+def test_values_a_description_lists_in_parentheses_and_a_duration_reads_as_one():
+    """Read: git_branch(branch_type="branch-type-34") where the description says "local branches ('local'),
+    remote branches ('remote') or all branches('all')"; "the location is Lisbon and the total is 3 hours"."""
+    from inftool_hf.realize import _unit
+
+    branch_type = {"type": "string", "description": "Whether to list local branches ('local'), remote branches "
+                                                    "('remote') or all branches('all')."}
+    assert {ValueFactory(seed).for_schema(branch_type, "branch_type") for seed in range(20)} == {"local", "remote",
+                                                                                                  "all"}
+    one = {"type": "string", "description": "The name ('main') of the branch."}  # one quoted word lists nothing
+    assert ValueFactory(1).for_schema(one, "branch_name") != "main"
+    assert _unit("hours") == ("duration", "hours") and _unit("kwh") == ("total", "kWh")
+
+
+def test_an_aws_account_id_is_twelve_digits():
+    """Read: "the aws account ids are AW-15914 and AW-20866" in an SQS AddPermission request."""
+    values = ValueFactory(2)
+    values.context = "sqs_add_permission aws_sqs"
+    ids = values.for_schema({"type": "array", "items": {"type": "string"}, "minItems": 2}, "AWSAccountIds")
+    assert len(ids) >= 2 and all(i.isdigit() and len(i) == 12 for i in ids), ids
+    assert values.for_schema({"type": "string"}, "QueueOwnerAWSAccountId").isdigit()
+    values.context = "banking_list_accounts banking"
+    assert values.for_schema({"type": "string"}, "account_id").startswith("AC-")  # a bank's account is no AWS one

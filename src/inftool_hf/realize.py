@@ -72,8 +72,8 @@ def _unit(name: str) -> tuple[str, str]:
     words = label(name).split()
     if len(words) > 1 and words[-1] in _UNITS:
         return " ".join(words[:-1]), _UNITS[words[-1]]
-    if len(words) == 1 and words[0] in _UNITS:  # a field named by its unit alone ("kwh")
-        return "total", _UNITS[words[0]]
+    if len(words) == 1 and words[0] in _UNITS:  # a field named by its unit alone ("kwh", "hours")
+        return ("duration" if words[0] in ("minutes", "hours", "days", "seconds") else "total"), _UNITS[words[0]]
     return " ".join(words), ""
 
 

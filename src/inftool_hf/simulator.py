@@ -359,8 +359,7 @@ class ToolSimulator:
                                           "properties": {"status": {"type": "string", "enum": ["ok"]}}}
         factory = ValueFactory(self._call_seed(tool.name, arguments))
         factory.context = f"{tool.name} {tool.domain}"
-        result = factory.for_schema(_all_required(schema), tool.name)
-        return result
+        return factory.for_schema(_all_required(_parameter_choices(schema, tool.parameters, arguments)), tool.name)
 
     def _llm_result(self, tool: ToolSpec, arguments: dict[str, Any]) -> Any:
         from .configs import SamplingConfig
@@ -380,6 +379,23 @@ class ToolSimulator:
         except (ValueError, RecursionError):
             return None
         return data if not schema_errors(tool.response_schema or {}, data) else None
+
+
+def _parameter_choices(schema: dict[str, Any], parameters: dict[str, Any], arguments: dict[str, Any]) -> dict:
+    """A result field named like a parameter with listed values takes one of them (a thermostat set without a
+    ``mode`` reports its default ``auto``, not ``mode-38``); the call's own value is echoed later."""
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else None
+    inputs = parameters.get("properties") or {}
+    if not properties:
+        return schema
+    narrowed = dict(properties)
+    for key, field_schema in properties.items():
+        listed = (inputs.get(key) or {}).get("enum") if isinstance(inputs.get(key), dict) else None
+        if not listed or not isinstance(field_schema, dict) or "enum" in field_schema or key in arguments:
+            continue
+        default = inputs[key].get("default")
+        narrowed[key] = {**field_schema, "enum": [default] if default in listed else list(listed)}
+    return {**schema, "properties": narrowed}
 
 
 _SUCCESS_FLAGS = ("success", "ok", "playing", "done", "frozen", "sent", "delivered", "activated", "enabled")

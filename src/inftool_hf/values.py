@@ -253,6 +253,8 @@ class ValueFactory:
             return themed
         if lowered in _TOPICS:
             return self.rng.choice(_TOPICS[lowered])
+        if re.search(r"account_?ids?$", lowered) and "aws" in f"{lowered} {self.context}":
+            return str(self.rng.randint(10**11, 10**12 - 1))  # an AWS account id is 12 digits, not "AW-15914"
         if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts"):
             return self.minted_id(lowered)  # (an SQS ReceiptHandle is an opaque reference, not a username)
         head = lowered.rsplit("_", 1)[-1]
@@ -331,10 +333,12 @@ def described_values(schema: dict[str, Any]) -> list[str]:
     are: - "owner" - ... - "reader" - ...'), so a simulated server reports ``accessRole: "owner"``, not a name."""
     if schema.get("type", "string") != "string" or schema.get("enum"):
         return []
-    match = _LISTED_VALUES.search(str(schema.get("description") or ""))
-    if not match:
-        return []
-    listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1))
+    description = str(schema.get("description") or "")
+    match = _LISTED_VALUES.search(description)
+    if match:
+        listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1))
+    else:  # "local branches ('local'), remote branches ('remote') or all branches('all')"
+        listed = re.findall(r"\('([A-Za-z0-9_.:/-]{1,40})'\)", description)
     return list(dict.fromkeys(listed)) if len(listed) >= 2 else []
 
 
