@@ -482,3 +482,25 @@ def test_an_aws_account_id_is_twelve_digits():
     assert values.for_schema({"type": "string"}, "QueueOwnerAWSAccountId").isdigit()
     values.context = "banking_list_accounts banking"
     assert values.for_schema({"type": "string"}, "account_id").startswith("AC-")  # a bank's account is no AWS one
+
+
+def test_batch_results_and_wrapped_answers_read_right():
+    """Read in DynamoDB and SQS rows: "I found 1 export summarie", "I found 3 import summary list", a batch send
+    that "found 2 failed" though it went through, an MD5 of "I'm outside the main entrance.", and "Sure, here you
+    go." with nothing after it when the result is wrapped twice."""
+    from inftool_hf.realize import count_noun, result_sentences
+    from inftool_hf.simulator import _report_success
+
+    assert [count_noun(key, n) for key, n in (("ExportSummaries", 1), ("ImportSummaryList", 3),
+                                              ("ImportSummaryList", 1), ("addresses", 1), ("results", 2))] == [
+        "export summary", "import summaries", "import summary", "address", "results"]
+    said = result_sentences({"BackupDescription": {"BackupDetails": {"BackupName": "orders-2026",
+                                                                     "BackupStatus": "CREATING"}}})
+    assert said == ["For backup details, the backup name is orders-2026 and the backup status is CREATING."]
+    batch = {"Successful": [{"Id": "a"}], "Failed": [{"Id": "b", "Code": "x"}], "UnprocessedItems": {"t": [1]}}
+    _report_success(batch)
+    assert batch == {"Successful": [{"Id": "a"}], "Failed": [], "UnprocessedItems": {}}
+    assert "fail" not in " ".join(result_sentences(batch)).lower()
+    digest = ValueFactory(4).for_schema({"type": "string"}, "MD5OfMessageBody")
+    assert len(digest) == 32 and set(digest) <= set("0123456789abcdef")
+    assert ValueFactory(4).for_schema({"type": "string"}, "hashtag") != digest  # a word, not a checksum

@@ -82,6 +82,13 @@ def test_mcp_servers_published_on_pypi_are_spec_sources(tmp_path):
     made = Counter(verified["train"]["category"])
     assert set(made) == {"simple", "multiple", "parallel", "irrelevance"}, verified["rejected"]["verification"]
     assert {row["domain"] for row in verified["train"]} <= {"time", "git", "fetch"}
+    # tools whose spec says nothing of the answer are named: the schema server can only say {"status": "ok"}
+    import json
+
+    tree = json.loads((tmp_path / "pypi-mcp" / "work" / "tool_tree.json").read_text())
+    unanswerable = set(tree["reads_without_response_schema"])
+    assert {"git_status", "git_log", "git_show", "fetch"} <= unanswerable and "get_current_time" not in unanswerable
+    assert not unanswerable & {"git_commit", "git_add", "git_create_branch"}  # writes: "ok" is their answer
 
 
 @pytest.mark.slow  # loads the AWS and Google sources twice (~1 min)

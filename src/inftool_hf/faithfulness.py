@@ -62,9 +62,10 @@ return returns list listed looks seems call called calls successfully success co
 there their they them your yours what when where which with have been will that this these those into onto from
 check checked look lookup give gives show here's it's that's i've i'll you're don't can't couldn't isn't wasn't
 went going doing made make makes taken take took find finding search searched searching gave get got lets total
+duration
 degrees percent minutes hours seconds days weeks months years kilometres kilometers miles meters metres
 """.split()) | set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_STEM = re.compile(r"(?:'s|ies|es|s|ed|ing)$")
+_STEM = re.compile(r"(?:'s|ies|es|s|ed|ing|y)$")  # summary and summaries meet
 
 
 def _stem(word: str) -> str:

@@ -25,7 +25,7 @@ from .scaleout import DatatroveConfig
 from .scenarios import ScenarioConfig, category_shortfall, sample_scenarios
 from .spec_sources import SOURCES, load_source
 from .specs import SpecLoad, load_specs, spec_pack_dir
-from .tool_pool import ToolPool, build_tool_pool, pool_report
+from .tool_pool import ToolPool, build_tool_pool, operation_kind, pool_report
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +248,16 @@ def claim_work_dir(config: GenerateConfig) -> Path:
     return work
 
 
+def reads_without_response_schema(pool: ToolPool, server: str) -> list[str]:
+    """Tools that read something and whose spec says nothing of the answer (MCP tools returning text, function
+    lists): the schema server has nothing to answer them from but ``{"status": "ok"}``, and a row saying "the status
+    is ok" to "show me the git log" teaches nothing. Said in the log and the tool tree, not hidden."""
+    if server != "schema":
+        return []
+    return sorted(name for name, tool in pool.tools.items()
+                  if tool.response_schema is None and operation_kind(name) == "read")
+
+
 def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend: Any = None) -> ToolPool:
     """Load specs and build the pool, or reuse the one saved by an earlier (interrupted) run."""
     from datasets import Dataset
@@ -299,6 +309,11 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger, splitter, embed=embed)
     tree = pool_report(load.tools, pool)
     tree["left_out_bfcl_names"] = bfcl_names
+    tree["reads_without_response_schema"] = reads_without_response_schema(pool, config.roleplay.server)
+    if tree["reads_without_response_schema"]:
+        logger.warning("%d read tool(s) have no response schema, so the schema server can only answer them "
+                       '{"status": "ok"} (use server: llm, or server: mcp for an MCP source): %s',
+                       len(tree["reads_without_response_schema"]), ", ".join(tree["reads_without_response_schema"]))
     logger.info("tool pool: %d raw tools, %d distinct, %d kept (%d merged), %d dependency edges, %d domains",
                 tree["raw"], tree["distinct"], tree["kept"], tree["merged"], tree["dependency_edges"],
                 len(tree["domains"]))

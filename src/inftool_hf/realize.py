@@ -315,6 +315,14 @@ def is_plumbing(key: str) -> bool:
     return flat in _PLUMBING or flat.startswith("md5of")
 
 
+_FAILURE_LIST = re.compile(r"^(failed|failures|errors|failed_?entries|unprocessed.*)$")
+
+
+def is_failure_list(key: str) -> bool:
+    """A batch call's list of the entries that did not go through (SQS ``Failed``, DynamoDB ``UnprocessedItems``)."""
+    return bool(_FAILURE_LIST.match(key.lower()))
+
+
 def _fact(key: str, value: Any) -> str | None:
     base, _ = _unit(key)
     if value is None or value == "" or isinstance(value, dict) or is_plumbing(key):
@@ -350,6 +358,22 @@ def _quoted(value: Any, key: str = "") -> str:
     return value_text(value, key)
 
 
+def count_noun(key: str, count: int) -> str:
+    """The noun a count of listed items takes: ``ExportSummaries`` 1 → "export summary" (not "summarie"),
+    ``ImportSummaryList`` 3 → "import summaries"."""
+    noun = label(key)
+    if noun.endswith(" list"):
+        noun = noun[:-5]
+        noun = noun[:-1] + "ies" if re.search(r"[^aeiou]y$", noun) else noun if noun.endswith("s") else noun + "s"
+    if count != 1:
+        return noun
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "xes", "ches", "shes")):
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
 def _item_summary(item: dict[str, Any]) -> str:
     item = {k: v for k, v in item.items() if not is_plumbing(k)}  # "etag-94" names nothing
     name = next((item[k] for k in _LABEL_FIELDS if isinstance(item.get(k), str)), None)
@@ -374,21 +398,23 @@ def result_sentences(result: Any, limit: int = 4) -> list[str]:
         return [f"It did not work: {value_text(result['error'])}."]
     facts, out = [], []
     for key, value in result.items():
-        if is_plumbing(key):
+        if is_plumbing(key) or (is_failure_list(key) and not value):  # nothing failed: nothing to say
             continue
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             summaries = list(dict.fromkeys(s for s in (_item_summary(v) for v in value[:3]) if s))
-            noun = label(key)
-            count = len(value)
+            noun = count_noun(key, len(value))
             if summaries:
-                out.append(f"I found {count} {noun if count != 1 else noun.rstrip('s')}: {join_clauses(summaries)}"
-                           f"{' and more' if count > 3 else ''}.")
+                out.append(f"I found {len(value)} {noun}: {join_clauses(summaries)}"
+                           f"{' and more' if len(value) > 3 else ''}.")
             else:
-                out.append(f"I found {count} {noun}.")
+                out.append(f"I found {len(value)} {noun}.")
         elif isinstance(value, dict):
-            inner = [f for f in (_fact(k, v) for k, v in value.items()) if f]
+            about, inner = key, [f for f in (_fact(k, v) for k, v in value.items()) if f]
+            for wrapped, content in value.items():  # AWS wraps twice: {"BackupDescription": {"BackupDetails": ..}}
+                if not inner and isinstance(content, dict):
+                    about, inner = wrapped, [f for f in (_fact(k, v) for k, v in content.items()) if f]
             if inner:
-                facts.append(f"for {label(key)}, " + join_clauses(inner[:3]))
+                facts.append(f"for {label(about)}, " + join_clauses(inner[:3]))
         else:
             fact = _fact(key, value)
             if fact:

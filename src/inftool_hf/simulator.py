@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .realize import is_failure_list
 from .specs import ToolSpec
 from .tool_pool import (
     Dependency,
@@ -407,10 +408,13 @@ _HIGH_END = re.compile(r"(^|_)(to|end|until|before|latest|check_out|finish)(_|$)
 
 
 def _report_success(node: dict[str, Any]) -> None:
-    """A call that went through says so: ``deleted: false`` after a successful delete reads as a failure."""
+    """A call that went through says so: ``deleted: false`` after a successful delete reads as a failure, and a
+    batch that went through lists no failed entries."""
     for key, value in node.items():
         if isinstance(value, bool) and (key.endswith("ed") or key in _SUCCESS_FLAGS) and "allowed" not in key:
             node[key] = True
+        elif isinstance(value, (list, dict)) and is_failure_list(key):
+            node[key] = type(value)()
 
 
 def _derive(result: dict[str, Any], arguments: dict[str, Any]) -> None:

@@ -170,7 +170,8 @@ _WRITE_VERB = re.compile(r"(^|_)(create|add|book|reserve|send|set|update|change|
                          r"checkout|check_in|request|comment|reply|select|post|put|patch|submit|upload|assign|mark|"
                          r"apply|enable|disable|subscribe|rename|edit|reschedule|confirm|approve|reject|turn|run|take|"
                          r"order|buy|sell|write|insert|replace|restore|share|publish|login|log_in|logout|verify|"
-                         r"generate|make|new|issue|schedule|export|import)(_|$)", re.IGNORECASE)
+                         r"generate|make|new|issue|schedule|export|import|commit|push|pull|merge|rebase|revert|reset|"
+                         r"init|clone|stage|tag|untag)(_|$)", re.IGNORECASE)
 _READ_MARKERS = {"details", "status", "info", "history", "summary", "report", "profile", "quote", "usage", "lyrics",
                  "reviews", "nutrition", "forecast", "conditions", "timezone", "incidents", "alerts", "index"}
 _READ_VERBS = {"get", "list", "search", "find", "read", "check", "lookup", "look", "show", "describe", "fetch", "view",

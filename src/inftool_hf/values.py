@@ -253,6 +253,8 @@ class ValueFactory:
             return themed
         if lowered in _TOPICS:
             return self.rng.choice(_TOPICS[lowered])
+        if {"md5", "sha1", "sha256", "checksum", "digest"} & set(lowered.split("_")):  # MD5OfMessageBody is no text
+            return "".join(self.rng.choices("0123456789abcdef", k=64 if "sha256" in lowered else 32))
         if re.search(r"account_?ids?$", lowered) and "aws" in f"{lowered} {self.context}":
             return str(self.rng.randint(10**11, 10**12 - 1))  # an AWS account id is 12 digits, not "AW-15914"
         if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts"):
