@@ -141,8 +141,8 @@ def _required_stubs(schema: Any, path: str = "") -> list[str]:
         return []
     if str(schema.get("description", "")).endswith("(nested structure omitted)") and "properties" not in schema:
         return [path or "(arguments)"]
-    found = []
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    found: list[str] = []
+    properties: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
     for name in schema.get("required") or []:
         if name in properties:
             found += _required_stubs(properties[name], f"{path}.{name}" if path else name)
