@@ -504,3 +504,45 @@ def test_batch_results_and_wrapped_answers_read_right():
     digest = ValueFactory(4).for_schema({"type": "string"}, "MD5OfMessageBody")
     assert len(digest) == 32 and set(digest) <= set("0123456789abcdef")
     assert ValueFactory(4).for_schema({"type": "string"}, "hashtag") != digest  # a word, not a checksum
+
+
+def test_google_and_sqs_rows_read_right():
+    """Read in rows of the realworld recipe: a task just inserted came back ``deleted: true``; ``kind: "kind-74"``
+    where Google says "This is always "tasks#taskList""; ``previous: "previous-4"`` for "Previous sibling task
+    identifier" and an address for "Destination task list identifier"; "the updated is 2026-12-11T11:00:00Z";
+    and ``GetQueueAttributes(AttributeNames=[...])`` answered ``{"Attributes": {}}``."""
+    from inftool_hf.realize import result_sentences
+    from inftool_hf.simulator import ToolSimulator, _report_success
+    from inftool_hf.spec_sources import load_source
+
+    inserted = {"deleted": False, "hidden": False}
+    _report_success(inserted, "tasks_tasks_insert")
+    assert inserted == {"deleted": False, "hidden": False}
+    for tool, field in (("calendar_delete_event", "deleted"), ("hotels_cancel_reservation", "cancelled"),
+                        ("home_lock_door", "locked"), ("mail_move_to_folder", "moved"), ("mail_send", "sent")):
+        outcome = {field: False}
+        _report_success(outcome, tool)
+        assert outcome == {field: True}, tool
+
+    values = ValueFactory(1)
+    assert values.for_schema({"type": "string", "description": 'Type of the resource. This is always '
+                                                               '"tasks#taskList".'}, "kind") == "tasks#taskList"
+    for name, description in (("previous", "Previous sibling task identifier. If the task is created first, "
+                                           "this parameter is omitted."),
+                              ("destinationTasklist", "Optional. Destination task list identifier. If set, the task "
+                                                      "is moved."),
+                              ("channel", "Identifier of the channel")):
+        assert re.fullmatch(r"[A-Z]{2,3}-\d{5}", values.for_schema({"type": "string", "description": description},
+                                                                   name)), name
+    assert result_sentences({"title": "Fix login bug", "updated": "2026-12-11T11:00:00Z"}) == [
+        "The title is Fix login bug and it was updated on 2026-12-11T11:00:00Z."]
+
+    sqs = ToolSimulator({t.name: t for t in load_source("botocore:sqs").tools},
+                        user_ids=[("QueueUrl", "https://q.example/")], seed=1)
+    asked = sqs.execute("sqs_get_queue_attributes", {"QueueUrl": "https://q.example/",
+                                                     "AttributeNames": ["MaximumMessageSize", "QueueArn"]})
+    assert set(asked["Attributes"]) == {"MaximumMessageSize", "QueueArn"}
+    assert asked["Attributes"]["MaximumMessageSize"].isdigit() and asked["Attributes"]["QueueArn"].startswith(
+        "arn:aws:sqs:")
+    everything = sqs.execute("sqs_get_queue_attributes", {"QueueUrl": "https://q.example/", "AttributeNames": ["All"]})
+    assert len(everything["Attributes"]) == 4 and "All" not in everything["Attributes"]

@@ -348,6 +348,8 @@ def _fact(key: str, value: Any) -> str | None:
         return f"the {_entity(key)} reference is {value}" if key.endswith("_id") else f"the {base} is {value}"
     if key.endswith("_at"):
         return f"it was {base} {value}"
+    if re.fullmatch(r"[a-z]+ed", base) and isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\d", value):
+        return f"it was {base} on {value}"  # Google's "updated": "the updated is 2026-12-11..." read oddly
     return f"the {base} {'are' if _plural(base) else 'is'} {_quoted(value, key)}"
 
 

@@ -203,7 +203,7 @@ class ToolSimulator:
             result = self._schema_result(tool, arguments)
         kind = operation_kind(name)
         if isinstance(result, dict) and kind != "read":
-            _report_success(result)
+            _report_success(result, name)
             _fresh_status(result, tool.response_schema, refs)
         if isinstance(result, dict):
             _within_range(result, arguments)
@@ -360,7 +360,10 @@ class ToolSimulator:
                                           "properties": {"status": {"type": "string", "enum": ["ok"]}}}
         factory = ValueFactory(self._call_seed(tool.name, arguments))
         factory.context = f"{tool.name} {tool.domain}"
-        return factory.for_schema(_all_required(_parameter_choices(schema, tool.parameters, arguments)), tool.name)
+        result = factory.for_schema(_all_required(_parameter_choices(schema, tool.parameters, arguments)), tool.name)
+        if isinstance(result, dict):
+            _requested_entries(result, schema, tool.parameters, arguments, factory)
+        return result
 
     def _llm_result(self, tool: ToolSpec, arguments: dict[str, Any]) -> Any:
         from .configs import SamplingConfig
@@ -399,7 +402,33 @@ def _parameter_choices(schema: dict[str, Any], parameters: dict[str, Any], argum
     return {**schema, "properties": narrowed}
 
 
-_SUCCESS_FLAGS = ("success", "ok", "playing", "done", "frozen", "sent", "delivered", "activated", "enabled")
+_NUMERIC_ENTRY = re.compile(r"(size|number|count|seconds|period|timeout|delay|retention|timestamp)$")
+
+
+def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameters: dict[str, Any],
+                       arguments: dict[str, Any], factory: ValueFactory) -> None:
+    """A map the call asked for by name holds those names: SQS ``GetQueueAttributes(AttributeNames=[...])``
+    answered ``{"Attributes": {}}``; now each requested attribute (``All``: the listed ones) has a value."""
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    for key, field_schema in properties.items():
+        values = field_schema.get("additionalProperties") if isinstance(field_schema, dict) else None
+        if not isinstance(values, dict) or result.get(key) not in ({}, None):
+            continue
+        stem = snake_words(key)
+        asked = next((arguments[a] for a in arguments if snake_words(a) in (
+            (*stem, "names"), (*stem[:-1], stem[-1].rstrip("s"), "names"))), None)
+        if not isinstance(asked, list) or not all(isinstance(n, str) for n in asked):
+            continue
+        listed = next((p.get("items", {}).get("enum") for a, p in (parameters.get("properties") or {}).items()
+                       if arguments.get(a) is asked and isinstance(p, dict)), None) or []
+        names = [n for n in listed if n != "All"][:4] if "All" in asked else list(asked)
+        result[key] = {name: (str(factory.rng.randint(1, 345_600)) if values.get("type", "string") == "string"
+                              and _NUMERIC_ENTRY.search(name.lower()) else factory.for_schema(values, name))
+                       for name in dict.fromkeys(n for n in names if n != "All")}
+
+
+_SUCCESS_FLAGS = ("success", "ok", "playing", "done", "frozen", "sent", "delivered", "activated", "enabled", "recorded",
+                  "saved", "applied", "processed", "succeeded", "successful")
 # A resource a call has just created starts in one of these states, not "cancelled" or "checked_in".
 _FRESH_STATES = ("confirmed", "booked", "created", "scheduled", "active", "pending", "open", "placed", "received",
                  "processing", "requested", "invited", "sent", "todo", "new", "ok", "success")
@@ -407,11 +436,14 @@ _LOW_END = re.compile(r"(^|_)(from|start|since|after|earliest|check_in|begin)(_|
 _HIGH_END = re.compile(r"(^|_)(to|end|until|before|latest|check_out|finish)(_|$)")
 
 
-def _report_success(node: dict[str, Any]) -> None:
+def _report_success(node: dict[str, Any], tool_name: str = "") -> None:
     """A call that went through says so: ``deleted: false`` after a successful delete reads as a failure, and a
-    batch that went through lists no failed entries."""
+    batch that went through lists no failed entries. Only the call's own outcome: a task just inserted is not
+    ``deleted: true``."""
+    verbs = set(snake_words(tool_name))
     for key, value in node.items():
-        if isinstance(value, bool) and (key.endswith("ed") or key in _SUCCESS_FLAGS) and "allowed" not in key:
+        done = key in _SUCCESS_FLAGS or (key.endswith("ed") and bool({key[:-1], key[:-2], key[:-3]} & verbs))
+        if isinstance(value, bool) and done:
             node[key] = True
         elif isinstance(value, (list, dict)) and is_failure_list(key):
             node[key] = type(value)()

@@ -257,7 +257,8 @@ class ValueFactory:
             return "".join(self.rng.choices("0123456789abcdef", k=64 if "sha256" in lowered else 32))
         if re.search(r"account_?ids?$", lowered) and "aws" in f"{lowered} {self.context}":
             return str(self.rng.randint(10**11, 10**12 - 1))  # an AWS account id is 12 digits, not "AW-15914"
-        if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts"):
+        if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts") or \
+                _IDENTIFIER.search(description.strip().lower()):  # "Parent task identifier."
             return self.minted_id(lowered)  # (an SQS ReceiptHandle is an opaque reference, not a username)
         head = lowered.rsplit("_", 1)[-1]
         if head in ("progress", "percent", "percentage"):  # ReplicaStatusPercentProgress is no status word
@@ -330,12 +331,21 @@ _LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) 
                             re.IGNORECASE | re.DOTALL)
 
 
+# a description that says the field is an identifier: "Parent task identifier.", "Optional. Destination task list
+# identifier. If set, ...", "Identifier of the channel"
+_IDENTIFIER = re.compile(r"(?:^|\.\s+)(?:[\w ]{0,40}\s)?identifier(?:[.,]|\s+of\b|$)")
+
+
 def described_values(schema: dict[str, Any]) -> list[str]:
     """The values a string field's description lists where the spec has no enum (Google's style: 'Possible values
-    are: - "owner" - ... - "reader" - ...'), so a simulated server reports ``accessRole: "owner"``, not a name."""
+    are: - "owner" - ... - "reader" - ...', or 'This is always "tasks#task"'), so a simulated server reports
+    ``accessRole: "owner"``, not a name."""
     if schema.get("type", "string") != "string" or schema.get("enum"):
         return []
     description = str(schema.get("description") or "")
+    constant = re.search(r'\b(?:this|it) is always "([^"\s]{1,60})"', description, re.IGNORECASE)
+    if constant:  # Google's "Type of the resource. This is always "tasks#taskList"."
+        return [constant.group(1)]
     match = _LISTED_VALUES.search(description)
     if match:
         listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1))
