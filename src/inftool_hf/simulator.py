@@ -409,7 +409,7 @@ def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameter
                        arguments: dict[str, Any], factory: ValueFactory) -> None:
     """A map the call asked for by name holds those names: SQS ``GetQueueAttributes(AttributeNames=[...])``
     answered ``{"Attributes": {}}``; now each requested attribute (``All``: the listed ones) has a value."""
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    properties: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
     for key, field_schema in properties.items():
         values = field_schema.get("additionalProperties") if isinstance(field_schema, dict) else None
         if not isinstance(values, dict) or result.get(key) not in ({}, None):
