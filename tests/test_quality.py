@@ -515,7 +515,7 @@ def test_google_and_sqs_rows_read_right():
     from inftool_hf.simulator import ToolSimulator, _report_success
     from inftool_hf.spec_sources import load_source
 
-    inserted = {"deleted": False, "hidden": False}
+    inserted = {"deleted": True, "hidden": False}
     _report_success(inserted, "tasks_tasks_insert")
     assert inserted == {"deleted": False, "hidden": False}
     for tool, field in (("calendar_delete_event", "deleted"), ("hotels_cancel_reservation", "cancelled"),

@@ -3,6 +3,7 @@
 pack's: faithful answers, a server that keeps its state, requests without template artefacts."""
 
 import pytest
+from datasets import Dataset
 
 from inftool_hf.audit import audit_dataset
 from inftool_hf.roleplay import RolePlayConfig, role_play
@@ -82,13 +83,17 @@ def test_mcp_servers_published_on_pypi_are_spec_sources(tmp_path):
     made = Counter(verified["train"]["category"])
     assert set(made) == {"simple", "multiple", "parallel", "irrelevance"}, verified["rejected"]["verification"]
     assert {row["domain"] for row in verified["train"]} <= {"time", "git", "fetch"}
-    # tools whose spec says nothing of the answer are named: the schema server can only say {"status": "ok"}
+    # reads whose spec says nothing of the answer ("show the git log" → "the status is ok") are named, and no
+    # scenario calls them; writes still are ("ok" is their answer)
     import json
 
     tree = json.loads((tmp_path / "pypi-mcp" / "work" / "tool_tree.json").read_text())
     unanswerable = set(tree["reads_without_response_schema"])
     assert {"git_status", "git_log", "git_show", "fetch"} <= unanswerable and "get_current_time" not in unanswerable
-    assert not unanswerable & {"git_commit", "git_add", "git_create_branch"}  # writes: "ok" is their answer
+    assert not unanswerable & {"git_commit", "git_add", "git_create_branch"}
+    scenarios = Dataset.from_parquet(str(tmp_path / "pypi-mcp" / "work" / "scenarios.parquet"))
+    called = {c["name"] for s in scenarios for c in json.loads(s["blueprint"])["calls"]}
+    assert called and not called & unanswerable, called
 
 
 @pytest.mark.slow  # loads the AWS and Google sources twice (~1 min)

@@ -12,7 +12,7 @@ import copy
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -251,7 +251,8 @@ def claim_work_dir(config: GenerateConfig) -> Path:
 def reads_without_response_schema(pool: ToolPool, server: str) -> list[str]:
     """Tools that read something and whose spec says nothing of the answer (MCP tools returning text, function
     lists): the schema server has nothing to answer them from but ``{"status": "ok"}``, and a row saying "the status
-    is ok" to "show me the git log" teaches nothing. Said in the log and the tool tree, not hidden."""
+    is ok" to "show me the git log" teaches nothing. Scenarios never call them (they are still offered beside the
+    tools called, and a missing one can still be asked for); the log and the tool tree name them."""
     if server != "schema":
         return []
     return sorted(name for name, tool in pool.tools.items()
@@ -311,8 +312,9 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     tree["left_out_bfcl_names"] = bfcl_names
     tree["reads_without_response_schema"] = reads_without_response_schema(pool, config.roleplay.server)
     if tree["reads_without_response_schema"]:
-        logger.warning("%d read tool(s) have no response schema, so the schema server can only answer them "
-                       '{"status": "ok"} (use server: llm, or server: mcp for an MCP source): %s',
+        logger.warning("%d read tool(s) have no response schema, so the schema server could only answer them "
+                       '{"status": "ok"}; no scenario calls them (server: llm, or server: mcp for an MCP source, '
+                       "answers them): %s",
                        len(tree["reads_without_response_schema"]), ", ".join(tree["reads_without_response_schema"]))
     logger.info("tool pool: %d raw tools, %d distinct, %d kept (%d merged), %d dependency edges, %d domains",
                 tree["raw"], tree["distinct"], tree["kept"], tree["merged"], tree["dependency_edges"],
@@ -368,7 +370,9 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         if scenario_file.exists():
             scenarios = Dataset.from_parquet(str(scenario_file))
         else:
-            scenarios = sample_scenarios(pool, config.scenarios)
+            unanswerable = dict.fromkeys(reads_without_response_schema(pool, config.roleplay.server), 0.0)
+            scenarios = sample_scenarios(pool, replace(config.scenarios, tool_weights={
+                **config.scenarios.tool_weights, **unanswerable}))  # never called, still offered beside others
             atomic_to_parquet(scenarios, scenario_file)
         timings["scenarios"] = time.monotonic() - started
         shortfall = category_shortfall(config.scenarios, scenarios)

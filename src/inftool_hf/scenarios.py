@@ -174,7 +174,8 @@ class _Sampler:
 
     def pick(self, names: list[str]) -> str:
         names = [n for n in names if n in self.focus] or names
-        return self.rng.choices(names, weights=[self.tool_weight(n) for n in names])[0]
+        weights = [self.tool_weight(n) for n in names]
+        return self.rng.choices(names, weights=weights if any(weights) else None)[0]  # (all weighed 0: any)
 
     def ungated(self) -> list[str]:
         return [n for n in self.pool.tools if not self.pool.gates_for(n)] or list(self.pool.tools)

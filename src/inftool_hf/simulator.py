@@ -427,6 +427,8 @@ def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameter
                        for name in dict.fromkeys(n for n in names if n != "All")}
 
 
+_ENDED = ("deleted", "removed", "archived", "cancelled", "canceled", "completed", "expired", "revoked", "deactivated",
+          "suspended", "blocked", "failed", "purged")
 _SUCCESS_FLAGS = ("success", "ok", "playing", "done", "frozen", "sent", "delivered", "activated", "enabled", "recorded",
                   "saved", "applied", "processed", "succeeded", "successful")
 # A resource a call has just created starts in one of these states, not "cancelled" or "checked_in".
@@ -445,6 +447,8 @@ def _report_success(node: dict[str, Any], tool_name: str = "") -> None:
         done = key in _SUCCESS_FLAGS or (key.endswith("ed") and bool({key[:-1], key[:-2], key[:-3]} & verbs))
         if isinstance(value, bool) and done:
             node[key] = True
+        elif isinstance(value, bool) and key in _ENDED:  # what another call would do to it has not happened
+            node[key] = False
         elif isinstance(value, (list, dict)) and is_failure_list(key):
             node[key] = type(value)()
 
