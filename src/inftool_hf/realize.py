@@ -407,7 +407,7 @@ def result_sentences(result: Any, limit: int = 4) -> list[str]:
             noun = count_noun(key, len(value))
             if summaries:
                 out.append(f"I found {len(value)} {noun}: {join_clauses(summaries)}"
-                           f"{' and more' if len(value) > 3 else ''}.")
+                           f"{' and more' if len(value) > len(summaries) else ''}.")  # (or alike: two "Work" lists)
             else:
                 out.append(f"I found {len(value)} {noun}.")
         elif isinstance(value, dict):
