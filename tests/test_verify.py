@@ -185,7 +185,8 @@ def test_a_right_decline_in_words_no_reader_would_keep_is_repaired_not_rejected(
     assert "to_int" not in row["messages"][-1]["content"] and check_trajectory(row) == (None, [])
     [raw] = play_episodes([scenario], pool, RolePlayConfig(assistant="model", repair_answers=False),
                           ScriptedBackend(script=declines))
-    assert check_trajectory(raw.to_row(0, {}))[0] == "faithful"
+    gate, reasons = check_trajectory(raw.to_row(0, {}))
+    assert gate == "blueprint" and "does not say that no tool fits" in reasons[0]  # kept unrepaired: no decline
     shown = scenario.tools[0]  # a tool on show that does not fit: calling it is the model's own mistake
 
     def calls(messages, tools):
@@ -289,3 +290,26 @@ def test_concurrency_refills_finished_slots_and_keeps_the_rows(pool):
     assert sum(map(len, refilled.batches)) == sum(map(len, sharded.batches))
     with pytest.raises(ConfigError, match="concurrency"):
         RolePlayConfig(concurrency=0)
+
+
+@pytest.mark.parametrize("pretends", [
+    "The task TA-73100 is done, please check the dashboard when you can.",
+    "Sure, I can create a calendar event for you. The title is Quarterly planning.",
+    "I'm ready to start a new shopping cart."])
+def test_a_reply_that_pretends_to_do_what_no_tool_does_is_no_decline(pool, pretends):
+    """Read in the model-written rows of a realworld loop (4 of 29 no-call rows in iteration 2, 5 of 35 in
+    iteration 3, all verified): no call — the right decision — but a reply that pretends the thing was done. The
+    verifier rejects it, the loop's repair puts a plain decline in its place, and GRPO scores it below a decline."""
+    from inftool_hf.rewards import irrelevance_reward
+
+    scenario = sample_scenario(pool, ScenarioConfig(), 8, "irrelevance")
+    [raw] = play_episodes([scenario], pool, RolePlayConfig(assistant="model", repair_answers=False),
+                          ScriptedBackend(script=lambda messages, tools: pretends))
+    gate, reasons = check_trajectory(raw.to_row(0, {}))
+    assert gate == "blueprint" and reasons[0].startswith("no call, but the reply does not say that no tool fits")
+    [repaired] = play_episodes([scenario], pool, RolePlayConfig(assistant="model"),
+                               ScriptedBackend(script=lambda messages, tools: pretends))
+    row = repaired.to_row(0, {})
+    assert json.loads(row["episode"])["answer_sources"] == ["realized"] and check_trajectory(row) == (None, [])
+    declined = "Sorry, none of the tools I have can do that."
+    assert irrelevance_reward([pretends, declined, "Which date should I use?"], ["{}"] * 3) == [0.5, 1.0, 1.0]

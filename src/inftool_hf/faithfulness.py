@@ -35,6 +35,10 @@ _FAILURE = re.compile(r"\b(not supported|unsupported|failed|failure|unable|could
                       re.IGNORECASE)
 _SUCCESS = re.compile(r"\b(done|successfully|all set|booked|confirmed|is ready|has been|have been|completed)\b",
                       re.IGNORECASE)
+# How a turn says that no tool fits: what a decline (irrelevance, miss_func) must say in some words.
+_DECLINE = re.compile(r"\b(can't|cannot|can not|unable|not able|don't have|do not have|doesn't have|no (?:available |"
+                      r"suitable |matching )?(?:tool|function)s?\b|none of (?:the|my) (?:tools|functions)|"
+                      r"(?:isn't|is not|not) (?:possible|available|supported)|unfortunately|sorry)", re.IGNORECASE)
 _FILLER = re.compile(r"\b(the (?:results|information|data|output) (?:above|provided|shown)|(?:above|provided) "
                      r"(?:results|information)|clear and concise|as an ai|i hope this helps|based on the (?:tool|"
                      r"function) (?:call|output|results?))\b", re.IGNORECASE)
@@ -166,6 +170,13 @@ def _values(value: Any) -> list[Any]:
 
 def _month(name: str) -> int:
     return next(i + 1 for i, month in enumerate(_MONTHS) if month.startswith(name.lower()[:3]))
+
+
+def decline_problems(text: str) -> list[str]:
+    """Why ``text`` is no decline where no tool fits: it must say so in some words. Read in model-written rows
+    that passed every gate: "The task TA-73100 is done, please check the dashboard", "Sure, I can create a calendar
+    event for you. The title is ...", "I'm ready to start a new shopping cart."."""
+    return [] if _DECLINE.search(text) else ["does not say that no tool fits"]
 
 
 def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[str]:

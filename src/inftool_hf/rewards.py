@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .faithfulness import decline_problems
 from .simulator import ToolSimulator, schema_errors
 from .specs import ToolSpec
 from .tool_calls import parse_tool_calls
@@ -171,10 +172,15 @@ def make_gated_reward(weights: RewardWeights | None = None) -> Callable[..., lis
 
 
 def _no_call_score(completion: Any, tools: Any) -> float:
+    """0 for a call; 1 for a reply that declines (or asks); 0.5 for one that does neither, e.g. pretends the thing
+    was done, so the group's best completions are the declines."""
     parsed = parse_tool_calls(_text(completion), _loads(tools, []))
     if parsed.tool_calls or "<tool_call>" in _text(completion):
         return 0.0
-    return 1.0 if parsed.content.strip() else 0.0
+    text = parsed.content.strip()
+    if not text:
+        return 0.0
+    return 1.0 if "?" in text or not decline_problems(text) else 0.5
 
 
 def make_irrelevance_reward() -> Callable[..., list[float | None]]:

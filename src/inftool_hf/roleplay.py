@@ -34,7 +34,7 @@ from typing import Any
 from . import realize
 from .atomic import atomic_to_parquet
 from .configs import SYSTEM_PROMPT, ConfigError, SamplingConfig
-from .faithfulness import Context, unsupported_claims
+from .faithfulness import Context, decline_problems, unsupported_claims
 from .scenarios import NO_CALL_CATEGORIES, PlannedCall, Scenario, user_stated_values
 from .simulator import ToolSimulator, operation_kind
 from .tool_calls import make_tool_call
@@ -343,7 +343,8 @@ class Episode:
         realized from the results (recorded as scripted, so the data says which turns the model wrote)."""
         text = (message.get("content") or "").strip()
         after_calls = self.messages[-1]["role"] == "tool"
-        if usable_text(text) and not message.get("tool_calls") and \
+        declines = self.scenario.category in NO_CALL_CATEGORIES
+        if usable_text(text) and not message.get("tool_calls") and (not declines or not decline_problems(text)) and \
                 not unsupported_claims(text, Context(self.messages, self.openai_tools), after_calls):
             self.answer_sources.append("model")
             return {"content": text}

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .consistency import state_inconsistencies
-from .faithfulness import faithfulness_problems
+from .faithfulness import decline_problems, faithfulness_problems
 from .scenarios import NO_CALL_CATEGORIES
 from .simulator import schema_errors
 
@@ -193,6 +193,10 @@ def check_trajectory(row: dict[str, Any]) -> tuple[str | None, list[str]]:
     elif row["category"] in NO_CALL_CATEGORIES:
         if parsed_groups:
             return "blueprint", [f"called {[n for g in parsed_groups for n, _ in g]} though no tool fits"]
+        said = next((m.get("content") or "" for m in reversed(messages) if m["role"] == "assistant"), "")
+        problems = decline_problems(said)
+        if problems:  # no call is right; a turn that pretends to do it is not a decline
+            return "blueprint", [f"no call, but the reply {problems[0]}: {said[:80]!r}"]
     else:
         gold_steps: dict[int, list[tuple[str, dict]]] = {}
         for call in blueprint["calls"]:
