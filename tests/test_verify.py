@@ -311,5 +311,7 @@ def test_a_reply_that_pretends_to_do_what_no_tool_does_is_no_decline(pool, prete
                                ScriptedBackend(script=lambda messages, tools: pretends))
     row = repaired.to_row(0, {})
     assert json.loads(row["episode"])["answer_sources"] == ["realized"] and check_trajectory(row) == (None, [])
+    [blueprint] = play_episodes([scenario], pool, RolePlayConfig(), ScriptedBackend())
+    assert row["messages"][-1]["content"] == blueprint.messages[-1]["content"]  # the decline that names the action
     declined = "Sorry, none of the tools I have can do that."
     assert irrelevance_reward([pretends, declined, "Which date should I use?"], ["{}"] * 3) == [0.5, 1.0, 1.0]

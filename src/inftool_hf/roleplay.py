@@ -272,13 +272,7 @@ class Episode:
             missing = ", ".join(k.replace("_", " ") for k in self.scenario.withheld)
             return Request(scripted=_message("assistant", f"Sure, I can do that. Which {missing} should I use?"))
         if self.scenario.category in NO_CALL_CATEGORIES:
-            tool = self.pool.tools[str(self.scenario.missing_tool)]
-            # the action in the words of the request (its values in place), so the decline says nothing new
-            phrase, is_verb, _ = realize.request_parts(tool.description, tool.name, self.scenario.knows,
-                                                      random.Random(0))
-            action = phrase if is_verb else f"give you the {phrase}"
-            decline = _DECLINES[self.scenario.seed % len(_DECLINES)].format(x=action)
-            return Request(scripted=_message("assistant", decline))
+            return Request(scripted=_message("assistant", self._decline()))
         pending = self._pending_step()
         if pending:
             calls = [make_tool_call(c.name, c.arguments, f"call_{self.assistant_turns}_{i}")
@@ -338,6 +332,14 @@ class Episode:
         if callable(close):
             close()  # a live MCP session ends with its conversation
 
+    def _decline(self) -> str:
+        """No tool fits: say so, with the action in the words of the request (its values in place), so the
+        decline says nothing new."""
+        tool = self.pool.tools[str(self.scenario.missing_tool)]
+        phrase, is_verb, _ = realize.request_parts(tool.description, tool.name, self.scenario.knows, random.Random(0))
+        action = phrase if is_verb else f"give you the {phrase}"
+        return _DECLINES[self.scenario.seed % len(_DECLINES)].format(x=action)
+
     def _final_text(self, message: dict[str, Any]) -> dict[str, Any]:
         """The model's answer when it is usable and says only what the results support; otherwise an answer
         realized from the results (recorded as scripted, so the data says which turns the model wrote)."""
@@ -350,8 +352,8 @@ class Episode:
             return {"content": text}
         self.scripted_turns += 1
         self.answer_sources.append("realized")
-        if self.scenario.category in NO_CALL_CATEGORIES:
-            return {"content": "Sorry, none of the tools I have can do that."}
+        if self.scenario.category in NO_CALL_CATEGORIES:  # the blueprint's decline, not one sentence for all
+            return {"content": self._decline()}
         calls: list[Any] = []
         results: list[Any] = []
         for previous in reversed(self.messages):
