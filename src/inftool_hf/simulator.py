@@ -415,12 +415,13 @@ def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameter
         if not isinstance(values, dict) or result.get(key) not in ({}, None):
             continue
         stem = snake_words(key)
-        asked = next((arguments[a] for a in arguments if snake_words(a) in (
+        by = next((a for a in arguments if snake_words(a) in (
             (*stem, "names"), (*stem[:-1], stem[-1].rstrip("s"), "names"))), None)
+        asked = arguments.get(by) if by else None
         if not isinstance(asked, list) or not all(isinstance(n, str) for n in asked):
             continue
-        listed = next((p.get("items", {}).get("enum") for a, p in (parameters.get("properties") or {}).items()
-                       if arguments.get(a) is asked and isinstance(p, dict)), None) or []
+        parameter = (parameters.get("properties") or {}).get(by)
+        listed = ((parameter.get("items") or {}).get("enum") if isinstance(parameter, dict) else None) or []
         names = [n for n in listed if n != "All"][:4] if "All" in asked else list(asked)
         result[key] = {name: (str(factory.rng.randint(1, 345_600)) if values.get("type", "string") == "string"
                               and _NUMERIC_ENTRY.search(name.lower()) else factory.for_schema(values, name))
