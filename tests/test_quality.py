@@ -546,3 +546,62 @@ def test_google_and_sqs_rows_read_right():
         "arn:aws:sqs:")
     everything = sqs.execute("sqs_get_queue_attributes", {"QueueUrl": "https://q.example/", "AttributeNames": ["All"]})
     assert len(everything["Attributes"]) == 4 and "All" not in everything["Attributes"]
+
+
+def test_real_api_rows_read_right_after_a_third_reading():
+    """Read in rows of the realworld recipe (2026-12-02, third reading): "change 4 of a specified message" (a
+    number put where the description says "the visibility timeout"); "create a new task list and adds it";
+    ``status: "confirmed"`` where Google says 'This is either "needsAction" or "completed"'; ``hidden`` (said
+    read-only in words) sent in a patch; ``dueMin`` after ``dueMax``; "the attributes are empty" (a required SQS
+    map sent as ``{}``); a conversion from Asia/Tokyo to Asia/Tokyo at "2026-12-09T11:00:00Z" for a field that
+    asks for HH:MM, answered with another zone and ``day_of_week: "2026-12-20"``; "I found 3 devices: garden and
+    more"; "the subject contains are Meeting on Monday"."""
+    from inftool_hf.generate import load_spec_entries
+    from inftool_hf.realize import clause, result_sentences, substitute, verb_phrase
+    from inftool_hf.scenarios import ScenarioConfig, sample_scenario
+    from inftool_hf.spec_sources import load_source
+    from inftool_hf.values import described_values, order_ranges
+
+    assert substitute("change the visibility timeout of a specified message", {"VisibilityTimeout": 4}, set()) == (
+        "change the visibility timeout of a specified message", set())
+    assert substitute("add a quantity of a product", {"quantity": 4}, set())[0] == "add 4 of a product"
+    assert verb_phrase("Creates a new task list and adds it to the authenticated user's task lists.",
+                       "tasks_tasklists_insert")[0] == "create a new task list and add it to the authenticated " \
+                                                       "user's task lists"
+    assert clause("subject_contains", "Monday", random.Random(0)) == 'the subject contains "Monday"'
+    devices = [{"device_id": f"DE-{n}", "kind": kind, "room": "garden"} for n, kind in ((1, "lock"), (2, "camera"))]
+    assert result_sentences({"devices": devices}) == ["I found 2 devices: DE-1 and DE-2."]
+
+    tasks = {t.name: t for t in load_source("googleapis:tasks").tools}
+    assert "hidden" not in tasks["tasks_tasks_patch"].parameters["properties"]  # "This field is read-only."
+    assert "deleted" in tasks["tasks_tasks_patch"].parameters["properties"]  # read-only only for assigned tasks
+    status = tasks["tasks_tasks_insert"].parameters["properties"]["status"]
+    assert described_values(status) == ["needsAction", "completed"]
+    assert order_ranges({"dueMin": "2026-12-21T11:00:00Z", "dueMax": "2026-12-06T09:00:00Z"}) == {
+        "dueMin": "2026-12-06T09:00:00Z", "dueMax": "2026-12-21T11:00:00Z"}
+
+    sqs = {t.name: t for t in load_source("botocore:sqs").tools}
+    attributes = sqs["sqs_set_queue_attributes"].parameters["properties"]["Attributes"]
+    assert "VisibilityTimeout" in attributes["propertyNames"]["enum"]
+    values = ValueFactory(5)
+    for seed in range(10):
+        values = ValueFactory(seed)
+        sent = values.for_schema(attributes, "Attributes")
+        assert sent and set(sent) <= set(attributes["propertyNames"]["enum"]) - {"All"}, sent
+        assert not any(k.endswith("Policy") for k in sent)  # no JSON document pasted into a request
+        tags = values.for_schema(sqs["sqs_tag_queue"].parameters["properties"]["Tags"], "Tags")
+        assert tags and set(tags) <= {"env", "team", "project", "cost_center"}, tags
+    assert values.map_entry("VisibilityTimeout", {"type": "string"}).isdigit()
+    assert values.map_entry("FifoQueue", {"type": "string"}) in ("true", "false")
+    assert json.loads(values.map_entry("RedrivePolicy", {"type": "string"}))["deadLetterTargetArn"].startswith("arn:")
+
+    time_tools = {t.name: t for t in load_spec_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
+    pool = build_tool_pool([time_tools["convert_time"]])
+    calls = [c for seed in range(30) for c in sample_scenario(pool, ScenarioConfig(), seed, "simple").calls]
+    assert calls and all(c.arguments["source_timezone"] != c.arguments["target_timezone"] for c in calls)
+    assert all(re.fullmatch(r"\d\d:\d\d", c.arguments["time"]) for c in calls)
+    result = ToolSimulator(time_tools, seed=2).execute("convert_time", {
+        "source_timezone": "Europe/Paris", "time": "16:30", "target_timezone": "Asia/Tokyo"})
+    assert result["source"]["timezone"] == "Europe/Paris" and result["target"]["timezone"] == "Asia/Tokyo"
+    assert result["source"]["day_of_week"] in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                                               "Sunday")

@@ -99,6 +99,10 @@ def value_text(value: Any, name: str = "") -> str:
 _ADJECTIVES = ("on", "off", "public", "private", "urgent", "optional", "open", "active", "visible", "archived")
 
 
+# a filter named by its test (``subject_contains``, ``name_starts_with``): the name already has its verb
+_FILTER_VERBS = ("contains", "includes", "matches", "equals", "with")
+
+
 def _plural(base: str) -> bool:
     word = base.split()[-1] if base.split() else base
     return word in ("people", "children", "data") or word.endswith("s") and not word.endswith(("ss", "us", "is", "os"))
@@ -115,6 +119,8 @@ def clause(name: str, value: Any, rng: random.Random) -> str:
         if base.endswith("ed") or base in _ADJECTIVES:
             return f"it should {'' if value else 'not '}be {base}".replace("  ", " ")
         return f"with {base}" if value else f"without {base}"
+    if base.split()[-1] in _FILTER_VERBS and isinstance(value, str):  # subject_contains: no "the subject contains are"
+        return f'the {base} "{value}"'
     if isinstance(value, list):
         verb = "are" if len(value) > 1 or _plural(base) else "is"
         return f"the {base} {verb} {value_text(value, name)}"
@@ -180,6 +186,17 @@ def verb_phrase(description: str, name: str) -> tuple[str, bool]:
     return phrase, is_verb
 
 
+_SECOND_VERB = re.compile(r"\b(and|or|then)\s+([a-z]{3,}s)(?=\s+(?:it|them|a|an|the|its|their|this|that|all)\b)")
+
+
+def _base_form(verb: str) -> str:
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
 def _action(text: str, name: str) -> tuple[str, bool]:
     first, _, rest = text.partition(" ")
     base = first.lower()
@@ -198,12 +215,9 @@ def _action(text: str, name: str) -> tuple[str, bool]:
             unknown_verb = True  # "Allocate a CIDR from an IPAM pool" (ec2_allocate_ipam_pool_cidr)
         elif re.fullmatch(r"[a-z]{3,}[^s]s", base) and next_word in _DETERMINERS:
             unknown_verb = True
-            if base.endswith("ies"):
-                first = base[:-3] + "y"
-            elif base.endswith(("ches", "shes", "sses", "xes", "zes")):
-                first = base[:-2]
-            else:
-                first = base[:-1]
+            first = _base_form(base)
+    if first.lower() != base:  # "Creates a list and adds it to ..." → "... and add it to ..."
+        rest = _SECOND_VERB.sub(lambda m: f"{m.group(1)} {_base_form(m.group(2))}", rest)
     text = f"{first} {rest}".strip()
     text = text[:1].lower() + text[1:]
     word = re.sub(r"[^a-z]", "", text.split(" ", 1)[0].lower())
@@ -219,8 +233,11 @@ def substitute(phrase: str, arguments: dict[str, Any], skip: set[str]) -> tuple[
             continue
         words = label(name)
         entity = _entity(name)
+        # a number stands for "a quantity" ("add 4 of product PR-1"), not for "the visibility timeout" ("change 4
+        # of a specified message"): that one is said as a clause
+        determiners = "a|an|one|some" if isinstance(value, (int, float)) else "a|an|the|one|some|given|specific"
         for target in dict.fromkeys([words, entity]):
-            pattern = re.compile(rf"\b(?:a|an|the|one|some|given|specific)\s+{re.escape(target)}s?\b", re.IGNORECASE)
+            pattern = re.compile(rf"\b(?:{determiners})\s+{re.escape(target)}s?\b", re.IGNORECASE)
             if pattern.search(phrase):
                 shown = f"{entity} {value}" if name.endswith(("_id", "_number")) else value_text(value, name)
                 phrase = pattern.sub(shown.replace("\\", "\\\\"), phrase, count=1)
@@ -376,9 +393,28 @@ def count_noun(key: str, count: int) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
-def _item_summary(item: dict[str, Any]) -> str:
+def _naming_field(items: list[Any]) -> str | None:
+    """The field that tells listed items apart: a name or title, else the first text field whose values differ,
+    else their ids (three devices in the garden are not "garden and more")."""
+    rows = [{k: v for k, v in item.items() if not is_plumbing(k)} for item in items if isinstance(item, dict)]
+    if len(rows) < 2:
+        return None
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    ordered = [k for k in _LABEL_FIELDS if k in keys] + \
+        [k for k in keys if k not in _LABEL_FIELDS and not k.endswith(("_url", "_id"))] + \
+        [k for k in keys if k.endswith("_id") or k in ("id", "Id")]
+    for key in ordered:
+        values = [row.get(key) for row in rows]
+        if all(isinstance(v, str) for v in values) and len(set(values)) == len(values):
+            return key
+    return None
+
+
+def _item_summary(item: dict[str, Any], naming: str | None = None) -> str:
     item = {k: v for k, v in item.items() if not is_plumbing(k)}  # "etag-94" names nothing
-    name = next((item[k] for k in _LABEL_FIELDS if isinstance(item.get(k), str)), None)
+    name = item.get(naming) if naming and isinstance(item.get(naming), str) else None
+    if name is None:
+        name = next((item[k] for k in _LABEL_FIELDS if isinstance(item.get(k), str)), None)
     if name is None:
         name = next((v for k, v in item.items() if isinstance(v, str) and not k.endswith(("_url", "_id"))), None)
     extra = next(((k, v) for k, v in item.items() if isinstance(v, (int, float)) and not isinstance(v, bool)), None)
@@ -403,7 +439,8 @@ def result_sentences(result: Any, limit: int = 4) -> list[str]:
         if is_plumbing(key) or (is_failure_list(key) and not value):  # nothing failed: nothing to say
             continue
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            summaries = list(dict.fromkeys(s for s in (_item_summary(v) for v in value[:3]) if s))
+            naming = _naming_field(value[:3])
+            summaries = list(dict.fromkeys(s for s in (_item_summary(v, naming) for v in value[:3]) if s))
             noun = count_noun(key, len(value))
             if summaries:
                 out.append(f"I found {len(value)} {noun}: {join_clauses(summaries)}"

@@ -200,6 +200,7 @@ class _Sampler:
                 if value not in ({}, [], ""):  # nobody states an empty object ("the attributes are .")
                     optional += 1  # a person states a few extras, not forty (real specs have tools with dozens)
                     args[param] = value
+        self.values.separate_ends(args, schema.get("properties") or {}, keep=set(fixed))
         return order_ranges(args, keep=set(fixed))
 
     def taken_id(self, call: PlannedCall, field: str) -> Any:

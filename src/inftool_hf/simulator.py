@@ -299,11 +299,15 @@ class ToolSimulator:
                 result[id_field] = given[0]
                 placed.add(id_field)
 
-        def walk(node: Any) -> Any:
+        def walk(node: Any, owner: str = "") -> Any:
             if isinstance(node, dict):
                 for key in list(node):
+                    flat = f"{owner}_{key}" if owner else ""  # convert_time's source.timezone is its source_timezone
                     if key in placed and node is result:
                         pass
+                    elif flat in arguments and not isinstance(node[key], dict) \
+                            and isinstance(node[key], type(arguments[flat])):
+                        node[key] = arguments[flat]
                     elif key in planned and key not in placed:  # once: the other listed items keep their own ids
                         node[key] = planned[key]
                         placed.add(key)
@@ -312,7 +316,7 @@ class ToolSimulator:
                     elif key in arguments and isinstance(node[key], type(arguments[key])):
                         node[key] = arguments[key]
                     else:
-                        node[key] = walk(node[key])
+                        node[key] = walk(node[key], key if isinstance(node[key], dict) else "")
                     if is_minted(key) or key in self.id_fields:
                         self.state.remember(key, node[key])
                 return node
@@ -402,7 +406,6 @@ def _parameter_choices(schema: dict[str, Any], parameters: dict[str, Any], argum
     return {**schema, "properties": narrowed}
 
 
-_NUMERIC_ENTRY = re.compile(r"(size|number|count|seconds|period|timeout|delay|retention|timestamp)$")
 
 
 def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameters: dict[str, Any],
@@ -412,8 +415,8 @@ def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameter
     properties: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
     for key, field_schema in properties.items():
         values = field_schema.get("additionalProperties") if isinstance(field_schema, dict) else None
-        if not isinstance(values, dict) or result.get(key) not in ({}, None):
-            continue
+        if not isinstance(values, dict) or not isinstance(result.get(key, {}), dict):
+            continue  # (a map the schema filled with other keys is replaced by the asked ones)
         stem = snake_words(key)
         by = next((a for a in arguments if snake_words(a) in (
             (*stem, "names"), (*stem[:-1], stem[-1].rstrip("s"), "names"))), None)
@@ -423,9 +426,7 @@ def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameter
         parameter = (parameters.get("properties") or {}).get(by)
         listed = ((parameter.get("items") or {}).get("enum") if isinstance(parameter, dict) else None) or []
         names = [n for n in listed if n != "All"][:4] if "All" in asked else list(asked)
-        result[key] = {name: (str(factory.rng.randint(1, 345_600)) if values.get("type", "string") == "string"
-                              and _NUMERIC_ENTRY.search(name.lower()) else factory.for_schema(values, name))
-                       for name in dict.fromkeys(n for n in names if n != "All")}
+        result[key] = {name: factory.map_entry(name, values) for name in dict.fromkeys(n for n in names if n != "All")}
 
 
 _ENDED = ("deleted", "removed", "archived", "cancelled", "canceled", "completed", "expired", "revoked", "deactivated",

@@ -100,6 +100,9 @@ def _shape_schema(shapes: dict[str, Any], name: str, depth: int = 0, seen: tuple
     elif kind == "map":
         out = {"type": "object",
                "additionalProperties": _shape_schema(shapes, shape["value"]["shape"], depth + 1, seen)}
+        keys = (shapes.get(shape["key"]["shape"]) or {}).get("enum")
+        if keys:  # SQS queue attributes are named from a list: the map's keys are too
+            out["propertyNames"] = {"enum": list(keys)}
     elif kind in ("integer", "long"):
         out = {"type": "integer"}
     elif kind in ("float", "double"):
@@ -182,6 +185,10 @@ def _resolve_version(name: str, documents: dict[str, Path]) -> str:
     return sorted(stable, key=lambda v: [int(n) for n in re.findall(r"\d+", v)] or [0])[-1]
 
 
+# Discovery documents mark many server-set fields in words only: "This field is read-only.", "Output only."
+_SAYS_READ_ONLY = re.compile(r"(?:^|[.]\s+)(?:this field is read-only|output only)\b|\[output only\]", re.IGNORECASE)
+
+
 def _discovery_schema(schemas: dict[str, Any], node: Any, depth: int = 0, seen: tuple[str, ...] = ()) -> dict:
     if not isinstance(node, dict):
         return {"type": "string"}
@@ -201,7 +208,7 @@ def _discovery_schema(schemas: dict[str, Any], node: Any, depth: int = 0, seen: 
         out["type"] = "string"  # discovery sends 64-bit integers as strings
     if node.get("enum"):
         out["enum"] = list(node["enum"])
-    if node.get("readOnly"):
+    if node.get("readOnly") or _SAYS_READ_ONLY.search(str(node.get("description") or "")):
         out["readOnly"] = True
     if kind == "array":
         out["items"] = _discovery_schema(schemas, node.get("items") or {}, depth + 1, seen)

@@ -10,6 +10,7 @@ reproduces the same values. Tool-minted ids (``booking_id``...) get a recognisab
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import re
 import string
@@ -34,6 +35,21 @@ _TOPICS = {
 _SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "VOO", "AMZN", "KO", "SAP"]
 _CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "CHF"]
 _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB"]
+# Argument pairs that name two different things of one kind: converting from a time zone to the same one, or
+# between one currency and itself, is no request a person makes
+_DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination"), ("Source", "Target"),
+                  ("From", "To"), ("Origin", "Destination")]
+# the keys of a tags or labels map, and the short words they hold
+_TAG_VALUES = {"env": ["prod", "staging", "dev"], "team": ["billing", "platform", "data", "growth"],
+               "project": ["checkout", "onboarding", "search", "reporting"],
+               "cost_center": ["cc-1042", "cc-2210", "cc-3307"]}
+# a string map entry that holds a number (SQS queue attributes: sizes, periods, timeouts in seconds)
+_NUMERIC_KEY = re.compile(r"(?:^|_)(?:number_of|size|count|seconds|period|timeout|delay|retention)(?:_|$)")
+
+
+def snake_name(name: str) -> str:
+    """``VisibilityTimeout`` / ``visibility-timeout`` → ``visibility_timeout``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
 # Argument pairs that name the two ends of one range (matched with the same prefix/suffix around them).
 _RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "arrival"), ("departure", "return"),
                ("from", "to"),
@@ -60,7 +76,8 @@ def order_ranges(args: dict[str, Any], keep: AbstractSet[str] = frozenset()) -> 
     """Independently sampled range ends can come out reversed (an event ending before it starts, a
     check-out before the check-in): swap such pairs; equal dates move the end one day later. Values in
     ``keep`` (given by the plan, e.g. from an earlier call) are left alone."""
-    for low, high in _RANGE_ENDS:
+    camel = [(low.title().replace("_", ""), high.title().replace("_", "")) for low, high in _RANGE_ENDS]
+    for low, high in _RANGE_ENDS + camel:  # due_min / due_max, and Google's dueMin / dueMax
         for key in list(args):
             if low not in key:
                 continue
@@ -141,21 +158,87 @@ class ValueFactory:
             high = max(low, min(schema.get("maxItems", 3), 3))
             item_schema = schema.get("items") or {"type": "string"}
             singular = name[:-1] if name.endswith("s") else name
-            items = [self.for_schema(item_schema, singular, depth + 1) for _ in range(self.rng.randint(low, high))]
+            items: list[Any] = []
+            for _ in range(self.rng.randint(low, high)):
+                item = self.for_schema(item_schema, singular, depth + 1)
+                for _ in range(5):  # listed things have different titles (not "2 items: Fix login bug")
+                    if not isinstance(item, dict) or not any(
+                            isinstance(item.get(k), str) and item[k] in {i.get(k) for i in items if isinstance(i, dict)}
+                            for k in ("title", "name")):
+                        break
+                    item = self.for_schema(item_schema, singular, depth + 1)
+                items.append(item)
             if schema.get("uniqueItems"):
                 items = list(dict.fromkeys(items))
             return items
         if kind == "object":
             if depth > 4:
                 return {}
+            if not schema.get("properties") and isinstance(schema.get("additionalProperties"), dict):
+                return self._map(schema, name)
             props = schema.get("properties") or {}
             required = set(schema.get("required", []))
             optional = [k for k in props if k not in required and self.rng.random() < 0.5][: 3 if depth else 6]
             values = {key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
                       if key in required or key in optional}
+            self.separate_ends(values, props, depth=depth)
             # an optional field is left out rather than sent empty (a stubbed structure gives ``{}``)
             return order_ranges({k: v for k, v in values.items() if k in required or v not in ({}, [], "")})
         return None
+
+    def separate_ends(self, values: dict[str, Any], properties: dict[str, Any], keep: AbstractSet[str] = frozenset(),
+                      depth: int = 0) -> dict[str, Any]:
+        """Draw the second of two ends again while it equals the first: a conversion from Asia/Tokyo to
+        Asia/Tokyo, or from USD to USD, is no request a person makes. Values in ``keep`` stay."""
+        for first, second in _DISTINCT_ENDS:
+            for key in list(values):
+                other = key.replace(first, second, 1)
+                if other == key or other in keep or other not in properties or isinstance(values[key], bool):
+                    continue
+                for _ in range(5):
+                    if values.get(other) != values[key]:
+                        break
+                    values[other] = self.for_schema(properties[other], other, depth + 1)
+        return values
+
+    def _map(self, schema: dict[str, Any], name: str) -> dict[str, Any]:
+        """A map's entries under keys it can have: the listed keys (SQS queue attributes), or tag keys for tags and
+        labels; ``{}`` where neither is known (a required ``Attributes`` map was sent empty: "the attributes are
+        empty")."""
+        keys = [k for k in ((schema.get("propertyNames") or {}).get("enum") or []) if k != "All"]
+        if not keys and re.search(r"(?:^|_)(?:tags?|labels?)$", snake_name(name)):
+            keys = list(_TAG_VALUES)
+        # a person sets a timeout or a flag in a request; a JSON policy document pasted in reads like no request
+        keys = [k for k in keys if not snake_name(k).endswith("policy")] or keys
+        chosen = self.rng.sample(keys, min(len(keys), self.rng.randint(1, 2)))
+        return {key: self.map_entry(key, schema["additionalProperties"]) for key in chosen}
+
+    def map_entry(self, key: str, schema: dict[str, Any]) -> Any:
+        """One map entry's value by its key: AWS sends numbers and flags in string maps
+        (``"VisibilityTimeout": "30"``), tags hold short words (``env: staging``)."""
+        lowered = snake_name(key)
+        if schema.get("type", "string") != "string" or schema.get("enum"):
+            return self.for_schema(schema, key)
+        if lowered in _TAG_VALUES:
+            return self.rng.choice(_TAG_VALUES[lowered])
+        if lowered.endswith("timestamp"):
+            return str(self.rng.randint(1_764_000_000, 1_766_000_000))  # epoch seconds
+        if _NUMERIC_KEY.search(lowered):
+            return str(self.rng.choice([0, 5, 10, 20, 30, 60, 120, 300, 900, 3600, 86400, 345600]))
+        if lowered.endswith(("_enabled", "_deduplication")) or lowered.startswith("is_") or lowered == "fifo_queue":
+            return self.rng.choice(["true", "false"])
+        if lowered.endswith("_arn") or lowered == "arn":
+            return _arn(self)
+        if lowered == "redrive_policy":  # policies are JSON documents in a string, not "policy-85"
+            return json.dumps({"deadLetterTargetArn": _arn(self), "maxReceiveCount": str(self.rng.randint(3, 10))})
+        if lowered == "redrive_allow_policy":
+            return json.dumps({"redrivePermission": self.rng.choice(["allowAll", "denyAll"])})
+        if lowered.endswith("policy"):
+            service = _arn(self).split(":")[2]
+            return json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": str(self.rng.randint(10**11, 10**12 - 1))},
+                 "Action": f"{service}:*", "Resource": _arn(self)}]})
+        return self.for_schema(schema, key)
 
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
         words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
@@ -206,7 +289,7 @@ class ValueFactory:
             return self.faker.ipv4()
         if fmt == "hostname":
             return self.faker.domain_name()
-        if fmt == "time":
+        if fmt == "time" or re.search(r"\bHH:MM\b", str(schema.get("description") or "")):
             return f"{self.rng.choice([8, 9, 10, 13, 14, 16, 18]):02d}:{self.rng.choice([0, 15, 30, 45]):02d}"
         if schema.get("pattern"):
             # a field-aware value when the pattern allows it ("orders-prod" for a table name), else one made
@@ -260,6 +343,8 @@ class ValueFactory:
         if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts") or \
                 _IDENTIFIER.search(description.strip().lower()):  # "Parent task identifier."
             return self.minted_id(lowered)  # (an SQS ReceiptHandle is an opaque reference, not a username)
+        if lowered in ("day_of_week", "weekday", "day_of_the_week"):
+            return (self.today + dt.timedelta(days=self.rng.randint(0, 6))).strftime("%A")
         head = lowered.rsplit("_", 1)[-1]
         if head in ("progress", "percent", "percentage"):  # ReplicaStatusPercentProgress is no status word
             return f"{self.rng.randint(5, 95)}%"
@@ -346,6 +431,10 @@ def described_values(schema: dict[str, Any]) -> list[str]:
     constant = re.search(r'\b(?:this|it) is always "([^"\s]{1,60})"', description, re.IGNORECASE)
     if constant:  # Google's "Type of the resource. This is always "tasks#taskList"."
         return [constant.group(1)]
+    either = re.search(r'\b(?:this|it) is (?:either|one of)\s+((?:"[^"\s]{1,40}"(?:,\s*|,?\s+or\s+))+"[^"\s]{1,40}")',
+                       description, re.IGNORECASE)
+    if either:  # Google's "Status of the task. This is either "needsAction" or "completed"."
+        return re.findall(r'"([^"]+)"', either.group(1))
     match = _LISTED_VALUES.search(description)
     if match:
         listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1))
