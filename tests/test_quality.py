@@ -605,3 +605,29 @@ def test_real_api_rows_read_right_after_a_third_reading():
     assert result["source"]["timezone"] == "Europe/Paris" and result["target"]["timezone"] == "Asia/Tokyo"
     assert result["source"]["day_of_week"] in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                                                "Sunday")
+
+
+def test_pack_rows_name_listed_things_apart_and_keep_the_field_a_request_changes():
+    """Read in pack rows after the third reading: "change blocked, assignee or due date of task TA-1" (a value put
+    for the field a request changes); weather alerts headed "Your order is ready" with severity "severity-50";
+    "I found 3 messages: ... and more" where two had one subject; tracker tasks titled like songs ("a tracker"
+    matched "track")."""
+    from inftool_hf.realize import substitute
+
+    assert substitute("change the status, assignee or due date of a task", {"status": "blocked"}, set())[0] == \
+        "change the status, assignee or due date of a task"
+    assert substitute("get the forecast for the city", {"city": "Lisbon"}, set())[0] == "get the forecast for Lisbon"
+    pool = build_pool(GenerateConfig(specs=["pack"]))
+    simulator = ToolSimulator(pool.tools, seed=3)
+    for seed in range(8):
+        simulator = ToolSimulator(pool.tools, seed=seed)
+        alerts = simulator.execute("weather_severe_alerts", {"region": "Porto"})["alerts"]
+        assert all(a["severity"] in ("minor", "moderate", "severe", "extreme") for a in alerts), alerts
+        assert all("order" not in a["headline"] for a in alerts), alerts
+        messages = simulator.execute("mail_search_inbox", {"since": "2026-11-19"})["messages"]
+        assert len({m["subject"] for m in messages}) == len(messages), messages
+    values = ValueFactory(2)
+    values.context = "tracker_list_tasks project_management"
+    assert values.for_schema({"type": "string"}, "title") in ("Fix login bug", "Update onboarding docs",
+                                                              "Prepare Q3 report", "Review pricing page",
+                                                              "Migrate the test database")

@@ -225,6 +225,12 @@ def _action(text: str, name: str) -> tuple[str, bool]:
     return text, is_verb
 
 
+# after these the field is what changes, not its value: "change the status, assignee or due date of a task" is not
+# "change blocked, assignee or due date" (each verb alone: lookbehinds have one width)
+_NOT_AFTER_SETTING = "".join(f"(?<!\\b{verb} )" for verb in ("change", "set", "update", "modify", "adjust", "edit",
+                                                             "rename"))
+
+
 def substitute(phrase: str, arguments: dict[str, Any], skip: set[str]) -> tuple[str, set[str]]:
     """Put values into the phrase where it names their parameter: "forecast for a city" → "forecast for Lisbon"."""
     used: set[str] = set()
@@ -237,7 +243,8 @@ def substitute(phrase: str, arguments: dict[str, Any], skip: set[str]) -> tuple[
         # of a specified message"): that one is said as a clause
         determiners = "a|an|one|some" if isinstance(value, (int, float)) else "a|an|the|one|some|given|specific"
         for target in dict.fromkeys([words, entity]):
-            pattern = re.compile(rf"\b(?:{determiners})\s+{re.escape(target)}s?\b", re.IGNORECASE)
+            pattern = re.compile(rf"{_NOT_AFTER_SETTING}\b(?:{determiners})\s+{re.escape(target)}s?\b",
+                                 re.IGNORECASE)
             if pattern.search(phrase):
                 shown = f"{entity} {value}" if name.endswith(("_id", "_number")) else value_text(value, name)
                 phrase = pattern.sub(shown.replace("\\", "\\\\"), phrase, count=1)

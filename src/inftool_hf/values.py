@@ -39,6 +39,8 @@ _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB
 # between one currency and itself, is no request a person makes
 _DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination"), ("Source", "Target"),
                   ("From", "To"), ("Origin", "Destination")]
+# the fields that name a listed thing: several listed things have different ones
+_NAMING_KEYS = ("title", "name", "subject", "headline", "summary", "label")
 # the keys of a tags or labels map, and the short words they hold
 _TAG_VALUES = {"env": ["prod", "staging", "dev"], "team": ["billing", "platform", "data", "growth"],
                "project": ["checkout", "onboarding", "search", "reporting"],
@@ -164,7 +166,7 @@ class ValueFactory:
                 for _ in range(5):  # listed things have different titles (not "2 items: Fix login bug")
                     if not isinstance(item, dict) or not any(
                             isinstance(item.get(k), str) and item[k] in {i.get(k) for i in items if isinstance(i, dict)}
-                            for k in ("title", "name")):
+                            for k in item if k in _NAMING_KEYS or k.endswith("_name")):
                         break
                     item = self.for_schema(item_schema, singular, depth + 1)
                 items.append(item)
@@ -379,7 +381,7 @@ class ValueFactory:
     def _themed(self, field: str) -> str | None:
         """Titles, names and texts that fit the tool's domain."""
         if field not in ("title", "name", "artist", "lyrics", "author", "text", "album", "dish", "item", "kind",
-                         "review"):
+                         "review", "headline"):
             return None
         context = self.context.lower()
         for keys, values in _THEMES:
@@ -503,8 +505,14 @@ _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("cooking", "recipe", "meal"), {"item": ["2 onions", "400 g chickpeas", "1 bunch of spinach", "500 g rice",
                                               "3 tomatoes", "200 g tofu"],
                                      "kind": ["main", "side", "dessert"]}),
+    (("weather", "alert"), {"headline": ["Heat advisory until 8 PM", "Flood watch for low-lying areas",
+                                         "High wind warning tonight", "Winter storm warning",
+                                         "Dense fog advisory this morning", "Thunderstorm watch until midnight"]}),
     (("home", "device"), {"kind": ["thermostat", "light", "door lock", "camera", "speaker"]}),
     (("traffic", "incident", "maps"), {"kind": ["accident", "roadworks", "lane closure", "congestion"]}),
+    # before music: a "tracker" is no "track"
+    (("task", "tracker", "project"), {"title": ["Fix login bug", "Update onboarding docs", "Prepare Q3 report",
+                                               "Review pricing page", "Migrate the test database"]}),
     (("music", "track", "song", "playlist"), {"title": ["Blue Horizon", "Midnight Train", "Paper Moons", "Golden Hour",
                                                          "Slow Rivers", "Neon Rain"],
                                               "artist": lambda v: f"{v.faker.first_name()} {v.faker.last_name()}",
@@ -512,8 +520,6 @@ _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                                               "lyrics": ["I walked along the river, the city lights were low...",
                                                          "We were young and the summer was long...",
                                                          "Hold on to the morning, it's coming back again..."]}),
-    (("task", "tracker", "project"), {"title": ["Fix login bug", "Update onboarding docs", "Prepare Q3 report",
-                                               "Review pricing page", "Migrate the test database"]}),
     (("calendar", "event"), {"title": ["Quarterly planning", "Dentist visit", "Team retro", "Book club",
                                       "Lunch with Sam"]}),
     (("store",), {"name": ["FreshMart Central", "Corner Store Market Street", "City Mall Pickup Point",
