@@ -631,3 +631,21 @@ def test_pack_rows_name_listed_things_apart_and_keep_the_field_a_request_changes
     assert values.for_schema({"type": "string"}, "title") in ("Fix login bug", "Update onboarding docs",
                                                               "Prepare Q3 report", "Review pricing page",
                                                               "Migrate the test database")
+
+
+def test_unset_flags_among_many_fields_and_aws_actions_read_right():
+    """Read in Google and SQS rows: "... and it was not deleted" in every answer about a task (its default, not
+    news); ``AddPermission(Actions=["action-67", "action-20"])``; a list naming one thing twice."""
+    from inftool_hf.realize import result_sentences
+
+    assert result_sentences({"id": "TA-1", "title": "Fix login bug", "deleted": False, "hidden": False,
+                             "status": "completed"}) == ["The id is TA-1, the title is Fix login bug and the status "
+                                                         "is completed."]
+    assert result_sentences({"locked": False}) == ["It was not locked."]  # alone, the flag is the answer
+    for seed in range(10):
+        values = ValueFactory(seed)
+        values.context = "sqs_add_permission aws_sqs"
+        actions = values.for_schema({"type": "array", "items": {"type": "string"}}, "Actions")
+        assert actions and len(set(actions)) == len(actions), actions
+        assert set(actions) <= {"SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                                "GetQueueAttributes", "GetQueueUrl"}, actions

@@ -347,7 +347,9 @@ def is_failure_list(key: str) -> bool:
     return bool(_FAILURE_LIST.match(key.lower()))
 
 
-def _fact(key: str, value: Any) -> str | None:
+def _fact(key: str, value: Any, flags_unset: bool = True) -> str | None:
+    """One field as a clause. ``flags_unset=False`` leaves out flags that are not set ("it was not deleted" among
+    a task's fields is its default, not news; ``{"locked": false}`` alone is the answer)."""
     base, _ = _unit(key)
     if value is None or value == "" or isinstance(value, dict) or is_plumbing(key):
         return None
@@ -356,8 +358,8 @@ def _fact(key: str, value: Any) -> str | None:
             return f"{base.removesuffix(' allowed')} {'are' if value else 'are not'} allowed"
         if key == "in_stock":
             return "it is in stock" if value else "it is out of stock"
-        if key.endswith("ed"):
-            return None if value else f"it was not {base}"
+        if key.endswith("ed") or key in ("hidden", "frozen", "broken", "written", "taken", "chosen", "forbidden"):
+            return None if value or not flags_unset else f"it was not {base}"
         return f"{base}: {'yes' if value else 'no'}"
     if isinstance(value, list):
         if not value:
@@ -442,6 +444,7 @@ def result_sentences(result: Any, limit: int = 4) -> list[str]:
     if "error" in result:
         return [f"It did not work: {value_text(result['error'])}."]
     facts, out = [], []
+    flags_unset = sum(not is_plumbing(k) for k in result) <= 2
     for key, value in result.items():
         if is_plumbing(key) or (is_failure_list(key) and not value):  # nothing failed: nothing to say
             continue
@@ -455,14 +458,14 @@ def result_sentences(result: Any, limit: int = 4) -> list[str]:
             else:
                 out.append(f"I found {len(value)} {noun}.")
         elif isinstance(value, dict):
-            about, inner = key, [f for f in (_fact(k, v) for k, v in value.items()) if f]
+            about, inner = key, [f for f in (_fact(k, v, False) for k, v in value.items()) if f]
             for wrapped, content in value.items():  # AWS wraps twice: {"BackupDescription": {"BackupDetails": ..}}
                 if not inner and isinstance(content, dict):
-                    about, inner = wrapped, [f for f in (_fact(k, v) for k, v in content.items()) if f]
+                    about, inner = wrapped, [f for f in (_fact(k, v, False) for k, v in content.items()) if f]
             if inner:
                 facts.append(f"for {label(about)}, " + join_clauses(inner[:3]))
         else:
-            fact = _fact(key, value)
+            fact = _fact(key, value, flags_unset)
             if fact:
                 facts.append(fact)
     if facts:

@@ -39,6 +39,11 @@ _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB
 # between one currency and itself, is no request a person makes
 _DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination"), ("Source", "Target"),
                   ("From", "To"), ("Origin", "Destination")]
+# what an AWS permission allows, by service (an action is an API operation's name, not "action-67")
+_AWS_ACTIONS = {"sqs": ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                        "GetQueueAttributes", "GetQueueUrl"],
+                "dynamodb": ["GetItem", "PutItem", "Query", "UpdateItem", "DeleteItem"],
+                "s3": ["GetObject", "PutObject", "ListBucket", "DeleteObject"]}
 # the fields that name a listed thing: several listed things have different ones
 _NAMING_KEYS = ("title", "name", "subject", "headline", "summary", "label")
 # the keys of a tags or labels map, and the short words they hold
@@ -170,8 +175,9 @@ class ValueFactory:
                         break
                     item = self.for_schema(item_schema, singular, depth + 1)
                 items.append(item)
-            if schema.get("uniqueItems"):
-                items = list(dict.fromkeys(items))
+            distinct = list(dict.fromkeys(items)) if all(isinstance(i, (str, int)) for i in items) else items
+            if schema.get("uniqueItems") or len(distinct) >= low:  # nobody lists "SendMessage and SendMessage"
+                items = distinct
             return items
         if kind == "object":
             if depth > 4:
@@ -340,6 +346,9 @@ class ValueFactory:
             return self.rng.choice(_TOPICS[lowered])
         if {"md5", "sha1", "sha256", "checksum", "digest"} & set(lowered.split("_")):  # MD5OfMessageBody is no text
             return "".join(self.rng.choices("0123456789abcdef", k=64 if "sha256" in lowered else 32))
+        if lowered in ("action", "action_name") and "aws_" in self.context:  # SQS AddPermission: "SendMessage"
+            service = next((w[4:] for w in self.context.split() if w.startswith("aws_")), "")
+            return self.rng.choice(_AWS_ACTIONS.get(service, ["*"]))
         if re.search(r"account_?ids?$", lowered) and "aws" in f"{lowered} {self.context}":
             return str(self.rng.randint(10**11, 10**12 - 1))  # an AWS account id is 12 digits, not "AW-15914"
         if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts") or \
