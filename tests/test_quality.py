@@ -649,3 +649,58 @@ def test_unset_flags_among_many_fields_and_aws_actions_read_right():
         assert actions and len(set(actions)) == len(actions), actions
         assert set(actions) <= {"SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
                                 "GetQueueAttributes", "GetQueueUrl"}, actions
+
+
+def test_a_time_zone_conversion_reports_the_asked_time_in_each_zone():
+    """Read in rows: ``convert_time(Asia/Tokyo, "13:15", Europe/Paris)`` answered with random date-times, a
+    Friday in one zone and a Monday in the other, and a "-9.0h" difference; ``SetQueueAttributes`` setting
+    ``ApproximateNumberOfMessages`` (a count only the server reports)."""
+    from inftool_hf.generate import load_spec_entries
+    from inftool_hf.spec_sources import load_source
+
+    tools = {t.name: t for t in load_spec_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
+    result = ToolSimulator(tools, seed=1).execute("convert_time", {
+        "source_timezone": "Asia/Tokyo", "time": "13:15", "target_timezone": "Europe/Paris"})
+    assert result["source"]["datetime"] == "2026-11-24T13:15:00+09:00"
+    assert result["target"]["datetime"] == "2026-11-24T05:15:00+01:00"
+    assert result["target"]["day_of_week"] == "Tuesday" and result["target"]["is_dst"] is False
+    assert result["time_difference"] == "-8.0h"
+    summer = ToolSimulator(tools, seed=1).execute("convert_time", {
+        "source_timezone": "Europe/London", "time": "23:30", "target_timezone": "Australia/Sydney"})
+    assert summer["target"]["datetime"] == "2026-11-25T10:30:00+11:00" and summer["target"]["is_dst"] is True
+    assert summer["target"]["day_of_week"] == "Wednesday"
+    attributes = {t.name: t for t in load_source("botocore:sqs").tools}[
+        "sqs_set_queue_attributes"].parameters["properties"]["Attributes"]
+    for seed in range(20):
+        sent = ValueFactory(seed).for_schema(attributes, "Attributes")
+        assert not any(k.startswith(("Approximate", "Created", "LastModified")) or k.endswith("Arn") for k in sent)
+
+
+def test_rows_the_verifier_rejected_for_its_own_words_and_values_a_reader_rejects():
+    """Rows the generator made and the verifier threw away for the wrong reason: "The message timestamp is
+    1764472302.315889" (from ``message_ts``) and "it is out of stock" (from ``in_stock: false``); and what a
+    reader rejects that passed: "in stock" said of ``in_stock: false``, a JSON policy read out as prose, an SQS
+    move task that failed because "My plans changed and I can't travel.", ``StartedTimestamp: 78``."""
+    from inftool_hf.realize import result_sentences
+
+    def claims(answer: str, result: dict) -> list[str]:
+        messages = [{"role": "user", "content": "Send it."},
+                    {"role": "assistant", "content": "", "tool_calls": [
+                        {"type": "function", "function": {"name": "chat_send", "arguments": "{}"}}]},
+                    {"role": "tool", "content": json.dumps(result)}]
+        return unsupported_claims(answer, Context(messages), after_calls=True)
+
+    assert claims("Done. The message timestamp is 1764472302.315889.", {"message_ts": "1764472302.315889"}) == []
+    assert claims("The name is Desk lamp and it is out of stock.", {"name": "Desk lamp", "in_stock": False}) == []
+    assert claims("The name is Desk lamp and it is in stock.", {"name": "Desk lamp", "in_stock": False}) == [
+        "says 'in stock', which no result or user message says"]
+    assert claims("The name is Desk lamp and it is out of stock.", {"name": "Desk lamp", "in_stock": True}) == [
+        "says 'out of stock', which no result or user message says"]
+    assert result_sentences({"RedriveAllowPolicy": '{"redrivePermission": "allowAll"}', "DelaySeconds": "5"}) == [
+        "The delay is 5 seconds."]
+    values = ValueFactory(3)
+    values.context = "sqs_list_message_move_tasks aws_sqs"
+    assert values.for_schema({"type": "string"}, "FailureReason") in (
+        "Access denied to the destination.", "The destination does not exist.", "The request timed out.",
+        "The service quota was exceeded.", "The source was deleted while the task ran.")
+    assert values.for_schema({"type": "integer"}, "StartedTimestamp") > 1_700_000_000

@@ -129,6 +129,8 @@ class Context:
         raw = " ".join(texts) + " " + json.dumps(tools or [], ensure_ascii=False)
         words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", raw).casefold().replace("_", " ")
         self.words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", words + " " + self.vocabulary)}
+        if re.search(r'(?:_|")ts"', raw):  # chat APIs' message_ts: "the message timestamp is 1764472302.315889"
+            self.words.add(_stem("timestamp"))
         self.tool_names = [t["function"]["name"] for t in tools or [] if "_" in t["function"]["name"]]
 
     def supports_number(self, token: str) -> bool:
@@ -220,9 +222,15 @@ def unsupported_claims(text: str, context: Context, after_calls: bool) -> list[s
         problems.append("repeats itself")
     if any(name in text for name in context.tool_names) or re.search(r"[{}\[\]]|```|\n\s*[-*] ", text):
         problems.append("answers with function names, raw data or markup instead of prose")
+    stock = re.findall(r'"in_stock": (true|false)', context.text)
     for word in STATUS_WORDS:
-        if re.search(rf"\b{word}\b", lowered) and word not in context.text and \
-                word.replace(" ", "_") not in context.text:
+        if not re.search(rf"\b{word}\b", lowered) or re.search(rf"\b(?:out of|not) {word}\b", lowered):
+            continue
+        if word in ("in stock", "out of stock") and stock:  # an ``in_stock`` flag says which one is true
+            supported = ("true" if word == "in stock" else "false") in stock
+        else:
+            supported = word in context.text or word.replace(" ", "_") in context.text
+        if not supported:
             problems.append(f"says {word!r}, which no result or user message says")
     if after_calls:
         failure = next((m[0] for m in _FAILURE.finditer(text) if m[0].casefold() not in context.result_words), None)

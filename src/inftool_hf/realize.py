@@ -353,6 +353,10 @@ def _fact(key: str, value: Any, flags_unset: bool = True) -> str | None:
     base, _ = _unit(key)
     if value is None or value == "" or isinstance(value, dict) or is_plumbing(key):
         return None
+    if isinstance(value, str) and value[:1] in "{[" and value[-1:] in "}]":  # a JSON document in a string (an
+        return None  # SQS policy): data, not something to read out
+    if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value) and _unit(key)[1]:
+        value = int(value)  # AWS maps hold numbers as strings: "DelaySeconds": "5" is 5 seconds
     if isinstance(value, bool):
         if key.endswith("_allowed"):
             return f"{base.removesuffix(' allowed')} {'are' if value else 'are not'} allowed"

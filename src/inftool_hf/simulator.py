@@ -208,6 +208,7 @@ class ToolSimulator:
         if isinstance(result, dict):
             _within_range(result, arguments)
             _derive(result, arguments)
+            _zone_times(result, arguments)
         if isinstance(result, dict) and kind == "read":
             for param, value in refs:  # a read of a known resource reports what was written or reported before
                 key = self.state.key(param, value)
@@ -465,6 +466,41 @@ def _derive(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     for key in ("converted", "result", "converted_amount", "amount_converted"):
         if isinstance(result.get(key), (int, float)) and not isinstance(result.get(key), bool):
             result[key] = round(amount * rate, 2)
+
+
+def _zone_times(result: dict[str, Any], arguments: dict[str, Any]) -> None:
+    """A conversion between time zones reports the asked time in each zone, with the real offset, weekday and
+    daylight saving (mcp-server-time's ``convert_time``: Asia/Tokyo 13:15 is 05:15 in Europe/Paris in winter, not
+    a random date-time). Only where the call gives a clock time and IANA zone names: nothing is guessed."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    clock = next((v for v in arguments.values() if isinstance(v, str) and re.fullmatch(r"\d{1,2}:\d\d", v)), None)
+    ends = [k for k, v in result.items() if isinstance(v, dict) and isinstance(v.get("timezone"), str)
+            and isinstance(v.get("datetime"), str)]
+    if clock is None or not ends:
+        return
+    ends.sort(key=lambda k: k != "source")  # the time is given in the source zone
+    zones = {}
+    for key in ends:
+        try:
+            zones[key] = ZoneInfo(str(arguments.get(f"{key}_timezone", result[key]["timezone"])))
+        except (ZoneInfoNotFoundError, ValueError):
+            return
+    hour, minute = (int(part) for part in clock.split(":"))
+    if hour > 23 or minute > 59:
+        return
+    start = dt.datetime.combine(ValueFactory(0).today, dt.time(hour, minute), tzinfo=zones[ends[0]])
+    for key in ends:
+        local = start.astimezone(zones[key])
+        node = result[key]
+        node.update(timezone=str(zones[key]), datetime=local.isoformat(timespec="seconds"))
+        if "day_of_week" in node:
+            node["day_of_week"] = local.strftime("%A")
+        if isinstance(node.get("is_dst"), bool):
+            node["is_dst"] = bool(local.dst())
+    if len(ends) == 2 and isinstance(result.get("time_difference"), str):
+        offsets = [start.astimezone(zones[k]).utcoffset() or dt.timedelta() for k in ends]
+        result["time_difference"] = f"{(offsets[1] - offsets[0]).total_seconds() / 3600:+.1f}h"
 
 
 def _fresh_status(result: dict[str, Any], schema: dict[str, Any] | None, refs: list[tuple[str, str]]) -> None:

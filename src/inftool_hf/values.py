@@ -46,6 +46,8 @@ _AWS_ACTIONS = {"sqs": ["SendMessage", "ReceiveMessage", "DeleteMessage", "Chang
                 "s3": ["GetObject", "PutObject", "ListBucket", "DeleteObject"]}
 # the fields that name a listed thing: several listed things have different ones
 _NAMING_KEYS = ("title", "name", "subject", "headline", "summary", "label")
+# map keys that name what a server reports, never what a request sets
+_SERVER_SET = re.compile(r"^(?:approximate|created|last_modified)_|_(?:arn|timestamp)$")
 # the keys of a tags or labels map, and the short words they hold
 _TAG_VALUES = {"env": ["prod", "staging", "dev"], "team": ["billing", "platform", "data", "growth"],
                "project": ["checkout", "onboarding", "search", "reporting"],
@@ -216,8 +218,10 @@ class ValueFactory:
         keys = [k for k in ((schema.get("propertyNames") or {}).get("enum") or []) if k != "All"]
         if not keys and re.search(r"(?:^|_)(?:tags?|labels?)$", snake_name(name)):
             keys = list(_TAG_VALUES)
-        # a person sets a timeout or a flag in a request; a JSON policy document pasted in reads like no request
-        keys = [k for k in keys if not snake_name(k).endswith("policy")] or keys
+        # a person sets a timeout or a flag in a request; a JSON policy document pasted in reads like no request,
+        # and counts, creation times and ARNs are the server's to report (SetQueueAttributes cannot set them)
+        keys = [k for k in keys if not snake_name(k).endswith("policy") and not _SERVER_SET.search(snake_name(k))] \
+            or keys
         chosen = self.rng.sample(keys, min(len(keys), self.rng.randint(1, 2)))
         return {key: self.map_entry(key, schema["additionalProperties"]) for key in chosen}
 
@@ -484,6 +488,7 @@ def _typical_range(hint: str, integer: bool) -> tuple[float, float, int] | None:
 
 # Plausible ranges by unit or meaning (checked in order: the first match wins).
 _NUMBER_RANGES = [
+    (("timestamp", "epoch"), 1_764_000_000, 1_766_000_000, 0),  # epoch seconds (AWS StartedTimestamp), not 78
     (("latitude", "lat"), -55, 65, 4), (("longitude", "lon", "lng"), -150, 150, 4),
     (("fahrenheit",), 20, 95, 0), (("celsius", "temperature", "temp"), -5, 32, 1),
     (("change_percent", "daily_change", "change_pct"), -4, 4, 2),
@@ -563,6 +568,8 @@ _FREE_TEXT = {
                 "Blocked until {first} shares the numbers.", "Great work, the numbers add up now.",
                 "I added the missing details from {day}'s call.", "Needs one more review before {day}.",
                 "Easy to follow and ready in {n}0 minutes. We loved it.", "Too salty for us, but the sauce was great."],
+    "failure": ["Access denied to the destination.", "The destination does not exist.", "The request timed out.",
+                "The service quota was exceeded.", "The source was deleted while the task ran."],
     "reason": ["The item arrived damaged.", "I ordered the wrong size.", "My plans changed and I can't travel.",
                "It was delivered {n} days late.", "I found a better option closer to home.",
                "Annual check-up.", "Follow-up on my blood test results.", "Persistent cough for {n} days."],
@@ -576,6 +583,7 @@ _FREE_TEXT = {
 }
 _FREE_TEXT_KEYS = [
     ("request", ("special_requests", "requests", "request")),
+    ("failure", ("failure_reason", "failure", "error_message")),
     ("reason", ("reason", "cause", "why")),
     ("subject", ("subject", "headline", "summary")),
     ("comment", ("comment", "review", "feedback")),
