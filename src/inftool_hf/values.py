@@ -235,8 +235,16 @@ class ValueFactory:
             return self.rng.choice(_TAG_VALUES[lowered])
         if lowered.endswith("timestamp"):
             return str(self.rng.randint(1_764_000_000, 1_766_000_000))  # epoch seconds
-        if _NUMERIC_KEY.search(lowered):
-            return str(self.rng.choice([0, 5, 10, 20, 30, 60, 120, 300, 900, 3600, 86400, 345600]))
+        if _NUMERIC_KEY.search(lowered):  # values inside SQS's own limits (a delay is 0-900 s, a wait 0-20 s)
+            if "size" in lowered:
+                return str(self.rng.choice([1024, 65536, 262144]))
+            if "retention" in lowered or "period" in lowered:
+                return str(self.rng.choice([3600, 86400, 345600, 1209600]))
+            if "delay" in lowered or "wait" in lowered:
+                return str(self.rng.choice([0, 5, 10, 20]))
+            if "number_of" in lowered or "count" in lowered:
+                return str(self.rng.randint(0, 500))
+            return str(self.rng.choice([30, 60, 300, 900]))
         if lowered.endswith(("_enabled", "_deduplication")) or lowered.startswith("is_") or lowered == "fifo_queue":
             return self.rng.choice(["true", "false"])
         if lowered.endswith("_arn") or lowered == "arn":
