@@ -704,3 +704,19 @@ def test_rows_the_verifier_rejected_for_its_own_words_and_values_a_reader_reject
         "Access denied to the destination.", "The destination does not exist.", "The request timed out.",
         "The service quota was exceeded.", "The source was deleted while the task ran.")
     assert values.for_schema({"type": "integer"}, "StartedTimestamp") > 1_700_000_000
+
+
+def test_a_comment_reads_like_one_and_what_happened_happened_before_today():
+    """Read in pack rows: a task comment "I'm outside the main entrance." (a chat line) and a comment just added
+    ``created_at`` a month ahead."""
+    from inftool_hf.values import _FREE_TEXT
+
+    templates = [t.split("{")[0] for t in _FREE_TEXT["comment"]]
+    for seed in range(10):
+        values = ValueFactory(seed)
+        values.context = "tracker_add_comment project_management"
+        text = values.for_schema({"type": "string"}, "text")
+        assert any(text.startswith(t) for t in templates), text
+        created = values.for_schema({"type": "string", "format": "date-time"}, "created_at")
+        assert created[:10] <= values.today.isoformat(), created
+        assert values.for_schema({"type": "string", "format": "date-time"}, "start")[:10] >= values.today.isoformat()

@@ -297,6 +297,8 @@ class ValueFactory:
             return (self.today + dt.timedelta(days=self.rng.randint(1, 90))).isoformat()  # plans are ahead
         if fmt == "date-time":
             when = self.today + dt.timedelta(days=self.rng.randint(0, 60))
+            if re.search(r"created|updated|modified|sent|posted|received|completed|last|started", name.lower()):
+                when = self.today - dt.timedelta(days=self.rng.randint(0, 20))  # what happened: not next month
             hour, minute = self.rng.choice([8, 9, 10, 13, 14, 16, 18]), self.rng.choice([0, 30])
             return f"{when.isoformat()}T{hour:02d}:{minute:02d}:00Z"  # RFC 3339 needs the offset
         if fmt == "email":
@@ -375,6 +377,8 @@ class ValueFactory:
             return self.rng.choice(_EXPRESSIONS)
         if head in ("difference", "offset"):  # a time difference is hours, not a date
             return f"{self.rng.choice(['+', '-'])}{self.rng.choice([1, 2, 3, 5, 8, 9])}.0h"
+        if "comment" in self.context and lowered in ("text", "body", "content"):  # a task comment, not a chat line
+            return self.sentence("comment")
         for kind, keys in _FREE_TEXT_KEYS:
             if any(_word_in(k, lowered) for k in keys):
                 return self.sentence(kind)
