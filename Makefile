@@ -44,7 +44,7 @@ model: install
 	$(BIN)/inftool-hf model prepare
 
 demo: model
-	$(BIN)/inftool-hf loop --recipe recipes/loop_cpu.yaml
+	$(BIN)/inftool-hf loop --recipe recipes/loop_cpu_realworld.yaml
 
 test: model
 	$(BIN)/ruff check src tests notebooks spaces benchmarks
