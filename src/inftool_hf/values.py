@@ -351,7 +351,7 @@ class ValueFactory:
         return value
 
     def _by_name(self, name: str, description: str = "") -> str:
-        lowered = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+        lowered = snake_name(name)
         hint = f"{lowered} {description.lower()}"
         themed = self._themed(lowered)
         if themed is not None:
