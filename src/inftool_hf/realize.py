@@ -350,12 +350,12 @@ def is_failure_list(key: str) -> bool:
 def _fact(key: str, value: Any, flags_unset: bool = True) -> str | None:
     """One field as a clause. ``flags_unset=False`` leaves out flags that are not set ("it was not deleted" among
     a task's fields is its default, not news; ``{"locked": false}`` alone is the answer)."""
-    base, _ = _unit(key)
+    base, unit = _unit(key)
     if value is None or value == "" or isinstance(value, dict) or is_plumbing(key):
         return None
     if isinstance(value, str) and value[:1] in "{[" and value[-1:] in "}]":  # a JSON document in a string (an
         return None  # SQS policy): data, not something to read out
-    if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value) and _unit(key)[1]:
+    if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value) and unit:
         value = int(value)  # AWS maps hold numbers as strings: "DelaySeconds": "5" is 5 seconds
     if isinstance(value, bool):
         if key.endswith("_allowed"):

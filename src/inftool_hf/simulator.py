@@ -30,7 +30,7 @@ from .tool_pool import (
     own_parameters,
     snake_words,
 )
-from .values import ValueFactory
+from .values import TODAY, ValueFactory
 
 
 def _validator(schema: dict[str, Any]):
@@ -407,8 +407,6 @@ def _parameter_choices(schema: dict[str, Any], parameters: dict[str, Any], argum
     return {**schema, "properties": narrowed}
 
 
-
-
 def _requested_entries(result: dict[str, Any], schema: dict[str, Any], parameters: dict[str, Any],
                        arguments: dict[str, Any], factory: ValueFactory) -> None:
     """A map the call asked for by name holds those names: SQS ``GetQueueAttributes(AttributeNames=[...])``
@@ -489,7 +487,7 @@ def _zone_times(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     hour, minute = (int(part) for part in clock.split(":"))
     if hour > 23 or minute > 59:
         return
-    start = dt.datetime.combine(ValueFactory(0).today, dt.time(hour, minute), tzinfo=zones[ends[0]])
+    start = dt.datetime.combine(TODAY, dt.time(hour, minute), tzinfo=zones[ends[0]])
     for key in ends:
         local = start.astimezone(zones[key])
         node = result[key]

@@ -35,10 +35,12 @@ _TOPICS = {
 _SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "VOO", "AMZN", "KO", "SAP"]
 _CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "CHF"]
 _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB"]
+# the day the generated world lives in: plans lie after it, what happened before it
+TODAY = dt.date(2026, 11, 24)
 # Argument pairs that name two different things of one kind: converting from a time zone to the same one, or
 # between one currency and itself, is no request a person makes
-_DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination"), ("Source", "Target"),
-                  ("From", "To"), ("Origin", "Destination")]
+_DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination")]
+_DISTINCT_ENDS += [(first.title(), second.title()) for first, second in _DISTINCT_ENDS]  # SourceArn / TargetArn
 # what an AWS permission allows, by service (an action is an API operation's name, not "action-67")
 _AWS_ACTIONS = {"sqs": ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
                         "GetQueueAttributes", "GetQueueUrl"],
@@ -120,7 +122,7 @@ class ValueFactory:
         self.rng = random.Random(seed)
         self.faker = Faker()
         self.faker.seed_instance(seed)
-        self.today = dt.date(2026, 11, 24)
+        self.today = TODAY
         # the tool (name, domain) a value is for: a "title" is a book's in a bookstore, a dish's in a recipe app
         self.context = ""
 
@@ -361,8 +363,7 @@ class ValueFactory:
         if {"md5", "sha1", "sha256", "checksum", "digest"} & set(lowered.split("_")):  # MD5OfMessageBody is no text
             return "".join(self.rng.choices("0123456789abcdef", k=64 if "sha256" in lowered else 32))
         if lowered in ("action", "action_name") and "aws_" in self.context:  # SQS AddPermission: "SendMessage"
-            service = next((w[4:] for w in self.context.split() if w.startswith("aws_")), "")
-            return self.rng.choice(_AWS_ACTIONS.get(service, ["*"]))
+            return self.rng.choice(_AWS_ACTIONS.get(_aws_service(self.context), ["*"]))
         if re.search(r"account_?ids?$", lowered) and "aws" in f"{lowered} {self.context}":
             return str(self.rng.randint(10**11, 10**12 - 1))  # an AWS account id is 12 digits, not "AW-15914"
         if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts") or \
@@ -611,11 +612,15 @@ _ARN_RESOURCES = {"dynamodb": "table/{name}", "lambda": "function:{name}", "kine
                   "states": "stateMachine:{name}", "secretsmanager": "secret:{name}"}
 
 
+def _aws_service(context: str) -> str:
+    """The AWS service a tool's context names (``"sqs_send_message aws_sqs"`` → ``"sqs"``); "" for none."""
+    return next((word[4:] for word in context.split() if word.startswith("aws_")), "")
+
+
 def _arn(v: ValueFactory) -> str:
     """An ARN of the tool's own service (``aws_sqs`` tools get ``arn:aws:sqs:...``); S3 and IAM ARNs have no
     region, S3 ones no account either."""
-    service = next((word[4:] for word in v.context.split() if word.startswith("aws_")), "") or \
-        v.rng.choice(["dynamodb", "sqs", "s3"])
+    service = _aws_service(v.context) or v.rng.choice(["dynamodb", "sqs", "s3"])
     name = f"{v.rng.choice(['orders', 'customers', 'billing', 'sessions', 'audit'])}-" \
            f"{v.rng.choice(['prod', 'staging', 'dev'])}"
     region = "" if service in ("s3", "iam") else v.rng.choice(["us-east-1", "eu-west-1", "us-west-2"])
