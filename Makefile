@@ -68,6 +68,8 @@ notebooks: model
 # Speed and memory: each script prints its numbers and writes benchmarks/results/<name>.json; the README table
 # comes from benchmarks/report.py. `make bench-quick` runs every script at a small size (a few minutes).
 bench: model
+	$(BIN)/python benchmarks/hardware_roof.py
+	$(BIN)/python benchmarks/sft_step.py
 	$(BIN)/python benchmarks/verify_rewards.py
 	$(BIN)/python benchmarks/backend_throughput.py
 	$(BIN)/python benchmarks/synthesis.py
@@ -83,7 +85,7 @@ gpu-smoke: model
 	$(BIN)/python benchmarks/gpu_smoke.py
 
 bench-quick: model
-	for script in verify_rewards backend_throughput synthesis grpo_step eval_wall_time spec_sources datatrove_runner; do \
+	for script in hardware_roof sft_step verify_rewards backend_throughput synthesis grpo_step eval_wall_time spec_sources datatrove_runner; do \
 		$(BIN)/python benchmarks/$$script.py --quick || exit 1; done
 	$(BIN)/python benchmarks/report.py
 

@@ -17,6 +17,19 @@ def load(name: str) -> dict | None:
 def main() -> None:
     rows: list[tuple[str, str, str]] = []
     machine, dates = None, set()
+    if h := load("hardware_roof"):
+        dates.add(h["date"])
+        rows.append(("roof: dense matmul GFLOP/s (best size; PyTorch, all threads)",
+                     f"fp32 {h['roof_gflops']['fp32']}, bf16 {h['roof_gflops']['bf16']}; memory copy "
+                     f"{h['copy_gbytes_per_s']} GB/s (read + write)", "benchmarks/hardware_roof.py"))
+    if t := load("sft_step"):
+        dates.add(t["date"])
+        fractions = ", ".join(f"{t['fraction_of_roof'][k]:.0%} of {k}" for k in t["fraction_of_roof"])
+        rows.append((f"SFT on the demo recipe's rows (LoRA r={t['lora_r']}, {t['rows_per_step']} rows a step, "
+                     f"{t['dtype']})", f"{t['seconds_per_row']} s/row, {t['trained_tokens_per_s']} trained tokens/s"
+                     f" ({t['tokens_per_row']} tokens a row, {t['tool_schema_share']:.0%} of them tool schemas); "
+                     f"~{t['achieved_gflops_lora']} GFLOP/s = {fractions or 'no roof measured'}",
+                     "benchmarks/sft_step.py"))
     if s := load("synthesis"):
         machine = s["machine"]
         dates.add(s["date"])

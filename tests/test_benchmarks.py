@@ -24,6 +24,29 @@ def test_verify_rewards_benchmark_quick_run_and_report(tmp_path):
     assert table.returncode == 0 and "trajectories verified / s / core" in table.stdout
 
 
+def test_hardware_roof_benchmark_quick_run(tmp_path):
+    env = {**os.environ, "INFTOOL_BENCH_RESULTS": str(tmp_path)}
+    result = subprocess.run([sys.executable, "benchmarks/hardware_roof.py", "--quick"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((tmp_path / "hardware_roof.json").read_text())
+    assert set(record["matmul_gflops"]) == {"fp32", "bf16"} and set(record["matmul_gflops"]["fp32"]) == {"256", "512"}
+    assert record["roof_gflops"]["fp32"] == max(record["matmul_gflops"]["fp32"].values()) > 0
+    assert record["copy_gbytes_per_s"] > 0 and record["settings"]["threads"] >= 1
+
+
+@pytest.mark.slow
+def test_sft_step_benchmark_quick_run(tmp_path):
+    env = {**os.environ, "INFTOOL_BENCH_RESULTS": str(tmp_path)}
+    result = subprocess.run([sys.executable, "benchmarks/sft_step.py", "--quick"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((tmp_path / "sft_step.json").read_text())
+    assert record["steps"] == 2 and record["trained_tokens"] > 0 and record["trained_tokens_per_s"] > 0
+    assert record["tokens_per_row"] > record["tokens_per_row_without_tools"] > 0  # the rows carry their tools
+    assert 0 < record["tool_schema_share"] < 1 and record["fraction_of_roof"] == {}  # no roof in tmp_path
+
+
 def test_spec_sources_benchmark_quick_run(tmp_path):
     env = {**os.environ, "INFTOOL_BENCH_RESULTS": str(tmp_path)}
     result = subprocess.run([sys.executable, "benchmarks/spec_sources.py", "--quick", "--pool-sample", "200"],

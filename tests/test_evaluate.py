@@ -182,3 +182,13 @@ def test_heldout_report_counts_gates_and_tools():
     simple = report["categories"]["simple"]
     assert simple["accuracy"] == 0.0 and simple["failed_gate"] == {"format": simple["total"]}
     assert all(t["correct"] == 0 for t in report["tools"].values()) and report["points"] == 6
+    # per point: what the paired comparison of two checkpoints reads; per category and overall: 95% intervals
+    assert len(report["outcomes"]) == 6 and set(report["outcomes"]) == set(report["point_categories"])
+    assert all(point.rsplit("#", 1)[0] in {r["id"] for r in rows} for point in report["outcomes"])
+    irrelevance = [p for p, c in report["point_categories"].items() if c == "irrelevance"]
+    assert irrelevance and all(report["outcomes"][p] == 1 for p in irrelevance)
+    assert sum(report["outcomes"].values()) == sum(s["correct"] for s in report["categories"].values())
+    low, high = report["categories"]["irrelevance"]["interval"]
+    assert high == 1.0 and 0 < low < 1.0  # a perfect score on a few points is not a certain one
+    assert simple["interval"][0] == 0.0 and 0 < simple["interval"][1] < 1.0
+    assert report["interval"][0] < report["accuracy"] < report["interval"][1]

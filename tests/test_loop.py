@@ -71,7 +71,7 @@ def test_the_last_iteration_is_scored_on_the_whole_set_with_the_subset_beside_it
     monkeypatch.setattr(bfcl_env, "load_bfcl", lambda c, limit=None, d=None: bfcl_env.evenly_spread(files[c], limit))
     seen = {}
 
-    def fake_evaluate(config, progress=False):
+    def fake_evaluate(config, backend=None, progress=False):
         seen["limit"] = config.limit
         entries = bfcl_env.evenly_spread(files["simple_python"], config.limit)
         verdicts = [{"id": e["id"], "category": "simple_python", "valid": int(e["id"].split("_")[-1]) % 2 == 0}
@@ -115,7 +115,7 @@ def test_bfcl_results_cannot_reach_the_mix(monkeypatch, tmp_path):
     decided = []
     for accuracy in (0.0, 1.0):
         bfcl = {"categories": {c: {"accuracy": accuracy} for c in loop.BFCL_TO_CATEGORY}}
-        monkeypatch.setattr(loop, "_run_bfcl", lambda config, model, out, bfcl=bfcl: bfcl)
+        monkeypatch.setattr(loop, "_run_bfcl", lambda config, model, out, bfcl=bfcl, **kwargs: bfcl)
         config = loop.LoopConfig(run_dir=str(tmp_path / f"run{accuracy}"), iterations=1)
         state = loop.LoopState(Path(config.run_dir) / "state.json")
         loop.decide_base_mix(config, state)
@@ -201,7 +201,9 @@ def _check_the_model_played_the_assistant(state, tmp_path):
     rejected decisions became GRPO prompts, the first round's failures seeded scenarios, and the report says so."""
     first, second = state["iterations"]["1"], state["iterations"]["2"]
     assert first["generate"]["assistant"] == "blueprint" and second["generate"]["assistant"] == "model"
-    assert second["generate"]["model"] == first["train"]["model"]  # the checkpoint, not the base model
+    # the best checkpoint so far on the dev set (keep_best), never the base model by accident
+    assert second["generate"]["model"] == first["gaps"]["next_checkpoint"]["model"]
+    assert first["gaps"]["next_checkpoint"]["iteration"] in (0, 1) and second["generate"]["assistant"] == "model"
     seeds = first["gaps"]["next_seeds"]
     assert seeds and len(seeds) <= 6 and second["generate"]["seeded"] == len(seeds)
     scenarios = pq_rows(tmp_path / "run" / "datasets" / "tiny-iter2" / "work" / "scenarios.parquet")
@@ -263,3 +265,124 @@ def test_the_dev_set_keeps_its_own_mix_when_the_training_mix_changes(monkeypatch
         loop.LoopConfig(dev_domains=["hotels"], dev_category_mix={"irrelevant": 1.0})
     with pytest.raises(ConfigError, match="loop.dev_category_mix: every weight must be a number"):
         loop.LoopConfig(dev_domains=["hotels"], dev_category_mix={"simple": "high"})
+
+
+def _state_with_dev(tmp_path, accuracies):
+    from inftool_hf.loop import LoopState
+
+    state = LoopState(tmp_path / "state.json")
+    for k, accuracy in enumerate(accuracies):
+        state.finish(k, "evaluate", {"model": f"ckpt{k}", "dev": {"accuracy": accuracy} if accuracy is not None
+                                     else {}})
+    return state
+
+
+def test_the_best_checkpoint_so_far_is_kept_and_a_tie_keeps_the_earlier(tmp_path):
+    from inftool_hf.loop import LoopConfig, next_checkpoint
+
+    config = LoopConfig(run_dir=str(tmp_path))
+    state = _state_with_dev(tmp_path, [0.16, 0.25, 0.25, 0.21, 0.30])
+    assert next_checkpoint(config, state, 1) == {"iteration": 1, "model": "ckpt1", "dev_accuracy": 0.25,
+                                                 "rule": "best dev"}
+    tie = next_checkpoint(config, state, 2)
+    assert (tie["iteration"], tie["model"]) == (1, "ckpt1")
+    assert tie["note"] == ("iteration 2 (dev 25.0%) did not beat iteration 1 (25.0%): the next round starts from "
+                           "iteration 1's checkpoint")
+    assert next_checkpoint(config, state, 3)["model"] == "ckpt1"
+    assert next_checkpoint(config, state, 4)["model"] == "ckpt4" and "note" not in next_checkpoint(config, state, 4)
+    worse_than_base = _state_with_dev(tmp_path / "b", [0.30, 0.10])
+    assert next_checkpoint(config, worse_than_base, 1)["model"] == "ckpt0"  # the base model, if nothing beat it
+    config.keep_best = False
+    assert next_checkpoint(config, state, 3) == {"iteration": 3, "model": "ckpt3", "dev_accuracy": 0.21,
+                                                 "rule": "latest"}
+    no_dev = _state_with_dev(tmp_path / "c", [None, None])
+    assert next_checkpoint(LoopConfig(run_dir=str(tmp_path)), no_dev, 1)["model"] == "ckpt1"
+
+
+def test_the_loop_starts_each_round_from_the_best_checkpoint_and_the_report_says_so(monkeypatch, tmp_path):
+    """Iteration 2 scores below iteration 1 on the dev set: round 3 generates with and trains from iteration 1's
+    checkpoint, and the report shows the intervals, the paired comparison and the checkpoint kept."""
+    import inftool_hf.generate as generate_module
+    import inftool_hf.loop as loop
+    import inftool_hf.publish as publish
+    import inftool_hf.trajectories as trajectories
+
+    points = [f"dev-{i}#0" for i in range(40)]
+    right = {0: 8, 1: 20, 2: 12, 3: 30}  # dev points each checkpoint gets right, per iteration
+
+    def dev_report(k):
+        outcomes = {p: int(i < right[k]) for i, p in enumerate(points)}
+        correct = sum(outcomes.values())
+        return {"categories": {"simple": {"total": 40, "correct": correct, "accuracy": correct / 40,
+                                          "failed_gate": {}}},
+                "points": 40, "accuracy": correct / 40, "outcomes": outcomes,
+                "point_categories": dict.fromkeys(points, "simple"), "failures": []}
+
+    generated, trained = [], []
+    monkeypatch.setattr(loop, "make_dev_set", lambda config, state, progress=True: "dev-folder")
+    monkeypatch.setattr(generate_module, "generate", lambda gen, progress=True: generated.append(gen) or {})
+    monkeypatch.setattr(publish, "dataset_stats", lambda rows: {})
+    monkeypatch.setattr(trajectories, "rejected_rows", lambda dataset: [])
+
+    def fake_train(config, dataset, dataset_name, measure):
+        trained.append(config.model)
+        return {"merged": f"ckpt-{dataset_name}", "adapter": None, "metrics": {}}
+
+    monkeypatch.setattr(loop, "train_in_child", fake_train)
+    scored_bfcl = []
+    monkeypatch.setattr(loop, "_run_bfcl", lambda config, model, out, full=False, engine=None:
+                        scored_bfcl.append((model, full)) or {})
+    models = []
+
+    def fake_dev(config, engine, folder):
+        models.append(engine.backend_config.model)
+        return dev_report(len(models) - 1)
+
+    monkeypatch.setattr(loop, "_run_dev", fake_dev)
+    config = loop.LoopConfig(name="t", run_dir=str(tmp_path / "run"), iterations=3, heldout_eval=False,
+                             dev_domains=["hotels"], model_assistant_after=1, bfcl_between=False)
+    state = loop.run_loop(config, progress=False)
+    assert scored_bfcl == [("default", False), ("ckpt-t-iter3", True)]  # reported only: the base and the last
+    assert models == ["default", "ckpt-t-iter1", "ckpt-t-iter2", "ckpt-t-iter3"]
+    # round 2 from iteration 1 (the best: 50%), round 3 again from iteration 1 (iteration 2 fell to 30%)
+    assert [g.backend.model for g in generated] == ["default", "ckpt-t-iter1", "ckpt-t-iter1"]
+    assert trained == ["default", "ckpt-t-iter1", "ckpt-t-iter1"]
+    second = state["iterations"]["2"]["gaps"]
+    assert second["next_checkpoint"]["iteration"] == 1 and "did not beat iteration 1" in second["next_checkpoint"][
+        "note"]
+    assert second["dev_vs_previous"]["all"]["lost"] == 8 and second["dev_vs_previous"]["all"]["verdict"] == "worse"
+    assert state["iterations"]["3"]["gaps"]["next_checkpoint"]["model"] == "ckpt-t-iter3"
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "| 1 | 50.0 [35.2, 64.8] | 50.0 [35.2, 64.8] |" in report  # Wilson 20/40
+    assert "Iteration 2 against iteration 1:" in report and "| **all points** | 40 | 0 | 8 | -20.0 |" in report
+    assert ("- after iteration 2: iteration 2 (dev 30.0%) did not beat iteration 1 (50.0%): the next round starts "
+            "from iteration 1's checkpoint") in report
+    assert "- after iteration 3: iteration 3's checkpoint is the best so far (dev 75.0%)" in report
+
+
+@pytest.mark.parametrize("recipe", ["loop_cpu_realworld.yaml", "loop_cpu.yaml"])
+def test_the_cpu_dev_set_has_400_points_and_30_in_every_category(recipe):
+    """The recipe's dev set as the loop makes it (its domains alone, its pinned mix, blueprint mode), role-played
+    with a scripted final reply instead of the engine: the decision points it holds are the blueprint's."""
+    from collections import Counter
+    from dataclasses import replace
+
+    from inftool_hf.generate import build_pool
+    from inftool_hf.roleplay import role_play
+    from inftool_hf.scenarios import sample_scenarios
+    from inftool_hf.trajectories import decision_points
+    from tests.fakes import ScriptedBackend
+
+    config = load_loop_config(str(ROOT / "recipes" / recipe))
+    gen = replace(config.generate, only_domains=list(config.dev_domains), exclude_domains=[],
+                  specs=["pack"])  # the dev domains are the pack's
+    scenarios = replace(gen.scenarios, num_scenarios=config.dev_scenarios, seed=config.generate.scenarios.seed + 10_007,
+                        id_prefix="dev-", tool_weights={}, category_mix=dict(config.dev_category_mix))
+    pool = build_pool(gen)
+    rows = role_play(sample_scenarios(pool, scenarios), pool, replace(gen.roleplay, assistant="blueprint"),
+                     ScriptedBackend(), progress=False)
+    points = Counter()
+    for row in rows:
+        points[row["category"]] += len(decision_points(row))
+    assert sum(points.values()) >= 400, points
+    assert set(points) == set(config.dev_category_mix) and min(points.values()) >= 30, points

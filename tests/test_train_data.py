@@ -267,3 +267,20 @@ def test_any_trl_field_passes_through_a_recipe_and_wrong_names_are_refused(tmp_p
         load_train_config(str(recipe))
     with pytest.raises(ConfigError, match="'output_dir' is set by inftool-hf"):
         TrainConfig(sft=SFTSection(trl={"output_dir": "x"}))
+
+
+def test_decline_rows_are_repeated_in_the_sft_data(rows):
+    from datasets import Dataset
+
+    from inftool_hf.train import repeat_declines
+    from inftool_hf.trajectories import DECLINE_CATEGORIES
+
+    data = Dataset.from_list(list(rows))
+    declines = sum(c in DECLINE_CATEGORIES for c in data["category"])
+    assert 0 < declines < len(data)
+    assert repeat_declines(data, 1) is data
+    tripled = repeat_declines(data, 3)
+    assert len(tripled) == len(data) + 2 * declines
+    assert sum(c in DECLINE_CATEGORIES for c in tripled["category"]) == 3 * declines
+    repeated = [r["id"] for r in data if r["category"] in DECLINE_CATEGORIES] * 2
+    assert sorted(tripled["id"]) == sorted(list(data["id"]) + repeated)

@@ -32,8 +32,11 @@ def score_decision_points(rows, backend: Any, sampling: SamplingConfig,
 
 
 def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None) -> dict[str, Any]:
-    """Per category: share of decision points answered right, and where the rest failed (last gate)."""
+    """Per category: share of decision points answered right with its 95% Wilson interval, and where the rest
+    failed (last gate). ``outcomes`` (point id ``<row id>#<n>``, the row's n-th decision point → right or not) and
+    ``point_categories`` let two checkpoints be compared point by point (:mod:`inftool_hf.significance`)."""
     from .rewards import GATE_NAMES
+    from .significance import wilson_interval
 
     scored = score_decision_points(rows, backend, sampling or SamplingConfig(max_new_tokens=192))
     if not scored:
@@ -41,7 +44,12 @@ def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None)
     per: dict[str, dict[str, Any]] = {}
     tools: dict[str, dict[str, int]] = {}
     failures: list[dict[str, Any]] = []
+    outcomes: dict[str, int] = {}
+    point_categories: dict[str, str] = {}
+    seen: dict[str, int] = {}
     for row, point, generation, gate in scored:
+        point_id = f"{row['id']}#{seen.get(row['id'], 0)}"
+        seen[row["id"]] = seen.get(row["id"], 0) + 1
         stats = per.setdefault(row["category"], {"total": 0, "correct": 0, "failed_gate": {}})
         stats["total"] += 1
         if point["expected"]["calls"]:
@@ -52,6 +60,7 @@ def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None)
             ok = not generation.message.get("tool_calls") and bool((generation.message.get("content") or "").strip())
             failed = None if ok else "called_when_none_fits"
         stats["correct"] += int(ok)
+        outcomes[point_id], point_categories[point_id] = int(ok), row["category"]
         for name, _ in point["expected"]["calls"]:
             tool = tools.setdefault(name, {"total": 0, "correct": 0})
             tool["total"] += 1
@@ -65,5 +74,8 @@ def evaluate_heldout(rows, backend: Any, sampling: SamplingConfig | None = None)
             failures.append({"row_id": row["id"], "category": row["category"], "tools": names, "gate": failed})
     for stats in per.values():
         stats["accuracy"] = stats["correct"] / stats["total"]
+        stats["interval"] = list(wilson_interval(stats["correct"], stats["total"]))
+    correct = sum(s["correct"] for s in per.values())
     return {"categories": per, "points": len(scored), "tools": tools, "failures": failures,
-            "accuracy": sum(s["correct"] for s in per.values()) / len(scored)}
+            "accuracy": correct / len(scored), "interval": list(wilson_interval(correct, len(scored))),
+            "outcomes": outcomes, "point_categories": point_categories}

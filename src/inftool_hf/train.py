@@ -33,6 +33,7 @@ from .configs import SYSTEM_PROMPT, ConfigError, load_recipe
 from .default_model import resolve_model
 from .rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
 from .trajectories import (
+    DECLINE_CATEGORIES,
     decision_points,
     failure_decision_points,
     load_trajectories,
@@ -71,6 +72,12 @@ class SFTSection:
     max_steps: int = field(
         default=-1,
         metadata={"help": "> 0 caps the number of optimizer steps (quick runs); -1 trains the full epochs."},
+    )
+    decline_repeat: int = field(
+        default=1,
+        metadata={"help": "Each row whose first right decision is not to call (irrelevance, miss_func, miss_param) "
+                          "appears this many times in the SFT data: a decline is one short turn beside a calling "
+                          "row's calls and answer, so its share of the loss is far below its share of the rows."},
     )
     gradient_checkpointing: bool | None = field(
         default=None,
@@ -377,6 +384,16 @@ def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
     return adapter
 
 
+def repeat_declines(rows, times: int):
+    """``rows`` with each decline row (``DECLINE_CATEGORIES``) ``times`` times in all; the trainer shuffles."""
+    from datasets import concatenate_datasets
+
+    if times <= 1:
+        return rows
+    declines = rows.filter(lambda row: row["category"] in DECLINE_CATEGORIES)
+    return concatenate_datasets([rows, *[declines] * (times - 1)]) if len(declines) else rows
+
+
 def sft_args(config: TrainConfig, out: Path):
     """The ``trl.SFTConfig`` of a recipe: our keys, then the recipe's ``sft.trl`` pass-through."""
     from trl import SFTConfig
@@ -623,12 +640,15 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
     adapter: Path | None = None
     for stage in config.stages:
         started = time.monotonic()
+        stage_rows = repeat_declines(train_rows, config.sft.decline_repeat) if stage == "sft" else train_rows
         if stage == "sft":
-            adapter = run_sft(config, train_rows, tokenizer, out / "sft")
+            adapter = run_sft(config, stage_rows, tokenizer, out / "sft")
         else:
             adapter = run_grpo(config, train_rows, tokenizer, out / "grpo", adapter, failures=rejected_rows(dataset))
         metrics["seconds"].setdefault(stage, round(time.monotonic() - started, 1))
-        metrics.setdefault("data", {})[stage] = stage_data(out / stage, len(train_rows))
+        metrics.setdefault("data", {})[stage] = {
+            **stage_data(out / stage, len(stage_rows)),
+            "decline_rows": sum(category in DECLINE_CATEGORIES for category in stage_rows["category"])}
         if is_main_process():
             atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
         measure_now(f"after {stage}", adapter)

@@ -81,6 +81,10 @@ def _minted_values(value: Any, found: list[tuple[str, Any]], key: str = "") -> N
         found.append((key, value))
 
 
+# Categories whose first right decision is not to call: decline (nothing fits), or ask for a missing value.
+DECLINE_CATEGORIES = ("irrelevance", "miss_func", "miss_param")
+
+
 def decision_points(row: dict[str, Any]) -> list[dict[str, Any]]:
     """The verifiable assistant decisions of one row: calling turns, and the first reply where the right
     action is not to call (no-call categories, asking for a missing value)."""
@@ -95,7 +99,7 @@ def decision_points(row: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         if not calls:
             text_turn_seen = True
-            if row["category"] not in ("irrelevance", "miss_func", "miss_param"):
+            if row["category"] not in DECLINE_CATEGORIES:
                 continue
         prefix = messages[:index]
         known: list[tuple[str, Any]] = []
