@@ -14,15 +14,25 @@ def load(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def decode_bound(roof: dict, sft: dict, batch: int) -> tuple[float, str]:
+    """Decode tokens/s these cores allow at ``batch`` conversations: each step reads every bf16 weight once
+    (bandwidth) and costs 2 FLOP per parameter per token (compute); the lower of the two applies."""
+    parameters = sft["parameters"]
+    by_bandwidth = roof["copy_gbytes_per_s"] * 1e9 / (2 * parameters) * batch
+    by_compute = roof["roof_gflops"]["bf16"] * 1e9 / (2 * parameters)
+    return (by_compute, "bf16 compute") if by_compute < by_bandwidth else (by_bandwidth, "memory bandwidth")
+
+
 def main() -> None:
     rows: list[tuple[str, str, str]] = []
     machine, dates = None, set()
-    if h := load("hardware_roof"):
+    h, t = load("hardware_roof"), load("sft_step")
+    if h:
         dates.add(h["date"])
         rows.append(("roof: dense matmul GFLOP/s (best size; PyTorch, all threads)",
                      f"fp32 {h['roof_gflops']['fp32']}, bf16 {h['roof_gflops']['bf16']}; memory copy "
                      f"{h['copy_gbytes_per_s']} GB/s (read + write)", "benchmarks/hardware_roof.py"))
-    if t := load("sft_step"):
+    if t:
         dates.add(t["date"])
         fractions = ", ".join(f"{t['fraction_of_roof'][k]:.0%} of {k}" for k in t["fraction_of_roof"])
         rows.append((f"SFT on the demo recipe's rows (LoRA r={t['lora_r']}, {t['rows_per_step']} rows a step, "
@@ -51,9 +61,12 @@ def main() -> None:
                      f"(verified/s by concurrency: {curve}; target ≥ 5x{ceiling})", "benchmarks/synthesis.py"))
     if b := load("backend_throughput"):
         dates.add(b["date"])
+        bound = decode_bound(h, t, b["conversations"]) if h and t else None
         for name, r in b["results"].items():
+            versus = "" if bound is None else (f" = {r['tokens_per_s'] / bound[0]:.0%} of the {bound[1]} bound "
+                                               f"({bound[0]:,.0f} tokens/s)")
             rows.append((f"backend {name}: decode tokens/s ({b['conversations']} conversations × {b['new_tokens']} "
-                         "new tokens)", f"{r['tokens_per_s']}", "benchmarks/backend_throughput.py"))
+                         "new tokens)", f"{r['tokens_per_s']}{versus}", "benchmarks/backend_throughput.py"))
     if v := load("verify_rewards"):
         dates.add(v["date"])
         rows.append(("trajectories verified / s / core", f"{v['trajectories_verified_per_s_per_core']}",

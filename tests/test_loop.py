@@ -203,7 +203,8 @@ def _check_the_model_played_the_assistant(state, tmp_path):
     assert first["generate"]["assistant"] == "blueprint" and second["generate"]["assistant"] == "model"
     # the best checkpoint so far on the dev set (keep_best), never the base model by accident
     assert second["generate"]["model"] == first["gaps"]["next_checkpoint"]["model"]
-    assert first["gaps"]["next_checkpoint"]["iteration"] in (0, 1) and second["generate"]["assistant"] == "model"
+    assert first["gaps"]["next_checkpoint"]["iteration"] == 1 and second["generate"]["assistant"] == "model"
+    assert second["generate"]["model"] == first["train"]["model"]  # the trained checkpoint, not the base model
     seeds = first["gaps"]["next_seeds"]
     assert seeds and len(seeds) <= 6 and second["generate"]["seeded"] == len(seeds)
     scenarios = pq_rows(tmp_path / "run" / "datasets" / "tiny-iter2" / "work" / "scenarios.parquet")
@@ -290,8 +291,11 @@ def test_the_best_checkpoint_so_far_is_kept_and_a_tie_keeps_the_earlier(tmp_path
                            "iteration 1's checkpoint")
     assert next_checkpoint(config, state, 3)["model"] == "ckpt1"
     assert next_checkpoint(config, state, 4)["model"] == "ckpt4" and "note" not in next_checkpoint(config, state, 4)
-    worse_than_base = _state_with_dev(tmp_path / "b", [0.30, 0.10])
-    assert next_checkpoint(config, worse_than_base, 1)["model"] == "ckpt0"  # the base model, if nothing beat it
+    # the base model declines everything, right on every no-call point: a reference, never the next assistant
+    worse_than_base = _state_with_dev(tmp_path / "b", [0.30, 0.10, 0.05])
+    assert next_checkpoint(config, worse_than_base, 1)["model"] == "ckpt1"
+    assert next_checkpoint(config, worse_than_base, 2)["model"] == "ckpt1"
+    assert next_checkpoint(config, worse_than_base, 0)["model"] == "ckpt0"
     config.keep_best = False
     assert next_checkpoint(config, state, 3) == {"iteration": 3, "model": "ckpt3", "dev_accuracy": 0.21,
                                                  "rule": "latest"}
@@ -308,7 +312,9 @@ def test_the_loop_starts_each_round_from_the_best_checkpoint_and_the_report_says
     import inftool_hf.trajectories as trajectories
 
     points = [f"dev-{i}#0" for i in range(40)]
-    right = {0: 8, 1: 20, 2: 12, 3: 30}  # dev points each checkpoint gets right, per iteration
+    # dev points each checkpoint gets right, per iteration: the base model above iteration 1 (it declines
+    # everything), which is still where round 2 starts
+    right = {0: 25, 1: 20, 2: 12, 3: 30}
 
     def dev_report(k):
         outcomes = {p: int(i < right[k]) for i, p in enumerate(points)}
@@ -358,6 +364,7 @@ def test_the_loop_starts_each_round_from_the_best_checkpoint_and_the_report_says
     assert ("- after iteration 2: iteration 2 (dev 30.0%) did not beat iteration 1 (50.0%): the next round starts "
             "from iteration 1's checkpoint") in report
     assert "- after iteration 3: iteration 3's checkpoint is the best so far (dev 75.0%)" in report
+    assert "- after iteration 1: iteration 1's checkpoint is the best so far (dev 50.0%)" in report
 
 
 @pytest.mark.parametrize("recipe", ["loop_cpu_realworld.yaml", "loop_cpu.yaml"])

@@ -263,6 +263,34 @@ def test_audit_numbers_and_a_planted_bad_row(rows):
     planted = audit_dataset(DatasetDict({"train": Dataset.from_list(bad)}), sample=0)
     assert planted["faithfulness_rate"] == pytest.approx(0.9)
     assert planted["artefact_rate"] == pytest.approx(0.1) and "key: value list" in planted["artefacts"]
+    # the pack's fields were given values by meaning, one by one; one of them still is not (investing's sector)
+    assert report["placeholder_value_rate"] <= 0.02
+    assert all("sector: sector-" in e for e in report["examples"]["placeholder values"])
+
+
+def test_the_audit_counts_values_built_from_the_field_name(rows):
+    from datasets import Dataset, DatasetDict
+
+    from inftool_hf.audit import audit_markdown, placeholder_values
+
+    call = make_tool_call("feeds_get", {"created_at": "created-at-59", "scope": "scope-value-92", "city": "Oslo",
+                                        "feedKey": "feed-key-35", "code": "AB-12"}, "call_0")
+    result = {"role": "tool", "name": "feeds_get", "tool_call_id": "call_0",
+              "content": json.dumps({"items": [{"completed_at": "completed-at-17", "title": "Q3 review"}]})}
+    row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [call]},
+                        result]}
+    assert placeholder_values(row) == ["created_at: created-at-59", "scope: scope-value-92",
+                                       "feedKey: feed-key-35", "completed_at: completed-at-17"]
+    clean = [dict(r) for r in verify_trajectories(rows)["train"]][:4]
+    planted = [dict(r) for r in clean]
+    planted[0] = {**planted[0], "messages": [*planted[0]["messages"][:1], row["messages"][1], result,
+                                             *planted[0]["messages"][1:]]}
+    report = audit_dataset(DatasetDict({"train": Dataset.from_list(planted)}), sample=0)
+    assert report["placeholder_value_rate"] == pytest.approx(0.25)
+    assert report["examples"]["placeholder values"][0].endswith("created_at: created-at-59, scope: scope-value-92, "
+                                                                "feedKey: feed-key-35")
+    assert "| rows with a placeholder value (its field's name and a number: `created-at-59`) | 25.0% |" in \
+        audit_markdown(report)
 
 
 def test_batched_judge_is_one_call_per_batch(rows):

@@ -38,6 +38,44 @@ def artefacts(row: dict[str, Any]) -> list[str]:
     return [name for name, pattern in ARTEFACTS.items() if any(pattern.search(t) for t in texts)]
 
 
+def _field_slug(name: str) -> str:
+    """``created_at`` / ``createdAt`` / ``created-at`` → ``created-at``."""
+    return re.sub(r"[_\s]+", "-", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)).strip("-").casefold()
+
+
+def _strings(value: Any, key: str = ""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, str(k))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, key)
+    elif isinstance(value, str) and key:
+        yield key, value
+
+
+def placeholder_values(row: dict[str, Any]) -> list[str]:
+    """Values built from their own field's name and a number (``created_at: "created-at-59"``, ``scope:
+    "scope-value-92"``) in the row's calls and tool results: what no reader believes, whatever the spec."""
+    found: list[str] = []
+    for message in row["messages"]:
+        payloads = []
+        for call in message.get("tool_calls") or []:
+            payloads.append(call["function"].get("arguments") or "{}")
+        if message["role"] == "tool":
+            payloads.append(message.get("content") or "")
+        for payload in payloads:
+            try:
+                data = json.loads(payload)
+            except (ValueError, TypeError, RecursionError):
+                continue
+            for key, value in _strings(data):
+                slug = _field_slug(key)
+                if slug and re.fullmatch(rf"{re.escape(slug)}(?:-[a-z]+)*-\d+", value.casefold()):
+                    found.append(f"{key}: {value}")
+    return found
+
+
 def _spec_values(schema: dict[str, Any]) -> list[Any]:
     values = list(schema.get("enum") or []) + list(schema.get("examples") or [])
     values += [schema[k] for k in ("default", "const", "example") if k in schema]
@@ -122,7 +160,8 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     faithful = state_ok = 0
     examples: dict[str, list[str]] = {"faithfulness": [], "state": []}
     artefact_rows: Counter = Counter()
-    any_artefact = 0
+    any_artefact = placeholder_rows = 0
+    examples["placeholder values"] = []
     sources: Counter = Counter()
     answers: Counter = Counter()
     exact: set[str] = set()
@@ -141,6 +180,10 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
         found = artefacts(row)
         artefact_rows.update(found)
         any_artefact += bool(found)
+        placeholders = placeholder_values(row)
+        placeholder_rows += bool(placeholders)
+        if placeholders and len(examples["placeholder values"]) < 5:
+            examples["placeholder values"].append(f"{row['id']}: {', '.join(placeholders[:3])}")
         sources.update(value_sources(row))
         answers.update(json.loads(row.get("episode") or "{}").get("answer_sources") or [])
         text = " ".join(_user_texts(row))
@@ -157,6 +200,7 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
         "state_consistency_rate": state_ok / count,
         "artefact_rate": any_artefact / count,
         "artefacts": dict(artefact_rows),
+        "placeholder_value_rate": placeholder_rows / count,
         "value_sources": {k: sources[k] / planned for k in ("spec", "generated", "flow")},
         "answers": {k: answers[k] for k in sorted(answers)},
         "exact_duplicate_rate": exact_dupes / count,
@@ -174,6 +218,8 @@ def audit_markdown(report: dict[str, Any]) -> str:
              f"{100 * report['faithfulness_rate']:.1f}% |",
              f"| state consistency (reads agree with writes) | {100 * report['state_consistency_rate']:.1f}% |",
              f"| rows with template artefacts | {100 * report['artefact_rate']:.1f}% |",
+             f"| rows with a placeholder value (its field's name and a number: `created-at-59`) | "
+             f"{100 * report.get('placeholder_value_rate', 0.0):.1f}% |",
              f"| argument values from the spec (enum/examples/default) | "
              f"{100 * report['value_sources']['spec']:.1f}% |",
              f"| argument values generated / from earlier results | {100 * report['value_sources']['generated']:.1f}% "

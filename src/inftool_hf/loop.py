@@ -129,9 +129,10 @@ class LoopConfig:
     )
     keep_best: bool = field(
         default=True,
-        metadata={"help": "The next round's assistant and starting point is the checkpoint with the best dev score "
-                          "so far (a later checkpoint must beat it; a tie keeps the earlier), and the report says "
-                          "when an iteration did not beat it. false, or no dev set: always the latest checkpoint."},
+        metadata={"help": "The next round's assistant and starting point is the trained checkpoint with the best dev "
+                          "score so far (a later checkpoint must beat it; a tie keeps the earlier; the base model is "
+                          "the reference, not a candidate), and the report says when an iteration did not beat it. "
+                          "false, or no dev set: always the latest checkpoint."},
     )
 
     def __post_init__(self) -> None:
@@ -370,14 +371,17 @@ def _run_dev(config: LoopConfig, engine: EvaluationEngine, dataset_folder: str) 
 
 def next_checkpoint(config: LoopConfig, state: LoopState, k: int) -> dict[str, Any]:
     """The checkpoint that plays the next round's assistant and that its training starts from: with
-    ``keep_best`` and a dev set, the best dev score of iterations 0..k (a later one must beat it: a tie keeps the
-    earlier, which was tried for longer); else iteration k's."""
+    ``keep_best`` and a dev set, the best dev score of the trained iterations 1..k (a later one must beat it: a
+    tie keeps the earlier, which was tried for longer); else iteration k's. The base model is the reference, not a
+    candidate: it is right on every no-call point by never calling (a third of the dev set), so it outscored the
+    first trained checkpoint on all points (26.5 vs 24.9%, docs/demo_report.md) and would have sent the loop back
+    to a model that cannot call tools."""
     latest = state.done(k, "evaluate")
-    if not (config.keep_best and latest.get("dev")):
+    if not (config.keep_best and latest.get("dev")) or k == 0:
         return {"iteration": k, "model": latest["model"], "dev_accuracy": (latest.get("dev") or {}).get("accuracy"),
                 "rule": "latest"}
     best = None
-    for j in range(k + 1):
+    for j in range(1, k + 1):
         evaluation = state.stage(j, "evaluate") or {}
         accuracy = (evaluation.get("dev") or {}).get("accuracy")
         if accuracy is not None and (best is None or accuracy > best["dev_accuracy"]):
@@ -660,7 +664,7 @@ def _paired_tables(state: dict[str, Any]) -> list[str]:
         if not lines:
             lines += ["", "## Paired comparison with the previous iteration (the same dev points)", "",
                       "Gained: points the previous checkpoint got wrong and this one right; lost: the reverse. "
-                      "A change is *better* or *worse* only when its 95% interval excludes 0."]
+                      "A change is *better* or *worse* only when its 95% interval excludes 0 and McNemar's p < 0.05."]
         lines += ["", f"Iteration {key} against iteration {int(key) - 1}:", "",
                   "| category | points | gained | lost | Δ pp | 95% interval | McNemar p | verdict |",
                   "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
