@@ -78,9 +78,9 @@ class CountingBackend:
         self.model_name = getattr(backend, "model_name", "?")
 
     def generate(self, conversations, tools=None, sampling=None):
-        started = time.monotonic()
+        started = time.perf_counter()
         out = self.backend.generate(conversations, tools, sampling)
-        self.engine_seconds += time.monotonic() - started
+        self.engine_seconds += time.perf_counter() - started
         self.calls += 1
         self.prompts += len(conversations)
         self.tokens += sum(g.completion_tokens for g in out)

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,7 @@ def test_counting_backend_empties_the_prefix_cache_between_phases():
         llm = FakeLLM()
 
         def generate(self, conversations, tools=None, sampling=None):
+            time.sleep(0.01)  # a real engine takes time; a coarse clock must still see it
             return [Generation(message={"role": "assistant", "content": "ok"}, raw_text="ok", prompt_tokens=7,
                                completion_tokens=3) for _ in conversations]
 

@@ -152,11 +152,15 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
                                start_new_session=True)
     train_dir = tmp_path / "run" / "iter1" / "train" / "sft"
     deadline = time.time() + 900
+
+    def mid_training() -> bool:  # a checkpoint before the last step; save_total_limit soon deletes checkpoint-1
+        return any((train_dir / f"checkpoint-{step}" / "trainer_state.json").exists() for step in (1, 2))
+
     try:
-        while not (train_dir / "checkpoint-1" / "trainer_state.json").exists():  # mid-training, checkpoint saved
+        while not mid_training():
             assert process.poll() is None, "loop ended before it could be interrupted"
             assert time.time() < deadline
-            time.sleep(0.5)
+            time.sleep(0.05)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -176,8 +180,9 @@ def test_loop_killed_mid_stage_resumes_without_loss(tmp_path):
 
     ids = ids_from_files(tmp_path / "run" / "datasets" / "tiny-iter1")
     assert len(ids) == len(set(ids)) == 12  # no duplicated and no lost rows
+    assert json.loads((train_dir / "resumed_from.json").read_text()) in (["checkpoint-1"], ["checkpoint-2"])
     history = json.loads((train_dir / "log_history.json").read_text())
-    assert [e["step"] for e in history if "loss" in e] == [1, 2, 3]  # resumed from checkpoint-1
+    assert [e["step"] for e in history if "loss" in e] == [1, 2, 3]  # resumed from the checkpoint, once each
     report = (tmp_path / "run" / "report.md").read_text()
     assert "| iteration |" in report and (tmp_path / "run" / "report.png").exists()
     # the dev set: made once from the dev domain alone, never in training data, and what the mix reads

@@ -354,6 +354,17 @@ def _last_checkpoint(folder: Path) -> str | None:
     return None
 
 
+def _resume_point(trainer: Any, out: Path) -> str | None:
+    """The checkpoint this stage resumes from, appended to ``resumed_from.json`` so a rerun after a kill says
+    where it picked up (and a test can tell a resume from a fresh start with the same seed)."""
+    checkpoint = _last_checkpoint(out)
+    if checkpoint is not None and trainer.is_world_process_zero():
+        record = out / "resumed_from.json"
+        resumes = json.loads(record.read_text()) if record.exists() else []
+        atomic_write_text(record, json.dumps([*resumes, Path(checkpoint).name]))
+    return checkpoint
+
+
 def _common_args(config: TrainConfig, out: Path, gradient_checkpointing: bool | None = None) -> dict[str, Any]:
     import torch
 
@@ -379,7 +390,7 @@ def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
     args = sft_args(config, out)
     trainer = SFTTrainer(model=load_base_model(config), args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=lora_config(config))
-    trainer.train(resume_from_checkpoint=_last_checkpoint(out))
+    trainer.train(resume_from_checkpoint=_resume_point(trainer, out))
     _save_stage(trainer, adapter, out)
     return adapter
 
@@ -456,7 +467,7 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=args, train_dataset=prompts,
                           processing_class=tokenizer, peft_config=peft_config, environment_factory=factories,
                           callbacks=[reward_failure_log(reward_funcs)])
-    trainer.train(resume_from_checkpoint=_last_checkpoint(out))
+    trainer.train(resume_from_checkpoint=_resume_point(trainer, out))
     failures = reward_failures(reward_funcs)
     atomic_write_text(out / "reward_failures.json", json.dumps(failures, indent=2))
     if failures:
