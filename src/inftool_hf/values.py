@@ -133,6 +133,8 @@ class ValueFactory:
             return f"{self.rng.randint(1_764_000_000, 1_766_000_000)}.{self.rng.randint(0, 999_999):06d}"
         if name.endswith("_token") or name == "token":
             return "tok_" + "".join(self.rng.choices(string.ascii_lowercase + string.digits, k=16))
+        if stem in ("id", "ts"):  # a bare ``id`` names the tool's resource: getCollectionById hands out CO-48213
+            stem = _resource_word(self.context) or stem
         prefix = "".join(part[0] for part in stem.split("_") if part)[:3].upper() or "ID"
         if len(prefix) == 1:
             prefix = stem[:2].upper()
@@ -389,20 +391,91 @@ class ValueFactory:
             # the name of a thing, not a person (AttributeName, ExceptionName); a TableName has its provider
             if owner in ("attribute", "column", "field", "key"):
                 return self.rng.choice(["order_id", "customer_id", "created_at", "status", "email", "sku"])
-            return f"{owner}-{self.rng.randint(1, 99)}"
+            if owner in ("exception", "error", "fault"):  # what a service raises: ThrottlingException
+                return self.rng.choice(["ThrottlingException", "ResourceNotFoundException", "ValidationException",
+                                        "AccessDeniedException", "TimeoutError"])
+            return f"{self.rng.choice(_OWNER_WORDS)} {owner}".capitalize()  # "North sensor", not "sensor-12"
         for keys, provider in _PROVIDERS:
             if any(_word_in(k, lowered) for k in keys):
                 return provider(self)
-        # nothing in the name: try the description's words, then a readable code instead of a random word
+        meant = self._by_meaning(lowered, description)
+        if meant is not None:
+            return meant
+        # nothing in the name: try the description's words, then a neutral code (never the field's name)
         for keys, provider in _PROVIDERS:
             if any(_word_in(k, description.lower()) for k in keys):
                 return provider(self)
         for kind, keys in _FREE_TEXT_KEYS:
             if any(_word_in(k, description.lower()) for k in keys):
                 return self.sentence(kind)
-        stem = re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "item"
-        return f"{stem}-{self.rng.randint(1, 99)}" if "name" not in hint else \
-            f"{self.faker.first_name()} {self.faker.last_name()}"
+        if "name" in hint:
+            return f"{self.faker.first_name()} {self.faker.last_name()}"
+        return f"{''.join(self.rng.choices(string.ascii_uppercase, k=2))}{self.rng.randint(100, 999)}"
+
+    def _by_meaning(self, lowered: str, description: str) -> str | None:
+        """A value from what a field is where no provider knows its name (a user's own spec): a time for
+        ``created_at`` / ``start``, a number for ``lat`` / ``kilometers`` / ``value``, a word for ``severity`` /
+        ``type``, a key or code in the style such things have, the description's own examples; None where the
+        name says nothing."""
+        words = [w for w in lowered.split("_") if w]
+        if not words:
+            return None
+        head = words[-1]
+        said = _examples_in(description)
+        if said:  # "the kind of place, e.g. cafe, museum or park"
+            return self.rng.choice(said)
+        if _TIME_WORDS & set(words) or (head in ("at", "on") and len(words) > 1):
+            if "epoch" in words:
+                return str(self.rng.randint(1_764_000_000, 1_766_000_000))
+            past = bool(_PAST_WORDS & set(words))
+            when = self.today + dt.timedelta(days=-self.rng.randint(0, 30) if past else self.rng.randint(1, 30))
+            if head in ("date", "day", "on") or words[0] in ("released", "published"):
+                return when.isoformat()
+            return f"{when.isoformat()}T{self.rng.choice([8, 9, 10, 13, 14, 16, 18]):02d}:" \
+                   f"{self.rng.choice([0, 15, 30, 45]):02d}:00Z"
+        if "mime" in words or words[-2:] == ["content", "type"]:  # mimeType is a media type, not a category
+            return self.rng.choice(["application/pdf", "image/png", "text/plain", "application/json", "text/csv"])
+        if head in ("recurrence", "rrule", "repeat", "recurring"):  # RFC 5545, as calendars write it
+            return self.rng.choice(["RRULE:FREQ=WEEKLY;BYDAY=MO", "RRULE:FREQ=DAILY;COUNT=5",
+                                    "RRULE:FREQ=MONTHLY;BYMONTHDAY=1", "RRULE:FREQ=WEEKLY;BYDAY=TU,TH"])
+        if head in ("position", "rank", "index", "order", "sequence", "ordinal"):
+            return str(self.rng.randint(1, 20))
+        if words[0] in ("total", "num", "number", "count") or head in _COUNT_WORDS:  # totalSeasons, imdbVotes
+            return str(self.rng.randint(2, 40 if head in ("seasons", "episodes", "pages") else 5000))
+        typical = _typical_range(" ".join(words), integer=False)
+        if typical is not None or _QUANTITY_WORDS & set(words):
+            low, high, digits = typical if typical is not None else (0.5, 500, 2)
+            number = round(self.rng.uniform(low, high), digits)
+            return str(int(number) if digits == 0 else number)
+        for heads, options in _CATEGORY_WORDS:
+            if head in heads:
+                return self.rng.choice(options)
+        if head in ("slug", "key", "handle", "permalink"):  # in the style keys have: lowercase words and dashes
+            return f"{self.rng.choice(_NAME_WORDS)}-{self.rng.choice(_KEY_NOUNS)}"
+        if head in ("uid", "uuid", "guid", "hash", "etag", "fingerprint", "nonce", "checksum"):
+            return "".join(self.rng.choices("0123456789abcdef", k=32))
+        if head in ("code", "serial", "sku", "ref", "reference", "barcode", "pnr"):
+            return "".join(self.rng.choices(string.ascii_uppercase + string.digits, k=6))
+        if set(words) & {"image", "poster", "photo", "picture", "thumbnail", "icon", "avatar", "logo", "src", "banner",
+                         "img", "thumb"}:
+            return f"https://{self.faker.domain_name()}/images/{self.rng.choice(_KEY_NOUNS)}-" \
+                   f"{self.rng.randint(100, 999)}.jpg"
+        if head in _PEOPLE_HEADS:
+            count = 3 if head.endswith("s") else 1
+            return ", ".join(f"{self.faker.first_name()} {self.faker.last_name()}" for _ in range(count))
+        if head in ("plot", "synopsis", "overview", "abstract", "tagline", "blurb", "excerpt", "summary"):
+            return self.sentence("description")
+        if head in ("phrase", "words", "text", "sentence"):
+            return self.rng.choice(_TOPICS["query"])
+        if head in ("credit", "credits", "copyright", "attribution"):
+            return f"© {self.today.year - self.rng.randint(0, 3)} {self.faker.company()}"
+        if head in ("license", "licence"):
+            return self.rng.choice(["CC BY 4.0", "MIT", "Apache-2.0", "CC0 1.0"])
+        if head in ("success", "ok", "available", "enabled", "active"):
+            return self.rng.choice(["true", "false"])
+        if head in ("ip", "host", "server") or words[-2:] == ["server", "ip"]:
+            return self.faker.ipv4()
+        return None
 
     def _themed(self, field: str) -> str | None:
         """Titles, names and texts that fit the tool's domain."""
@@ -423,6 +496,62 @@ class ValueFactory:
         return template.format(first=self.faker.first_name(), day=day.strftime("%A"), city=self.rng.choice(_CITIES),
                                n=self.rng.randint(2, 9), time=f"{self.rng.choice([9, 10, 11, 14, 15, 16])}:00",
                                item=self.rng.choice(_ITEMS), topic=self.rng.choice(_SUBJECTS))
+
+
+# what a field whose name says only what it is gets (values.ValueFactory._by_meaning)
+_TIME_WORDS = {"created", "updated", "modified", "deleted", "released", "published", "occurred", "started", "ended",
+               "finished", "expired", "reported", "closed", "opened", "seen", "start", "end", "since", "until",
+               "begin", "finish", "epoch", "date", "when"}
+_PAST_WORDS = {"created", "updated", "modified", "deleted", "released", "published", "occurred", "started", "ended",
+               "finished", "expired", "reported", "closed", "opened", "seen", "last", "since"}
+# words of quantities: a string field so named holds a number ("value": "65.5", "eccentricity": "0.21")
+_QUANTITY_WORDS = {"value", "distance", "magnitude", "diameter", "velocity", "speed", "ratio", "score", "factor",
+                   "height", "width", "length", "depth", "amount", "number", "ele", "elevation", "altitude",
+                   "kilometers", "miles", "meters", "runtime", "duration", "population", "area", "volume", "pressure",
+                   "humidity", "temperature", "latitude", "longitude", "lat", "lon", "lng"}
+_CATEGORY_WORDS: list[tuple[tuple[str, ...], list[str]]] = [
+    (("severity",), ["low", "moderate", "high", "critical"]),
+    (("priority", "urgency"), ["low", "normal", "high", "urgent"]),
+    (("phase", "stage"), ["planning", "in progress", "review", "complete"]),
+    (("level", "tier", "plan", "grade"), ["basic", "standard", "premium"]),
+    (("mode",), ["automatic", "manual", "scheduled"]),
+    (("scope", "visibility", "privacy", "access"), ["public", "private", "team"]),
+    (("source", "origin", "channel", "medium"), ["web", "mobile app", "email", "partner feed"]),
+    (("role", "permission"), ["admin", "editor", "viewer"]),
+    (("format", "encoding"), ["json", "csv", "xml"]),
+    (("sector", "industry"), ["technology", "healthcare", "energy", "financials", "consumer goods", "utilities"]),
+    (("type", "kind", "category", "class", "classification", "variant", "establishment", "group", "segment",
+      "vehicle", "rated", "rating"), ["standard", "general", "other", "special", "public", "private"]),
+]
+_COUNT_WORDS = {"votes", "count", "seasons", "episodes", "pages", "members", "followers", "views", "likes",
+                "downloads", "subscribers", "results", "items"}
+_NAME_WORDS = ["garden", "kitchen", "north", "main", "office", "spring", "blue", "team", "daily", "river", "summer",
+               "city"]
+_OWNER_WORDS = ["north", "main", "central", "east", "primary", "backup", "west", "spring", "blue", "team"]
+_KEY_NOUNS = ["sensor", "readings", "report", "updates", "board", "notes", "digest", "log", "stream", "monitor"]
+_PEOPLE_HEADS = {"director", "directors", "writer", "writers", "actor", "actors", "cast", "producer", "producers",
+                 "creator", "creators", "editor", "photographer", "composer", "narrator", "presenter", "host_name",
+                 "illustrator", "translator", "coach", "captain", "founder", "founders", "inventor"}
+_VERB_WORDS = {"get", "list", "create", "update", "delete", "post", "put", "patch", "retrieve", "search", "find",
+               "fetch", "add", "remove", "set", "by", "all", "for", "of", "the", "id", "version", "format", "v",
+               "json", "xml", "browse", "compute", "send", "current", "new"}
+
+
+def _resource_word(context: str) -> str:
+    """The resource a tool's name is about (``getCollectionById`` → ``collection``); "" where none is."""
+    name = snake_name(context.split(" ", 1)[0]) if context else ""
+    nouns = [w for w in re.split(r"[^a-z]+", name) if len(w) > 2 and w not in _VERB_WORDS]
+    return nouns[0].removesuffix("s") if nouns else ""
+
+
+def _examples_in(description: str) -> list[str]:
+    """The examples a description gives for a free-form field: 'e.g. cafe, museum or park' → those three."""
+    match = re.search(r"\b(?:e\.g\.|eg\.|such as|for example|for instance|example:)\s*,?\s*([^.;()\n]{2,80})",
+                      description, re.IGNORECASE)
+    if not match:
+        return []
+    parts = [p.strip(" '\"`") for p in re.split(r",|\bor\b|\band\b|/", match.group(1))]
+    return [p for p in parts if 0 < len(p) <= 30 and not p.lower().startswith(("etc", "the ", "a "))][:6]
 
 
 # whose name a ``<word>_name`` field holds when it is a person's ("guest_name"; a bare "name" too)
