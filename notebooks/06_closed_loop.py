@@ -60,6 +60,7 @@ recipe = load_yaml(str(ROOT / RECIPE))["loop"]
 if TINY:
     recipe["run_dir"] = str(OUT / "loop")
     recipe["generate"]["scenarios"]["num_scenarios"] = 18
+    recipe["dev_scenarios"] = 24  # the recipe's 360 (449 decision points) take ~30 min on this backend
     recipe["generate"]["roleplay"].update(shard_size=9, sampling={"max_new_tokens": 32})
     recipe["generate"]["backend"] = {"backend": "transformers", "batch_size": 18}
     recipe["train"].update(heldout_fraction=0.25)
