@@ -504,11 +504,10 @@ _TIME_WORDS = {"created", "updated", "modified", "deleted", "released", "publish
                "begin", "finish", "epoch", "date", "when"}
 _PAST_WORDS = {"created", "updated", "modified", "deleted", "released", "published", "occurred", "started", "ended",
                "finished", "expired", "reported", "closed", "opened", "seen", "last", "since"}
-# words of quantities: a string field so named holds a number ("value": "65.5", "eccentricity": "0.21")
-_QUANTITY_WORDS = {"value", "distance", "magnitude", "diameter", "velocity", "speed", "ratio", "score", "factor",
-                   "height", "width", "length", "depth", "amount", "number", "ele", "elevation", "altitude",
-                   "kilometers", "miles", "meters", "runtime", "duration", "population", "area", "volume", "pressure",
-                   "humidity", "temperature", "latitude", "longitude", "lat", "lon", "lng"}
+# words of quantities that _typical_range does not know: a string field so named holds a number ("value": "65.5")
+_QUANTITY_WORDS = {"value", "magnitude", "diameter", "velocity", "speed", "ratio", "score", "factor", "height",
+                   "width", "length", "depth", "number", "ele", "elevation", "altitude", "runtime", "duration",
+                   "population", "area", "pressure", "humidity"}
 _CATEGORY_WORDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("severity",), ["low", "moderate", "high", "critical"]),
     (("priority", "urgency"), ["low", "normal", "high", "urgent"]),
@@ -521,7 +520,7 @@ _CATEGORY_WORDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("format", "encoding"), ["json", "csv", "xml"]),
     (("sector", "industry"), ["technology", "healthcare", "energy", "financials", "consumer goods", "utilities"]),
     (("type", "kind", "category", "class", "classification", "variant", "establishment", "group", "segment",
-      "vehicle", "rated", "rating"), ["standard", "general", "other", "special", "public", "private"]),
+      "vehicle", "rated"), ["standard", "general", "other", "special", "public", "private"]),
 ]
 _COUNT_WORDS = {"votes", "count", "seasons", "episodes", "pages", "members", "followers", "views", "likes",
                 "downloads", "subscribers", "results", "items"}
@@ -530,7 +529,7 @@ _NAME_WORDS = ["garden", "kitchen", "north", "main", "office", "spring", "blue",
 _OWNER_WORDS = ["north", "main", "central", "east", "primary", "backup", "west", "spring", "blue", "team"]
 _KEY_NOUNS = ["sensor", "readings", "report", "updates", "board", "notes", "digest", "log", "stream", "monitor"]
 _PEOPLE_HEADS = {"director", "directors", "writer", "writers", "actor", "actors", "cast", "producer", "producers",
-                 "creator", "creators", "editor", "photographer", "composer", "narrator", "presenter", "host_name",
+                 "creator", "creators", "editor", "photographer", "composer", "narrator", "presenter",
                  "illustrator", "translator", "coach", "captain", "founder", "founders", "inventor"}
 _VERB_WORDS = {"get", "list", "create", "update", "delete", "post", "put", "patch", "retrieve", "search", "find",
                "fetch", "add", "remove", "set", "by", "all", "for", "of", "the", "id", "version", "format", "v",
