@@ -138,3 +138,53 @@ class ScriptedOpenAIServer:
     def stop(self):
         self.server.should_exit = True
         self.thread.join(timeout=5)
+
+
+class RecordingHfApi:
+    """The ``HfApi`` calls a push makes, kept in memory like a Hub would: repos, branches, commits (titles, the
+    files each adds or deletes, the revision) and the files on each revision. ``fail_commit`` makes that many
+    ``create_commit`` calls (counted from 1) raise, as an interrupted upload would."""
+
+    def __init__(self, fail_commit=None, token_in_error=None):
+        self.repos, self.branches, self.commits = {}, [], []
+        self.files = {}  # (repo_id, revision) -> set of paths
+        self.fail_commit = set(fail_commit or [])
+        self.token_in_error = token_in_error
+        self.commit_calls = 0
+
+    def create_repo(self, repo_id, repo_type=None, private=False, exist_ok=False, space_sdk=None):
+        self.repos.setdefault(repo_id, {"type": repo_type, "private": private, "space_sdk": space_sdk})
+        self.files.setdefault((repo_id, "main"), {".gitattributes"})
+        return f"https://huggingface.co/{repo_id}"
+
+    def create_branch(self, repo_id, branch, repo_type=None, exist_ok=False):
+        if (repo_id, branch) not in self.files:
+            self.branches.append((repo_id, branch))
+            self.files[(repo_id, branch)] = set(self.files[(repo_id, "main")])
+
+    def list_repo_commits(self, repo_id, repo_type=None, revision=None):
+        from types import SimpleNamespace
+
+        revision = revision or "main"
+        return [SimpleNamespace(title=c["title"]) for c in self.commits
+                if c["repo_id"] == repo_id and c["revision"] == revision]
+
+    def list_repo_files(self, repo_id, repo_type=None, revision=None):
+        return sorted(self.files[(repo_id, revision or "main")])
+
+    def create_commit(self, repo_id, operations, commit_message, repo_type=None, revision=None,
+                      commit_description=None):
+        from huggingface_hub import CommitOperationAdd
+
+        self.commit_calls += 1
+        if self.commit_calls in self.fail_commit:
+            raise ConnectionError(f"connection reset while uploading (Authorization: Bearer {self.token_in_error})")
+        revision = revision or "main"
+        added = sorted(op.path_in_repo for op in operations if isinstance(op, CommitOperationAdd))
+        deleted = sorted(op.path_in_repo for op in operations if not isinstance(op, CommitOperationAdd))
+        files = self.files[(repo_id, revision)]
+        files.update(added)
+        files.difference_update(deleted)
+        self.commits.append({"repo_id": repo_id, "revision": revision, "title": commit_message, "added": added,
+                             "deleted": deleted, "repo_type": repo_type})
+        return f"https://huggingface.co/{repo_id}/commit/{len(self.commits):040x}"

@@ -230,6 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     _stage_config(loop, "loop", "LoopConfig", "loop")
     loop.set_defaults(func=_lazy("loop"))
 
+    release = commands.add_parser("release", help="a loop run as the three Hub repo folders (dataset with a config "
+                                                  "per iteration, model with a branch per iteration, Space); --push "
+                                                  "uploads them")
+    release.add_argument("run_dir", help="the loop's run directory (it holds state.json)")
+    release.add_argument("--output", required=True, help="folder for dataset/, model/, space/ and release.json")
+    release.add_argument("--dataset-repo", help="Hub dataset repo (owner/name) the folders name and --push fills")
+    release.add_argument("--model-repo", help="Hub model repo (owner/name)")
+    release.add_argument("--space-repo", help="Hub Space repo (owner/name)")
+    release.add_argument("--private", action="store_true", help="create the repos private")
+    release.add_argument("--wheel", help="the inftool-hf wheel for the Space (default: built from this checkout)")
+    release.add_argument("--no-space", action="store_true", help="leave the Space folder out")
+    release.add_argument("--push", action="store_true", help="upload the folders (token: HF_TOKEN or `hf auth login`;"
+                                                             " never printed)")
+    release.set_defaults(func=_lazy("release"))
+
     serve = commands.add_parser("serve-mcp", help="serve a spec's tools as a real MCP server (simulated results)")
     serve.add_argument("spec", help="'pack', a spec file or folder, or python:<module>")
     serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")

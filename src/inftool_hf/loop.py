@@ -41,6 +41,7 @@ from .atomic import atomic_write_text
 from .configs import BackendConfig, ConfigError, load_recipe
 from .evaluate import EvalConfig
 from .generate import GenerateConfig
+from .release import HubConfig
 from .scenarios import CATEGORIES, check_category_mix
 from .train import TrainConfig
 
@@ -126,6 +127,11 @@ class LoopConfig:
         metadata={"help": "Also score BFCL's subset on the iterations between the base model and the last. BFCL "
                           "is reported only (it never steers the loop), so false saves its minutes; the last "
                           "iteration's full score still carries the subset's score beside it."},
+    )
+    hub: HubConfig = field(
+        default_factory=HubConfig,
+        metadata={"help": "Publish the run as it goes: one dataset repo (a config per iteration), one model repo (a "
+                          "branch per iteration), a Space (see inftool_hf.release). Null repos: nothing is pushed."},
     )
     keep_best: bool = field(
         default=True,
@@ -450,7 +456,9 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
     state = LoopState(run_dir / "state.json")
     saved = json.loads(json.dumps(state.data.get("config") or {}, default=str))
     current = json.loads(json.dumps(asdict(config), default=str))
-    changed = sorted(k for k in saved if k not in ("iterations", "run_dir") and _differs(saved[k], current.get(k)))
+    # where the run is published is not part of its recipe: a resumed run may push elsewhere
+    changed = sorted(k for k in saved if k not in ("iterations", "run_dir", "hub")
+                     and _differs(saved[k], current.get(k)))
     if changed:
         raise ConfigError(f"{run_dir / 'state.json'}: this run was started with another recipe (changed: "
                           f"{', '.join(changed)}); resuming would mix the two. Use a new run_dir, or the old recipe")
@@ -555,8 +563,27 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
                                                                         evaluation.get("dev") or {}),
                                      "next_checkpoint": next_checkpoint(config, state, k)})
         write_report(state, run_dir)
+        if config.hub.enabled and (config.hub.push_every_iteration or k == iterations):
+            publish(config, state, run_dir, k, last=k == iterations)
     write_report(state, run_dir)
     return state.data
+
+
+def publish(config: LoopConfig, state: LoopState, run_dir: Path, k: int, last: bool) -> None:
+    """Push iteration ``k`` (with ``push_every_iteration: false``, every iteration not yet pushed) once it has
+    finished: the release folders are rebuilt under ``<run_dir>/release`` and only their missing commits are made,
+    so an interrupted push is redone, never doubled; ``state.json`` records the commits."""
+    from .release import build_release, push_release
+
+    wanted = [j for j in range(1, k + 1) if state.stage(j, "publish") is None]
+    if not wanted:
+        return
+    started = time.monotonic()
+    build_release(run_dir, run_dir / "release", config.hub, space=last and config.hub.space_repo is not None)
+    pushed = push_release(run_dir / "release", iterations=wanted, space=last, private=config.hub.private)
+    for j in wanted:
+        state.finish(j, "publish", {"dataset_repo": config.hub.dataset_repo, "model_repo": config.hub.model_repo,
+                                    "commits": pushed, "seconds": time.monotonic() - started})
 
 
 # --- report -------------------------------------------------------------------------------------------

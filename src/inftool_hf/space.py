@@ -53,7 +53,7 @@ class SpaceError(ValueError):
 
 def load_trajectory_rows(source: str, limits: SpaceLimits | None = None) -> list[dict[str, Any]]:
     """All rows (verified and rejected) of a dataset folder in Hub layout or a Hub id."""
-    from .trajectories import load_hub_folder
+    from .trajectories import load_hub_folder, release_configs
 
     limits = limits or SpaceLimits()
     source = (source or "").strip()
@@ -62,7 +62,11 @@ def load_trajectory_rows(source: str, limits: SpaceLimits | None = None) -> list
     if not Path(source).exists() and "/" not in source:
         raise SpaceError(f"{source!r}: no such folder, and not a Hub id (owner/name)")
     try:
-        splits = load_hub_folder(source)
+        # a released loop run: every iteration's config (and the dev set), each split named "<config>/<split>"
+        configs = release_configs(source)
+        splits = ({f"{config}/{name}": split for config in configs
+                   for name, split in load_hub_folder(source, config=config).items()}
+                  if configs else dict(load_hub_folder(source)))
     except Exception as error:  # datasets raises many types; the visitor needs the message only
         raise SpaceError(f"could not load {source!r}: {str(error).splitlines()[0][:300]}") from None
     rows: list[dict[str, Any]] = []

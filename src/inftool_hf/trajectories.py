@@ -19,8 +19,28 @@ from .configs import ConfigError
 from .tool_pool import is_minted
 
 
-def load_hub_folder(source: str | os.PathLike[str], split: str | None = None):
-    """A dataset folder in Hub layout (or a Hub id) → its ``DatasetDict``, or one split as a ``Dataset``.
+def release_configs(source: str | os.PathLike[str]) -> list[str]:
+    """The configs of a released dataset (one per loop iteration, and ``dev``): the folders under ``data/`` of a
+    local release, or the configs a Hub repo's card lists; [] for a one-config folder."""
+    path = Path(source)
+    if path.is_dir():
+        names = [d.name for d in (path / "data").glob("*/") if d.is_dir() and any(d.glob("*-of-*.parquet"))]
+        return sorted(names, key=_config_order)
+    from datasets import get_dataset_config_names
+
+    names = get_dataset_config_names(str(source))
+    return [] if names == ["default"] else sorted(names, key=_config_order)
+
+
+def _config_order(name: str) -> tuple[int, str]:
+    digits = re.fullmatch(r"iter(\d+)", name)
+    return (int(digits.group(1)), "") if digits else (10**9, name)
+
+
+def load_hub_folder(source: str | os.PathLike[str], split: str | None = None, config: str | None = None):
+    """A dataset folder in Hub layout (or a Hub id) → its ``DatasetDict``, or one split as a ``Dataset``;
+    ``config`` picks one iteration of a released loop run (see ``release_configs``), else the default one.
+    Rows come back in the stored form (``tools`` and call arguments as JSON strings), whichever form was published.
 
     ``datasets.load_dataset(folder)`` keys its cache by the folder's name and the card's ``configs`` only
     (datasets 5.2): a regenerated folder, or another folder of the same name, silently reads the rows cached
@@ -32,17 +52,82 @@ def load_hub_folder(source: str | os.PathLike[str], split: str | None = None):
     if not path.exists():
         if path.is_absolute() or not re.fullmatch(r"[\w.-]+/[\w.-]+", str(source)):
             raise FileNotFoundError(f"dataset {str(source)!r}: no such folder, and not a Hub id (owner/name)")
-        return load_dataset(str(source), split=split)
+        return to_stored_form(load_dataset(str(source), config, split=split))
+    data = path / "data"
+    if config is None and not any(data.glob("*-of-*.parquet")) and (configs := release_configs(path)):
+        config = ([c for c in configs if c != "dev"] or configs)[-1]  # the last iteration, as the card's default
+    if config is not None:
+        if not (data / config).is_dir():
+            raise FileNotFoundError(f"dataset {str(path)!r}: no config {config!r} (data/ holds "
+                                    f"{release_configs(path)})")
+        data = data / config
     files: dict[str, list[str]] = {}
-    for file in sorted((path / "data").glob("*-of-*.parquet")):
+    for file in sorted(data.glob("*-of-*.parquet")):
         files.setdefault(file.name.split("-")[0], []).append(str(file))
     if not files:
         return load_dataset(str(path), split=split)  # not our layout: let datasets find the files
     if split is not None and split not in files:
-        raise FileNotFoundError(f"dataset {str(path)!r}: no split {split!r} (data/ holds {sorted(files)})")
+        raise FileNotFoundError(f"dataset {str(path)!r}: no split {split!r} ({data.relative_to(path)}/ holds "
+                                f"{sorted(files)})")
     # train (the verified rows) first, as the Hub shows them; the file names alone would put "rejected" first
     files = {name: files[name] for name in sorted(files, key=lambda name: (name != "train", name))}
-    return load_dataset("parquet", data_files=files, split=split)
+    return to_stored_form(load_dataset("parquet", data_files=files, split=split))
+
+
+def _json_columns(features: Any, form: Any) -> Any:
+    """``features`` with ``tools`` and every call's ``arguments`` of type ``form``."""
+    import copy
+
+    from datasets import Features
+
+    features = copy.deepcopy(features)
+    if "tools" in features:
+        features["tools"] = form
+    message = getattr(features.get("messages"), "feature", None)
+    calls = getattr(message.get("tool_calls"), "feature", None) if isinstance(message, dict) else None
+    if isinstance(calls, dict) and isinstance(calls.get("function"), dict) and "arguments" in calls["function"]:
+        calls["function"]["arguments"] = form
+    return Features(features)
+
+
+def _convert_json(row: dict[str, Any], convert: Any) -> dict[str, Any]:
+    row["tools"] = convert(row["tools"])
+    for message in row["messages"]:
+        for call in message.get("tool_calls") or []:
+            call["function"]["arguments"] = convert(call["function"]["arguments"])
+    return row
+
+
+def _dumps(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def to_release_form(dataset: Any) -> Any:
+    """Rows as TRL's ``SFTTrainer`` reads them for tool calling with no user code: ``tools`` a list of schemas and
+    each call's ``arguments`` an object, as ``datasets.Json`` columns. A plain Arrow struct would merge every call's
+    argument names into one type and fill the ones a call lacks with nulls, which chat templates then render."""
+    from datasets import Json
+
+    if "tools" not in dataset.column_names or "messages" not in dataset.column_names:
+        return dataset
+    return dataset.map(_convert_json, fn_kwargs={"convert": _loads},
+                       features=_json_columns(dataset.features, Json()), desc="release form")
+
+
+def to_stored_form(dataset: Any) -> Any:
+    """The inverse of ``to_release_form`` (a no-op on rows already stored as JSON strings)."""
+    from datasets import DatasetDict, Json, Value
+
+    if isinstance(dataset, DatasetDict):
+        return DatasetDict({name: to_stored_form(split) for name, split in dataset.items()})
+    if "tools" not in dataset.column_names or not isinstance(dataset.features["tools"], Json):
+        return dataset
+    return dataset.map(_convert_json, fn_kwargs={"convert": _dumps},
+                       features=_json_columns(dataset.features, Value("string")), desc="stored form")
 
 
 def load_trajectories(source: Any, split: str = "train"):
