@@ -1,6 +1,8 @@
 """Placeholder values by kind of source: the share of verified rows whose calls or tool results carry a value built
 from its own field's name and a number (``created-at-59``; ``inftool_hf.audit.placeholder_values``), on the pack,
-the real-world sources and the held-out public specs of tests/data/public_specs (SOURCE.md). Rows are blueprint
+the real-world sources and the held-out public specs of tests/data/public_specs (SOURCE.md), beside the audit's
+other value checks: numbers and times past what their unit allows, results contradicting their own call, and the
+share of rows with none of those nor a read against a write ("plausible values"). Rows are blueprint
 rows (a scripted assistant, template user, schema server: no model), so the figure measures the values alone.
 Writes benchmarks/results/placeholder_values.json (``--label`` names the code measured, e.g. a commit).
 
@@ -41,7 +43,11 @@ def measure(specs: list[str], scenarios: int, seed: int) -> dict:
     report = audit_dataset(verified, sample=0)
     fields: Counter = Counter(found.split(":", 1)[0] for row in verified["train"] for found in placeholder_values(row))
     return {"rows": len(plans), "verified": report["rows"], "placeholder_value_rate": report["placeholder_value_rate"],
-            "fields": dict(fields.most_common(12)), "examples": report["examples"]["placeholder values"]}
+            "fields": dict(fields.most_common(12)), "examples": report["examples"]["placeholder values"],
+            "range_absurdity_rate": report["range_absurdity_rate"], "echo_mismatch_rate": report["echo_mismatch_rate"],
+            "state_consistency_rate": report["state_consistency_rate"],
+            "plausible_value_rate": report["plausible_value_rate"],
+            "range_examples": report["examples"]["range"], "echo_examples": report["examples"]["echo"]}
 
 
 def main() -> None:
@@ -57,7 +63,9 @@ def main() -> None:
         results[source] = measure(specs, args.scenarios, args.seed)
         r = results[source]
         print(f"{source:28s} {r['verified']:4d}/{r['rows']} verified, placeholder values in "
-              f"{100 * r['placeholder_value_rate']:.1f}% of rows {r['fields'] or ''}")
+              f"{100 * r['placeholder_value_rate']:.1f}% of rows {r['fields'] or ''}; absurd numbers/times "
+              f"{100 * r['range_absurdity_rate']:.1f}%, contradicted calls {100 * r['echo_mismatch_rate']:.1f}%, "
+              f"plausible values {100 * r['plausible_value_rate']:.1f}%")
     write_result(args.name, {"code": args.label, "scenarios": args.scenarios, "seed": args.seed,
                              "seconds": round(time.perf_counter() - started, 1), "sources": results})
 

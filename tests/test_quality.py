@@ -293,6 +293,76 @@ def test_the_audit_counts_values_built_from_the_field_name(rows):
         audit_markdown(report)
 
 
+def _one_call(name, arguments, result, tools=None):
+    call = make_tool_call(name, arguments, "call_0")
+    return {"tools": json.dumps(tools or []),
+            "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [call]},
+                         {"role": "tool", "name": name, "tool_call_id": "call_0", "content": json.dumps(result)}]}
+
+
+def test_the_audit_sees_absurd_numbers_and_results_that_contradict_their_call(rows):
+    from datasets import Dataset, DatasetDict
+
+    from inftool_hf.audit import audit_markdown, echo_mismatches, range_absurdities
+
+    forecast_tool = [{"type": "function", "function": {"name": "weather_daily_forecast", "parameters": {
+        "type": "object", "properties": {"location": {"type": "string"},
+                                         "units": {"type": "string", "enum": ["metric", "imperial"],
+                                                   "default": "metric"}}}}}]
+    # metric by the schema's default: a high of 80.3 is no temperature in Celsius; the same in imperial is
+    metric = _one_call("weather_daily_forecast", {"location": "Cape Town"},
+                           {"days": [{"date": "2026-12-21", "high": 80.3, "low": 49.2}]}, forecast_tool)
+    assert range_absurdities(metric) == ["weather_daily_forecast: high 80.3 (impossible as a temperature in the "
+                                         "asked units)"]
+    imperial = _one_call("weather_daily_forecast", {"location": "Cape Town", "units": "imperial"},
+                             {"days": [{"date": "2026-12-21", "high": 80.3, "low": 49.2}]}, forecast_tool)
+    assert range_absurdities(imperial) == []
+    assert range_absurdities(_one_call("maps_reverse", {"lat": 120.5, "lon": 10.0}, {"ok": True})) == [
+        "maps_reverse: lat 120.5 (outside -90..90)"]
+    assert range_absurdities(_one_call("backups_describe", {"table": "t"}, {
+        "EarliestRestorableDateTime": "2026-12-18T13:00:00Z", "LatestRestorableDateTime": "2026-11-28T16:30:00Z"}
+    )) == ["backups_describe: EarliestRestorableDateTime 2026-12-18T13:00:00Z > LatestRestorableDateTime "
+           "2026-11-28T16:30:00Z"]
+    assert range_absurdities(_one_call("weather_now", {"units": "metric"},
+                                           {"current": 7.5, "low": 24.1, "high": 29.5})) == [
+        "weather_now: current 7.5 outside low 24.1 .. high 29.5"]
+    assert echo_mismatches(_one_call("chat_post_message", {"channel": "CH-40892", "text": "hi"},
+                                         {"channel": "#design", "ts": "1764755300.8"})) == [
+        "chat_post_message: channel 'CH-40892' answered as channel '#design'"]
+    assert echo_mismatches(_one_call("mail_get_message", {"message_id": "MS-11111"},
+                                         {"message": {"message_id": "MS-22222", "subject": "x"}})) == [
+        "mail_get_message: message_id 'MS-11111' answered as message_id 'MS-22222'"]
+    assert echo_mismatches(_one_call("invest_open_portfolio", {"starting_cash": 850.33},
+                                         {"portfolio_id": "PO-1", "cash": 37.55})) == [
+        "invest_open_portfolio: starting_cash 850.33 answered as cash 37.55"]
+    assert echo_mismatches(_one_call("weather_daily_forecast", {"days": 5}, {"days": [{}, {}, {}]})) == [
+        "weather_daily_forecast: days 5 answered with 3 days"]
+    # what agrees is not flagged: the same value, a date and its timestamp, a search's hits (a list) by any status
+    assert echo_mismatches(_one_call("tasks_find", {"status": "open", "due": "2026-12-01", "limit": 5},
+                                         {"due": "2026-12-01T00:00:00Z", "items": [{"status": "done"}],
+                                          "limit": 5})) == []
+    clean = [dict(r) for r in verify_trajectories(rows)["train"]][:4]
+    planted = [*clean[:3], {**clean[3], "messages": [*clean[3]["messages"], *_one_call(
+        "chat_post_message", {"channel": "CH-40892"}, {"channel": "#design"})["messages"][1:]]}]
+    report = audit_dataset(DatasetDict({"train": Dataset.from_list(planted)}), sample=0)
+    assert report["echo_mismatch_rate"] == pytest.approx(0.25) and report["plausible_value_rate"] == pytest.approx(0.75)
+    assert report["examples"]["echo"][0].endswith("channel 'CH-40892' answered as channel '#design'")
+    markdown = audit_markdown(report)
+    assert "| results contradicting their own call (channel CH-40892 answered as #design, 5 days as 3) | 25.0% |" in \
+        markdown
+    assert "contradicted call, misplaced name, read against a write) | 75.0% |" in markdown
+
+
+def test_the_audit_sees_a_persons_name_where_no_person_belongs():
+    from inftool_hf.audit import misplaced_person_names
+
+    assert misplaced_person_names(_one_call("getSliceMetadataHmda", {"slice": "Jason Daniel"}, {"owner": "Lisa Ray",
+                                                                                                 "title": "Q3"})) == [
+        "getSliceMetadataHmda: slice 'Jason Daniel'"]  # an owner is a person: not flagged
+    assert misplaced_person_names(_one_call("mail_send", {"recipient": "Jason Daniel", "payerName": "Lisa Ray"},
+                                            {"ok": True})) == []
+
+
 def test_batched_judge_is_one_call_per_batch(rows):
     from inftool_hf.verify import llm_judge
 

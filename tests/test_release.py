@@ -400,3 +400,15 @@ def test_the_released_space_starts_from_its_folder_alone(finished_run, tmp_path)
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def test_no_local_path_of_the_run_reaches_the_release():
+    """Rows name the checkpoint that played the assistant by its folder in the run; the release names it by the
+    model repo revision that holds it."""
+    from inftool_hf.release import _renamed, model_names
+
+    state = {"iterations": {"1": {"train": {"model": "runs/x/iter1/train/merged"}}, "2": {"train": {}}}}
+    names = model_names(state, "you/x-model")
+    assert _renamed("runs/x/iter1/train/merged (model)", names) == "you/x-model@iter1 (model)"
+    assert _renamed("default (blueprint)", names) == "HuggingFaceTB/SmolLM2-135M-Instruct (blueprint)"
+    assert _renamed("template", names) == "template"

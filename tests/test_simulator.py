@@ -71,6 +71,45 @@ def test_simulated_ranges_come_out_in_order():
                 assert entry["low"] <= entry["high"], (seed, entry)
 
 
+def test_forecasts_are_as_long_as_asked_in_the_asked_units_and_hour_by_hour():
+    """Found reading pack rows: a 5-day forecast of 3 days, a metric high of 80.3, hours out of order, a UV index
+    of 44 (the audit's range and echo checks now count such rows)."""
+    from inftool_hf.audit import echo_mismatches, range_absurdities
+    from inftool_hf.tool_calls import make_tool_call
+
+    weather = {t.name: t for t in load_specs([spec_pack_dir() / "weather.tools.yaml"]).tools}
+    for seed in range(30):
+        server = ToolSimulator(weather, seed=seed)
+        for days in (1, 4, 7):
+            forecast = server.execute("weather_daily_forecast", {"location": "Lisbon", "days": days})
+            assert len(forecast["days"]) == days, (seed, forecast)
+            dates = [d["date"] for d in forecast["days"]]
+            assert dates == sorted(set(dates)), (seed, dates)
+            assert all(-10 <= d["low"] <= d["high"] <= 40 for d in forecast["days"]), (seed, forecast)  # metric
+        imperial = server.execute("weather_daily_forecast", {"location": "Boston", "days": 2, "units": "imperial"})
+        assert all(15 <= d["low"] <= d["high"] <= 100 for d in imperial["days"]), (seed, imperial)
+        hours = server.execute("weather_hourly_forecast", {"location": "Oslo", "hours": 6})["hours"]
+        times = [h["time"] for h in hours]
+        assert len(hours) == 6 and times == sorted(set(times)), (seed, times)
+        assert 0 <= server.execute("weather_uv_index", {"location": "Oslo"})["uv_index"] <= 11
+        call = make_tool_call("weather_daily_forecast", {"location": "Lisbon", "days": 7}, "c0")
+        row = {"tools": "[]", "messages": [{"role": "assistant", "content": "", "tool_calls": [call]}, {
+            "role": "tool", "tool_call_id": "c0", "content": json.dumps(forecast)}]}
+        assert echo_mismatches(row) == [] and range_absurdities(row) == []
+
+
+def test_a_result_that_repeats_one_end_of_a_range_keeps_the_other_after_it():
+    """Google Calendar's freebusy answer repeats the asked timeMin; its timeMax was drawn apart, before it."""
+    from inftool_hf.simulator import _ends_in_order
+
+    result = {"timeMin": "2026-12-30T09:30:00Z", "timeMax": "2026-12-01T13:30:00Z", "calendars": {}}
+    _ends_in_order(result, {"timeMin": "2026-12-30T09:30:00Z"})
+    assert result["timeMax"] == "2026-12-31T09:30:00Z"
+    result = {"start": "2026-12-10", "end": "2026-12-02"}
+    _ends_in_order(result, {"end": "2026-12-02"})
+    assert result == {"start": "2026-12-01", "end": "2026-12-02"}
+
+
 def test_an_id_named_another_way_resolves_and_keeps_its_record():
     """Google's style: ``insert`` returns ``id``, later calls name it ``eventId``. The server knows it under both
     names, a read by ``eventId`` reports what was written (and its own ``id``, not the calendar's), an id

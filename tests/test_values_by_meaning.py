@@ -37,6 +37,18 @@ def test_held_out_public_specs_have_no_placeholder_values():
     report = audit_dataset(verified, sample=0)
     assert report["placeholder_value_rate"] <= 0.02, report["examples"]["placeholder values"]
     assert sum(bool(placeholder_values(r)) for r in kept) / len(kept) == report["placeholder_value_rate"]
+    # and nothing else the audit knows as implausible (absurd numbers, contradicted calls, misplaced names)
+    assert report["plausible_value_rate"] >= 0.98, report["examples"]
+
+
+def test_a_name_of_a_thing_is_no_persons_name_and_an_abbreviation_is_letters():
+    """Read on the held-out specs: `slice: "Jason Daniel"` for "Name of slice", a station's short name a person."""
+    for seed in range(10):
+        slice_name = _value("slice", "Name of slice", seed=seed)
+        assert re.fullmatch(r"[a-z]+_slice", slice_name), slice_name
+        assert re.fullmatch(r"[A-Z]{2,4}", _value("abbrev", "Station or stop abbrevation", seed=seed))
+        assert re.fullmatch(r"[A-Z]{2,4}", _value("short", "", seed=seed))
+    assert " " in _value("guest", "Name of the guest")  # a person's, where the thing named is one
 
 
 @pytest.mark.parametrize("name, check", [

@@ -3,7 +3,10 @@
 ``audit_dataset`` re-checks every kept row (faithfulness, state consistency), measures where argument
 values came from (the spec's own ``enum``/``examples``/``default``/``const`` vs generated), exact and
 near-duplicate requests, the lexical diversity of user turns (distinct 4-grams per 1,000 words), and the
-share of rows with template artefacts (parenthesised ``key: value`` lists, markup, placeholders); it also
+share of rows with template artefacts (parenthesised ``key: value`` lists, markup, placeholders), and the share
+of rows whose values a reader believes: none built from its field's name (``created-at-59``), no number or time
+past what its unit allows (a metric high of 80, a start after its end), no result contradicting its own call
+(a post to one channel answered for another), no read contradicting a write; it also
 renders a few random rows for reading. ``inftool-hf audit <dataset>`` prints it and writes
 ``audit.json`` / ``audit.md``; the dataset card carries the same numbers.
 """
@@ -73,6 +76,202 @@ def placeholder_values(row: dict[str, Any]) -> list[str]:
                 slug = _field_slug(key)
                 if slug and re.fullmatch(rf"{re.escape(slug)}(?:-[a-z]+)*-\d+", value.casefold()):
                     found.append(f"{key}: {value}")
+    return found
+
+
+def _calls_and_results(row: dict[str, Any], with_defaults: bool = False):
+    """Each call of the row with its decoded arguments (``with_defaults``: the schema's defaults for the ones it
+    left out, e.g. ``units: metric``) and the decoded result answering it (None if unreadable)."""
+    results = {m.get("tool_call_id"): m.get("content") for m in row["messages"] if m["role"] == "tool"}
+    defaults: dict[str, dict[str, Any]] = {}
+    if with_defaults:
+        for tool in json.loads(row.get("tools") or "[]"):
+            properties = ((tool.get("function") or {}).get("parameters") or {}).get("properties") or {}
+            defaults[tool["function"]["name"]] = {k: v["default"] for k, v in properties.items()
+                                                  if isinstance(v, dict) and "default" in v}
+    for message in row["messages"]:
+        for call in message.get("tool_calls") or []:
+            try:
+                arguments = json.loads(call["function"].get("arguments") or "{}")
+                result = json.loads(results.get(call.get("id")) or "null")
+            except (ValueError, TypeError, RecursionError):
+                continue
+            if isinstance(arguments, dict):
+                name = call["function"]["name"]
+                yield name, {**defaults.get(name, {}), **arguments}, result
+
+
+# Bounds no real value crosses, by field name (the whole name, or its last word).
+_HARD_BOUNDS = {"latitude": (-90, 90), "lat": (-90, 90), "longitude": (-180, 180), "lon": (-180, 180),
+                "lng": (-180, 180), "humidity": (0, 100), "month": (1, 12), "hour": (0, 23),
+                "rating": (0, 10), "stars": (0, 10), "uv_index": (0, 20), "aqi": (0, 500),
+                "rain_chance": (0, 100), "precipitation_chance": (0, 100)}
+_TEMPERATURE_KEYS = {"temperature", "temp", "high", "low", "feels_like", "temp_min", "temp_max", "min_temp",
+                     "max_temp", "high_temp", "low_temp", "current_temp"}
+_CURRENT_KEYS = ("current", "temperature", "temp", "now", "current_temp")
+_PAIRS = (("low", "high"), ("min", "max"), ("start", "end"), ("begin", "end"), ("from", "to"), ("earliest", "latest"),
+          ("since", "until"))
+
+
+def _last_word(key: str) -> str:
+    return _field_slug(key).rsplit("-", 1)[-1]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _time(value: Any) -> Any:
+    from datetime import datetime
+
+    if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None)
+
+
+def _dicts(value: Any):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _dicts(item)
+
+
+def _paired(node: dict[str, Any], low: str, high: str):
+    """(low key, high key) pairs of one object: ``low``/``high``, ``temp_min``/``temp_max``, ``min_price``/..."""
+    slugs = {_field_slug(k): k for k in node}
+    for slug, key in slugs.items():
+        if slug == low or slug.endswith(f"-{low}") or slug.startswith(f"{low}-"):
+            twin = high if slug == low else (slug[: -len(low)] + high if slug.endswith(f"-{low}")
+                                             else high + slug[len(low):])
+            if twin in slugs:
+                yield key, slugs[twin]
+
+
+def range_absurdities(row: dict[str, Any]) -> list[str]:
+    """Numbers and times no reader believes, in calls and results: past a bound no real value crosses (a latitude
+    of 120, humidity 140%), a temperature impossible in the units the call asked for (metric 59.5), a low above
+    its high or a start after its end, a current value outside that day's low and high."""
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row, with_defaults=True):
+        asked = " ".join(str(v).casefold() for v in arguments.values() if isinstance(v, str))
+        hottest = 60 if re.search(r"\b(metric|celsius|c)\b", asked) else 140
+        for node in [arguments, *_dicts(result)]:
+            for key, value in node.items():
+                number = _number(value)
+                if number is None:
+                    continue
+                bounds = _HARD_BOUNDS.get(_field_slug(key).replace("-", "_")) or _HARD_BOUNDS.get(_last_word(key))
+                if bounds and not bounds[0] <= number <= bounds[1]:
+                    found.append(f"{name}: {key} {value} (outside {bounds[0]}..{bounds[1]})")
+                elif _field_slug(key).replace("-", "_") in _TEMPERATURE_KEYS and not -90 <= number <= hottest:
+                    found.append(f"{name}: {key} {value} (impossible as a temperature in the asked units)")
+            for low_word, high_word in _PAIRS:
+                for low_key, high_key in _paired(node, low_word, high_word):
+                    low, high = node[low_key], node[high_key]
+                    low_number, high_number = _number(low), _number(high)
+                    low_time, high_time = _time(low), _time(high)
+                    reversed_numbers = low_number is not None and high_number is not None and low_number > high_number
+                    reversed_times = low_time is not None and high_time is not None and low_time > high_time
+                    if reversed_numbers or reversed_times:
+                        found.append(f"{name}: {low_key} {low} > {high_key} {high}")
+                    elif low_word == "low" and low_number is not None and high_number is not None:
+                        for current in _CURRENT_KEYS:
+                            value = _number(node.get(current))
+                            if value is not None and not low_number <= value <= high_number:
+                                found.append(f"{name}: {current} {node[current]} outside {low_key} {low} .. "
+                                             f"{high_key} {high}")
+    return found
+
+
+# Words of a field (its name, or the last words of its description) that say it holds a person.
+_PERSON_WORDS = {"assignee", "reviewer", "owner", "author", "authors", "user", "member", "recipient", "sender",
+                 "guest", "passenger", "customer", "patient", "contact", "person", "people", "attendee", "artist",
+                 "payer", "payee", "driver", "doctor", "director", "writer", "actor", "cast", "producer", "creator",
+                 "organizer", "host", "speaker", "student", "teacher", "employee", "manager", "agent", "client",
+                 "buyer", "seller", "tenant", "holder", "beneficiary", "friend", "byline", "first", "last", "full",
+                 "given", "family", "surname", "nickname", "signatory", "candidate", "player", "name"}
+
+
+def _person_names() -> tuple[set[str], set[str]]:
+    from faker.providers.person.en_US import Provider
+
+    return set(Provider.first_names), set(Provider.last_names)
+
+
+def misplaced_person_names(row: dict[str, Any]) -> list[str]:
+    """A person's full name in a field that holds no person (``slice: "Jason Daniel"``, ``concept: "Travis
+    West"``): what a provider for names gives a field it mistook for a person's, in calls and results."""
+    firsts, lasts = _person_names()
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row):
+        for node in [arguments, *_dicts(result)]:
+            for key, value in node.items():
+                words = set(_field_slug(key).split("-"))
+                if not isinstance(value, str) or words & _PERSON_WORDS:
+                    continue
+                parts = value.split()
+                if len(parts) == 2 and parts[0] in firsts and parts[1] in lasts:
+                    found.append(f"{name}: {key} {value!r}")
+    return found
+
+
+_ECHO_PREFIXES = ("starting", "initial", "opening", "new")
+
+
+def _echo_key(key: str) -> str:
+    """The result field an argument is echoed under: ``starting_cash`` → ``cash``, ``message_id`` as is."""
+    slug = _field_slug(key)
+    for prefix in _ECHO_PREFIXES:
+        if slug.startswith(f"{prefix}-"):
+            return slug.removeprefix(f"{prefix}-")
+    return slug
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if _number(a) is not None and _number(b) is not None:
+        return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(a)))
+    if isinstance(a, str) and isinstance(b, str):
+        a_text, b_text = a.strip().casefold(), b.strip().casefold()
+        if a_text == b_text or a_text.startswith(b_text) or b_text.startswith(a_text):
+            return True
+        times = _time(a), _time(b)
+        return None not in times and times[0] == times[1]
+    return a == b
+
+
+def echo_mismatches(row: dict[str, Any]) -> list[str]:
+    """Results that contradict their own call: a post to channel CH-40892 answered for ``#design``, a read of
+    message MS-11111 returning MS-22222, an account opened with 850.33 reporting cash 37.55, a 5-day forecast of 3
+    days. Compared: the call's scalar arguments with the same-named fields of the result object and of the objects
+    directly inside it (not inside lists: a search's hits need not repeat its filters), and a count with the
+    same-named list (never longer; a forecast exactly as long)."""
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row):
+        if not isinstance(result, dict) or "error" in result:
+            continue
+        objects = [result] + [v for v in result.values() if isinstance(v, dict)]
+        for key, value in arguments.items():
+            if isinstance(value, (dict, list)) or value is None:
+                continue
+            wanted = _echo_key(key)
+            listed = next((v for k, v in result.items() if _field_slug(k) == wanted and isinstance(v, list)), None)
+            if listed is not None and _number(value) is not None and value >= 0 and (
+                    len(listed) > value or ("forecast" in name and len(listed) != value)):
+                found.append(f"{name}: {key} {value!r} answered with {len(listed)} {wanted}")
+                continue
+            for node in objects:
+                echoed = next((k for k in node if _field_slug(k) == wanted), None)
+                if echoed is not None and not isinstance(node[echoed], (dict, list)) and node[echoed] is not None \
+                        and not _same_value(value, node[echoed]):
+                    found.append(f"{name}: {key} {value!r} answered as {echoed} {node[echoed]!r}")
+                    break
     return found
 
 
@@ -160,8 +359,8 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     faithful = state_ok = 0
     examples: dict[str, list[str]] = {"faithfulness": [], "state": []}
     artefact_rows: Counter = Counter()
-    any_artefact = placeholder_rows = 0
-    examples["placeholder values"] = []
+    any_artefact = placeholder_rows = absurd_rows = mismatch_rows = misplaced_rows = implausible = 0
+    examples["placeholder values"], examples["range"], examples["echo"], examples["person name"] = [], [], [], []
     sources: Counter = Counter()
     answers: Counter = Counter()
     exact: set[str] = set()
@@ -184,6 +383,14 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
         placeholder_rows += bool(placeholders)
         if placeholders and len(examples["placeholder values"]) < 5:
             examples["placeholder values"].append(f"{row['id']}: {', '.join(placeholders[:3])}")
+        absurd, mismatched, misplaced = range_absurdities(row), echo_mismatches(row), misplaced_person_names(row)
+        absurd_rows += bool(absurd)
+        mismatch_rows += bool(mismatched)
+        misplaced_rows += bool(misplaced)
+        implausible += bool(placeholders or absurd or mismatched or misplaced or inconsistent)
+        for kind, found_here in (("range", absurd), ("echo", mismatched), ("person name", misplaced)):
+            if found_here and len(examples[kind]) < 5:
+                examples[kind].append(f"{row['id']}: {found_here[0]}")
         sources.update(value_sources(row))
         answers.update(json.loads(row.get("episode") or "{}").get("answer_sources") or [])
         text = " ".join(_user_texts(row))
@@ -201,6 +408,12 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
         "artefact_rate": any_artefact / count,
         "artefacts": dict(artefact_rows),
         "placeholder_value_rate": placeholder_rows / count,
+        # unit/range absurdities, results contradicting their own call
+        "range_absurdity_rate": absurd_rows / count, "echo_mismatch_rate": mismatch_rows / count,
+        "misplaced_person_name_rate": misplaced_rows / count,
+        # none of these: no placeholder, no absurd number or time, no contradicted call, no person's name where no
+        # person belongs, no read against a write
+        "plausible_value_rate": 1 - implausible / count if rows else 0.0,
         "value_sources": {k: sources[k] / planned for k in ("spec", "generated", "flow")},
         "answers": {k: answers[k] for k in sorted(answers)},
         "exact_duplicate_rate": exact_dupes / count,
@@ -220,6 +433,14 @@ def audit_markdown(report: dict[str, Any]) -> str:
              f"| rows with template artefacts | {100 * report['artefact_rate']:.1f}% |",
              f"| rows with a placeholder value (its field's name and a number: `created-at-59`) | "
              f"{100 * report.get('placeholder_value_rate', 0.0):.1f}% |",
+             f"| numbers and times past what their unit allows (latitude 120, metric high 80, start after end) | "
+             f"{100 * report.get('range_absurdity_rate', 0.0):.1f}% |",
+             f"| results contradicting their own call (channel CH-40892 answered as #design, 5 days as 3) | "
+             f"{100 * report.get('echo_mismatch_rate', 0.0):.1f}% |",
+             f"| a person's name in a field that holds no person (`slice: Jason Daniel`) | "
+             f"{100 * report.get('misplaced_person_name_rate', 0.0):.1f}% |",
+             f"| **plausible values** (none of: placeholder, absurd number or time, contradicted call, misplaced "
+             f"name, read against a write) | {100 * report.get('plausible_value_rate', 1.0):.1f}% |",
              f"| argument values from the spec (enum/examples/default) | "
              f"{100 * report['value_sources']['spec']:.1f}% |",
              f"| argument values generated / from earlier results | {100 * report['value_sources']['generated']:.1f}% "

@@ -130,7 +130,25 @@ def kept_iteration(state: dict[str, Any], iterations: list[int]) -> int:
     return int(chosen["iteration"]) if chosen.get("iteration") in iterations else iterations[-1]
 
 
-def iteration_summaries(state: dict[str, Any], run_dir: Path, iterations: list[int]) -> dict[int, dict[str, Any]]:
+def model_names(state: dict[str, Any], model_ref: str) -> dict[str, str]:
+    """The checkpoints a run's rows name as their generator (local folders of the run) → the names a release
+    reader can load: ``<model repo>@iter<k>``, and the base model's Hub id for ``default``."""
+    names = {"default": BASE_MODEL_HUB_ID}
+    for key, it in state.get("iterations", {}).items():
+        model = (it.get("train") or {}).get("model")
+        if model:
+            names[str(model)] = f"{model_ref}@iter{key}"
+    return names
+
+
+def _renamed(generator: str, names: dict[str, str]) -> str:
+    """``runs/x/iter1/train/merged (model)`` → ``you/x-model@iter1 (model)``."""
+    model, _, role = generator.partition(" (")
+    return f"{names.get(model, model)} ({role}" if role else names.get(model, model)
+
+
+def iteration_summaries(state: dict[str, Any], run_dir: Path, iterations: list[int],
+                        names: dict[str, str] | None = None) -> dict[int, dict[str, Any]]:
     """What each released iteration is: its data (counts, audit figures, categories, generators) and the scores of
     the model trained on it."""
     from collections import Counter
@@ -153,9 +171,10 @@ def iteration_summaries(state: dict[str, Any], run_dir: Path, iterations: list[i
             "yield_rate": stats.get("yield_rate", 0.0), "model_written": model_rows,
             "assistant": it["generate"].get("assistant"),
             "categories": {c["name"]: c["verified"] for c in stats.get("categories", [])},
-            "generators": dict(Counter(row["generator"]["assistant"] for row in train) if len(train) else {}),
+            "generators": dict(Counter(_renamed(row["generator"]["assistant"], names or {}) for row in train)
+                               if len(train) else {}),
             "audit": {key: audit.get(key) for key in ("faithfulness_rate", "state_consistency_rate", "artefact_rate",
-                                                      "placeholder_value_rate")},
+                                                      "plausible_value_rate")},
             "dev": _dev_score((it.get("evaluate") or {}).get("dev") or {}),
             "bfcl": _bfcl_score((it.get("evaluate") or {}).get("bfcl") or {}),
             "model": _resolve(it["train"]["model"], run_dir, state),
@@ -177,16 +196,21 @@ def _score_cell(score: dict[str, Any] | None) -> str:
     return f"{100 * score['accuracy']:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
 
 
-def _write_split(split: Any, path: Path) -> None:
+def _write_split(split: Any, path: Path, names: dict[str, str]) -> None:
     from .trajectories import to_release_form
 
     path.parent.mkdir(parents=True, exist_ok=True)
     released = to_release_form(split)
+    if "generator" in released.column_names:  # no local path of the run reaches the release
+        released = released.map(lambda row: {"generator": {role: _renamed(value, names) if value else value
+                                                           for role, value in row["generator"].items()}},
+                                desc="generator names")
     atomic_write(path, lambda tmp: released.to_parquet(str(tmp)))
 
 
 def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summaries: dict[int, dict[str, Any]],
                        dataset_ref: str, model_ref: str, revision_ref: str) -> Path:
+    names = model_names(state, model_ref)
     from huggingface_hub import DatasetCard, DatasetCardData
 
     from .trajectories import load_hub_folder
@@ -197,13 +221,13 @@ def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summa
         splits = load_hub_folder(summary["folder"])
         for name, split in splits.items():
             if len(split):
-                _write_split(split, data / f"iter{k}" / f"{name}-00000-of-00001.parquet")
+                _write_split(split, data / f"iter{k}" / f"{name}-00000-of-00001.parquet", names)
         configs.append({"config_name": f"iter{k}", "data_files": [
             {"split": name, "path": f"data/iter{k}/{name}-*.parquet"} for name in summary["splits"]]})
     dev = (state["iterations"].get("0") or {}).get("dev")
     if dev:
         dev_rows = load_hub_folder(_resolve(dev["dataset"], run_dir, state), split="train")
-        _write_split(dev_rows, data / "dev" / "validation-00000-of-00001.parquet")
+        _write_split(dev_rows, data / "dev" / "validation-00000-of-00001.parquet", names)
         configs.append({"config_name": "dev", "data_files": [{"split": "validation",
                                                                "path": "data/dev/validation-*.parquet"}]})
     wanted = {f"iter{k}" for k in summaries} | ({"dev"} if dev else set())
@@ -240,7 +264,7 @@ def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summa
         "```", "",
         "## Iterations", "",
         "| config | verified / attempted | yield | written by the model | assistant rows by generator | "
-        "faithfulness | state consistency | template artefacts | placeholder values | dev accuracy [95% CI] of the "
+        "faithfulness | state consistency | template artefacts | plausible values | dev accuracy [95% CI] of the "
         "model trained on it | BFCL non-live AST mean (reported only) |",
         "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for k, s in summaries.items():
@@ -252,7 +276,7 @@ def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summa
         lines.append(f"| `iter{k}` | {s['verified']} / {s['attempted']} | {_pct(s['yield_rate'])} | "
                      f"{s['model_written']} | {generators} | {_pct(audit.get('faithfulness_rate'))} | "
                      f"{_pct(audit.get('state_consistency_rate'))} | {_pct(audit.get('artefact_rate'))} | "
-                     f"{_pct(audit.get('placeholder_value_rate'))} | {_score_cell(s['dev'])} | {bfcl_cell} |")
+                     f"{_pct(audit.get('plausible_value_rate'))} | {_score_cell(s['dev'])} | {bfcl_cell} |")
     lines += ["", "## Category mix (verified rows)", "",
               "| config | " + " | ".join(categories) + " |", "| --- |" + " ---: |" * len(categories)]
     lines += [f"| `iter{k}` | " + " | ".join(str(s["categories"].get(c, 0)) for c in categories) + " |"
@@ -439,10 +463,10 @@ def build_release(run_dir: str | os.PathLike[str], output: str | os.PathLike[str
                           "evaluate and gaps)")
     hub = hub or HubConfig()
     out = Path(output)
-    summaries = iteration_summaries(state, run, iterations)
     # offline (no repo named): the folders refer to each other, so `load_dataset`/`from_pretrained` read them back
     dataset_ref = hub.dataset_repo or str((out / "dataset").resolve())
     model_ref = hub.model_repo or str((out / "model").resolve())
+    summaries = iteration_summaries(state, run, iterations, model_names(state, model_ref))
     revision_ref = "revision" if hub.model_repo else "subfolder"
     write_dataset_repo(state, run, out / "dataset", summaries, dataset_ref, model_ref, revision_ref)
     write_model_repo(state, out / "model", summaries, dataset_ref, model_ref, revision_ref)

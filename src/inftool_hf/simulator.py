@@ -206,6 +206,7 @@ class ToolSimulator:
             _report_success(result, name)
             _fresh_status(result, tool.response_schema, refs)
         if isinstance(result, dict):
+            _as_many_as_asked(result, arguments)
             _within_range(result, arguments)
             _derive(result, arguments)
             _zone_times(result, arguments)
@@ -220,6 +221,8 @@ class ToolSimulator:
                     if key not in planned and self.state.knows(key, node[key]):
                         node[key] = self._fresh_id(key, node[key])  # (a spec's example value, reused)
         result = self._apply(result, tool, arguments, planned)
+        if isinstance(result, dict):
+            _ends_in_order(result, arguments)
         self._include_created(result, name)
         self._keep_records(name, kind, arguments, refs, result)
         return result
@@ -364,7 +367,11 @@ class ToolSimulator:
         schema = tool.response_schema or {"type": "object",
                                           "properties": {"status": {"type": "string", "enum": ["ok"]}}}
         factory = ValueFactory(self._call_seed(tool.name, arguments))
-        factory.context = f"{tool.name} {tool.domain}"
+        # the units asked for (or the schema's default) reach the values: a metric forecast's high is in °C
+        properties = (tool.parameters or {}).get("properties") or {}
+        units = [str(arguments.get(k, (properties.get(k) or {}).get("default", ""))) for k in properties
+                 if k in ("units", "unit", "temperature_unit", "scale")]
+        factory.context = " ".join([tool.name, tool.domain, *units])
         result = factory.for_schema(_all_required(_parameter_choices(schema, tool.parameters, arguments)), tool.name)
         if isinstance(result, dict):
             _requested_entries(result, schema, tool.parameters, arguments, factory)
@@ -454,6 +461,67 @@ def _report_success(node: dict[str, Any], tool_name: str = "") -> None:
             node[key] = type(value)()
 
 
+_SPANS = {"days": dt.timedelta(days=1), "hours": dt.timedelta(hours=1)}
+
+
+def _as_many_as_asked(result: dict[str, Any], arguments: dict[str, Any]) -> None:
+    """A list answering a count of the same name holds no more than it (a limit of 5 is never answered with 12),
+    and a forecast for n days or hours holds n (at most 10): the extra entries follow the last one by a day or an
+    hour, its numbers moved a little."""
+    import copy
+
+    for key, asked in arguments.items():
+        items = result.get(key)
+        if not isinstance(items, list) or not isinstance(asked, int) or isinstance(asked, bool) or asked < 0:
+            continue
+        if len(items) > asked:
+            del items[asked:]
+        elif key in _SPANS and items and isinstance(items[-1], dict):
+            for offset in range(1, min(asked, 10) - len(items) + 1):
+                item = copy.deepcopy(items[-1])
+                for name, value in item.items():
+                    if isinstance(value, float):
+                        item[name] = round(value + (-1) ** offset * (0.4 + 0.3 * offset), 2)
+                    elif isinstance(value, str) and len(value) >= 10 and value[4:5] == "-":
+                        try:
+                            moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + offset * _SPANS[key]
+                        except ValueError:
+                            continue
+                        text = moved.isoformat()
+                        item[name] = text[:10] if len(value) == 10 else text.replace("+00:00", "Z")
+                items.append(item)
+
+
+def _ends_in_order(result: dict[str, Any], arguments: dict[str, Any]) -> None:
+    """A result's range ends in order, where one end echoes the call (a free/busy answer repeats the asked
+    ``timeMin``; its ``timeMax`` is drawn apart): the drawn end moves a day past the asked one."""
+    from .values import range_pairs
+
+    for node in [result, *(v for v in result.values() if isinstance(v, dict))]:
+        for low, high in range_pairs(node):
+            first, last = as_instant_text(node[low]), as_instant_text(node[high])
+            if first is None or last is None or last >= first:
+                continue
+            if node[high] == arguments.get(high) and node[low] != arguments.get(low):
+                node[low] = _shifted(node[high], -1)
+            else:
+                node[high] = _shifted(node[low], 1)
+
+
+def as_instant_text(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or len(value) < 10 or value[4:5] != "-":
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _shifted(value: str, days: int) -> str:
+    moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + dt.timedelta(days=days)
+    return moved.date().isoformat() if len(value) == 10 else moved.isoformat().replace("+00:00", "Z")
+
+
 def _derive(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     """Fields a reader checks by arithmetic: a conversion's result is the amount times the rate."""
     amount = next((arguments[k] for k in ("amount", "quantity", "value") if isinstance(arguments.get(k), (int, float))
@@ -514,7 +582,7 @@ def _fresh_status(result: dict[str, Any], schema: dict[str, Any] | None, refs: l
 
 def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     """Dates in a listing asked for a date range fall inside that range; asked for one day, on that day;
-    a forecast's days follow each other."""
+    a forecast's days follow each other, and its hours."""
     from .values import as_instant, order_ranges
 
     single = next((v for k, v in arguments.items() if k in ("date", "day") and isinstance(v, str) and len(v) == 10
@@ -527,6 +595,12 @@ def _within_range(result: dict[str, Any], arguments: dict[str, Any]) -> None:
                         as_instant(inner) is not None:
                     item[key] = f"{single}{inner[10:]}"
             order_ranges(item)  # moved onto one day, a departure can come after its arrival: put them in order
+        timed = [i for i in items if isinstance(i.get("time"), str) and len(i["time"]) >= 16 and
+                 as_instant(i["time"]) is not None]
+        if len(timed) > 1 and all(isinstance(i.get("time"), str) for i in items):  # an hourly forecast, hour by hour
+            start = min(as_instant(i["time"]) for i in timed)
+            for offset, item in enumerate(timed):
+                item["time"] = (start + dt.timedelta(hours=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
         dated = [i for i in items if isinstance(i.get("date"), str) and len(i["date"]) == 10 and
                  as_instant(i["date"]) is not None]
         if len(dated) > 1:

@@ -64,7 +64,8 @@ def snake_name(name: str) -> str:
 # Argument pairs that name the two ends of one range (matched with the same prefix/suffix around them).
 _RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "arrival"), ("departure", "return"),
                ("from", "to"),
-               ("min", "max"), ("begin", "finish"), ("low", "high")]
+               ("min", "max"), ("begin", "finish"), ("begin", "end"), ("low", "high"), ("earliest", "latest"),
+               ("since", "until")]
 
 
 def as_instant(value: Any) -> Any:
@@ -81,6 +82,18 @@ def as_instant(value: Any) -> Any:
         except ValueError:
             return None
     return None
+
+
+def range_pairs(node: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (low end, high end) key pairs of one object: ``start``/``end``, ``timeMin``/``timeMax``, ..."""
+    camel = [(low.title().replace("_", ""), high.title().replace("_", "")) for low, high in _RANGE_ENDS]
+    pairs = []
+    for low, high in _RANGE_ENDS + camel:
+        for key in node:
+            other = key.replace(low, high, 1)
+            if low in key and other != key and other in node:
+                pairs.append((key, other))
+    return pairs
 
 
 def order_ranges(args: dict[str, Any], keep: AbstractSet[str] = frozenset()) -> dict[str, Any]:
@@ -267,6 +280,12 @@ class ValueFactory:
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
         words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
         typical = _typical_range(f"{words} {schema.get('description', '')}".lower(), integer)
+        context = getattr(self, "context", "").lower()
+        if re.search(r"weather|forecast|climate|temperature", context) and \
+                snake_name(name) in _TEMPERATURE_NAMES | {"high", "low", "min", "max"}:
+            # a day's high and low are temperatures, in the units the call asked for
+            typical = (23, 90, 0 if integer else 1) if re.search(r"imperial|fahrenheit", context) else \
+                (-5, 32, 0 if integer else 1)
         bound_low = schema.get("minimum", schema.get("exclusiveMinimum"))
         bound_high = schema.get("maximum", schema.get("exclusiveMaximum"))
         t_low: float
@@ -402,6 +421,12 @@ class ValueFactory:
         if meant is not None:
             return meant
         # nothing in the name: try the description's words, then a neutral code (never the field's name)
+        described = description.lower()
+        if lowered in ("short", "abbrev", "abbr") or re.search(r"\babbrev|\bshort (?:name|code|form)", described):
+            return "".join(self.rng.choices(string.ascii_uppercase, k=self.rng.randint(2, 4)))  # a station's "FFM"
+        named = re.search(r"\bname of (?:the |a |an )?([a-z]+)", described)
+        if named and named.group(1) not in _PEOPLE_HEADS.union(_PERSON_KEYS):  # "Name of slice": no person's
+            return f"{self.rng.choice(_NAME_WORDS)}_{named.group(1)}"
         for keys, provider in _PROVIDERS:
             if any(_word_in(k, description.lower()) for k in keys):
                 return provider(self)
@@ -528,6 +553,8 @@ _NAME_WORDS = ["garden", "kitchen", "north", "main", "office", "spring", "blue",
                "city"]
 _OWNER_WORDS = ["north", "main", "central", "east", "primary", "backup", "west", "spring", "blue", "team"]
 _KEY_NOUNS = ["sensor", "readings", "report", "updates", "board", "notes", "digest", "log", "stream", "monitor"]
+_PERSON_KEYS = ("assignee", "reviewer", "owner", "author", "user", "member", "recipient", "sender", "guest",
+                "passenger", "customer", "patient", "contact", "person", "attendee", "artist")
 _PEOPLE_HEADS = {"director", "directors", "writer", "writers", "actor", "actors", "cast", "producer", "producers",
                  "creator", "creators", "editor", "photographer", "composer", "narrator", "presenter",
                  "illustrator", "translator", "coach", "captain", "founder", "founders", "inventor"}
@@ -627,9 +654,13 @@ def _typical_range(hint: str, integer: bool) -> tuple[float, float, int] | None:
     return None
 
 
+_TEMPERATURE_NAMES = {"temperature", "temp", "feels_like", "temp_min", "temp_max", "high_temp", "low_temp",
+                      "min_temp", "max_temp", "current_temp"}
+
 # Plausible ranges by unit or meaning (checked in order: the first match wins).
 _NUMBER_RANGES = [
     (("timestamp", "epoch"), 1_764_000_000, 1_766_000_000, 0),  # epoch seconds (AWS StartedTimestamp), not 78
+    (("uv_index", "uv"), 1, 11, 1),  # the UV index scale (11+ is extreme), not a percentage
     (("latitude", "lat"), -55, 65, 4), (("longitude", "lon", "lng"), -150, 150, 4),
     (("fahrenheit",), 20, 95, 0), (("celsius", "temperature", "temp"), -5, 32, 1),
     (("change_percent", "daily_change", "change_pct"), -4, 4, 2),
@@ -796,9 +827,7 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
      lambda v: f"/home/{v.faker.user_name()}/{v.rng.choice(['projects', 'src', 'work'])}/"
                f"{v.rng.choice(['inventory-api', 'billing-service', 'mobile-app', 'website', 'data-pipeline'])}"),
     (("file", "filename", "path"), lambda v: v.rng.choice(["report.pdf", "notes.txt", "photo.jpg", "budget.xlsx"])),
-    (("assignee", "reviewer", "owner", "author", "user", "member", "recipient", "sender", "guest", "passenger",
-      "customer", "patient", "contact", "person", "attendee", "name", "artist"),
-     lambda v: f"{v.faker.first_name()} {v.faker.last_name()}"),
+    (tuple(_PERSON_KEYS) + ("name",), lambda v: f"{v.faker.first_name()} {v.faker.last_name()}"),
     (("version",), lambda v: f"{v.rng.randint(1, 4)}.{v.rng.randint(0, 9)}"),
     (("date_time", "datetime", "timestamp", "time", "expiration", "expiry", "expires"),
      lambda v: f"{v.today + dt.timedelta(days=v.rng.randint(1, 30))}T{v.rng.choice([9, 11, 14, 17]):02d}:00:00Z"),
