@@ -337,6 +337,8 @@ def test_the_audit_sees_absurd_numbers_and_results_that_contradict_their_call(ro
         "invest_open_portfolio: starting_cash 850.33 answered as cash 37.55"]
     assert echo_mismatches(_one_call("weather_daily_forecast", {"days": 5}, {"days": [{}, {}, {}]})) == [
         "weather_daily_forecast: days 5 answered with 3 days"]
+    assert range_absurdities(_one_call("fx_convert", {"from_amount": 100.0}, {"from_amount": 100.0,
+                                                                              "to_amount": 85.2})) == []
     # what agrees is not flagged: the same value, a date and its timestamp, a search's hits (a list) by any status
     assert echo_mismatches(_one_call("tasks_find", {"status": "open", "due": "2026-12-01", "limit": 5},
                                          {"due": "2026-12-01T00:00:00Z", "items": [{"status": "done"}],

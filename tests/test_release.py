@@ -4,10 +4,8 @@ Hub would get (recorded, never live), and the loop publishes as it goes."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from inftool_hf.configs import ConfigError
 from inftool_hf.publish import PublishError
 from inftool_hf.release import HubConfig, build_release, push_release, run_id
 from tests.fakes import RecordingHfApi, ScriptedBackend
+from tests.serving import free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_POINTS = [f"dev-{i}#0" for i in range(40)]
@@ -341,12 +340,6 @@ def _fake_wheel(folder):
     return path
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_the_released_space_starts_from_its_folder_alone(finished_run, tmp_path):
     """The offline Space folder, with the real wheel built, starts with `python app.py` run inside it and shows
@@ -359,21 +352,13 @@ def test_the_released_space_starts_from_its_folder_alone(finished_run, tmp_path)
     space = out / "space"
     wheel = next((space / "wheels").glob("inftool_hf-*.whl"))
     assert f"./wheels/{wheel.name}" in (space / "requirements.txt").read_text()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INFTOOL_SPACE_")}
     env.update(GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
     log = open(tmp_path / "space.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen([sys.executable, "app.py"], cwd=space, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert process.poll() is None, (tmp_path / "space.log").read_text()[-3000:]
-                assert time.time() < deadline, "the Space did not start in 180 s"
-                time.sleep(0.5)
+        wait_until_listening(process, port, tmp_path / "space.log")
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         loaded = client.predict(str(out / "dataset"), api_name="/load_dataset")
         from inftool_hf.trajectories import load_hub_folder

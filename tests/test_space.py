@@ -4,10 +4,8 @@ gradio_client and through a real browser (Playwright + Debian chromium) in the s
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +32,7 @@ from inftool_hf.specs import load_specs, spec_pack_dir
 from inftool_hf.tool_pool import build_tool_pool
 from inftool_hf.verify import verify_trajectories
 from tests.fakes import ScriptedBackend
+from tests.serving import free_port, wait_until_listening
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -158,30 +157,16 @@ def test_chat_limits():
 
 # --- the served app ----------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served_app(dataset_folder):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "INFTOOL_SPACE_DATASET": str(dataset_folder), "GRADIO_SERVER_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     log = open(Path(dataset_folder).parent / "space.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen([sys.executable, str(ROOT / "spaces" / "inftool-explorer" / "app.py")], env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None, (Path(dataset_folder).parent / "space.log").read_text()[-3000:]
-            assert time.time() < deadline, "the Space did not start in 180 s"
-            time.sleep(0.5)
+    wait_until_listening(process, port, Path(dataset_folder).parent / "space.log")
     yield url
     process.terminate()
     process.wait(timeout=30)

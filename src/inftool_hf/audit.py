@@ -111,6 +111,7 @@ _TEMPERATURE_KEYS = {"temperature", "temp", "high", "low", "feels_like", "temp_m
 _CURRENT_KEYS = ("current", "temperature", "temp", "now", "current_temp")
 _PAIRS = (("low", "high"), ("min", "max"), ("start", "end"), ("begin", "end"), ("from", "to"), ("earliest", "latest"),
           ("since", "until"))
+_NUMBER_PAIRS = (("low", "high"), ("min", "max"))  # the others order times: a conversion's from/to amounts need not
 
 
 def _last_word(key: str) -> str:
@@ -122,15 +123,10 @@ def _number(value: Any) -> float | None:
 
 
 def _time(value: Any) -> Any:
-    from datetime import datetime
+    """An ISO date or date-time string as a comparable instant (``values.as_instant``), else None."""
+    from .values import as_instant
 
-    if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}", value):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=None)
+    return as_instant(value) if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value) else None
 
 
 def _dicts(value: Any):
@@ -177,7 +173,8 @@ def range_absurdities(row: dict[str, Any]) -> list[str]:
                     low, high = node[low_key], node[high_key]
                     low_number, high_number = _number(low), _number(high)
                     low_time, high_time = _time(low), _time(high)
-                    reversed_numbers = low_number is not None and high_number is not None and low_number > high_number
+                    reversed_numbers = (low_word, high_word) in _NUMBER_PAIRS and low_number is not None \
+                        and high_number is not None and low_number > high_number
                     reversed_times = low_time is not None and high_time is not None and low_time > high_time
                     if reversed_numbers or reversed_times:
                         found.append(f"{name}: {low_key} {low} > {high_key} {high}")

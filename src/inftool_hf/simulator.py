@@ -495,26 +495,19 @@ def _as_many_as_asked(result: dict[str, Any], arguments: dict[str, Any]) -> None
 def _ends_in_order(result: dict[str, Any], arguments: dict[str, Any]) -> None:
     """A result's range ends in order, where one end echoes the call (a free/busy answer repeats the asked
     ``timeMin``; its ``timeMax`` is drawn apart): the drawn end moves a day past the asked one."""
-    from .values import range_pairs
+    from .values import as_instant, range_pairs
 
     for node in [result, *(v for v in result.values() if isinstance(v, dict))]:
         for low, high in range_pairs(node):
-            first, last = as_instant_text(node[low]), as_instant_text(node[high])
-            if first is None or last is None or last >= first:
+            if not (isinstance(node[low], str) and isinstance(node[high], str)):
+                continue  # times only: numbers of a range are values.order_ranges' (it swaps them)
+            first, last = as_instant(node[low]), as_instant(node[high])
+            if first is None or last is None or type(first) is not type(last) or last >= first:
                 continue
             if node[high] == arguments.get(high) and node[low] != arguments.get(low):
                 node[low] = _shifted(node[high], -1)
             else:
                 node[high] = _shifted(node[low], 1)
-
-
-def as_instant_text(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or len(value) < 10 or value[4:5] != "-":
-        return None
-    try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        return None
 
 
 def _shifted(value: str, days: int) -> str:
