@@ -17,11 +17,13 @@ import json
 import random
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .consistency import state_inconsistencies
 from .faithfulness import faithfulness_problems
+from .values import TEMPERATURE_NAMES, as_instant
 
 ARTEFACTS = {
     "key: value list": re.compile(r"\((?:[\w ]+: [^;()]+;\s*)+[\w ]+: [^;()]+\)|\b\w+: [^;,.]+; \w+: "),
@@ -106,8 +108,7 @@ _HARD_BOUNDS = {"latitude": (-90, 90), "lat": (-90, 90), "longitude": (-180, 180
                 "lng": (-180, 180), "humidity": (0, 100), "month": (1, 12), "hour": (0, 23),
                 "rating": (0, 10), "stars": (0, 10), "uv_index": (0, 20), "aqi": (0, 500),
                 "rain_chance": (0, 100), "precipitation_chance": (0, 100)}
-_TEMPERATURE_KEYS = {"temperature", "temp", "high", "low", "feels_like", "temp_min", "temp_max", "min_temp",
-                     "max_temp", "high_temp", "low_temp", "current_temp"}
+_TEMPERATURE_KEYS = TEMPERATURE_NAMES | {"high", "low"}  # the names values.py draws as temperatures
 _CURRENT_KEYS = ("current", "temperature", "temp", "now", "current_temp")
 _PAIRS = (("low", "high"), ("min", "max"), ("start", "end"), ("begin", "end"), ("from", "to"), ("earliest", "latest"),
           ("since", "until"))
@@ -124,8 +125,6 @@ def _number(value: Any) -> float | None:
 
 def _time(value: Any) -> Any:
     """An ISO date or date-time string as a comparable instant (``values.as_instant``), else None."""
-    from .values import as_instant
-
     return as_instant(value) if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value) else None
 
 
@@ -196,10 +195,11 @@ _PERSON_WORDS = {"assignee", "reviewer", "owner", "author", "authors", "user", "
                  "given", "family", "surname", "nickname", "signatory", "candidate", "player", "name"}
 
 
-def _person_names() -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=1)
+def _person_names() -> tuple[frozenset[str], frozenset[str]]:
     from faker.providers.person.en_US import Provider
 
-    return set(Provider.first_names), set(Provider.last_names)
+    return frozenset(Provider.first_names), frozenset(Provider.last_names)
 
 
 def misplaced_person_names(row: dict[str, Any]) -> list[str]:

@@ -149,8 +149,8 @@ def _renamed(generator: str, names: dict[str, str]) -> str:
 
 def iteration_summaries(state: dict[str, Any], run_dir: Path, iterations: list[int],
                         names: dict[str, str] | None = None) -> dict[int, dict[str, Any]]:
-    """What each released iteration is: its data (counts, audit figures, categories, generators) and the scores of
-    the model trained on it."""
+    """What each released iteration is: its data (the splits, counts, audit figures, categories, generators) and
+    the scores of the model trained on it."""
     from collections import Counter
 
     from .audit import audit_dataset
@@ -166,7 +166,8 @@ def iteration_summaries(state: dict[str, Any], run_dir: Path, iterations: list[i
         stats = it["generate"].get("stats") or {}
         model_rows = sum(y.get("verified", 0) for y in (it["generate"].get("model_yield") or {}).values())
         summaries[k] = {
-            "folder": folder, "splits": {name: len(split) for name, split in splits.items() if len(split)},
+            "folder": folder, "datasets": splits,
+            "splits": {name: len(split) for name, split in splits.items() if len(split)},
             "attempted": stats.get("attempted", 0), "verified": stats.get("verified", len(train)),
             "yield_rate": stats.get("yield_rate", 0.0), "model_written": model_rows,
             "assistant": it["generate"].get("assistant"),
@@ -209,8 +210,7 @@ def _write_split(split: Any, path: Path, names: dict[str, str]) -> None:
 
 
 def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summaries: dict[int, dict[str, Any]],
-                       dataset_ref: str, model_ref: str, revision_ref: str) -> Path:
-    names = model_names(state, model_ref)
+                       dataset_ref: str, model_ref: str, revision_ref: str, names: dict[str, str]) -> Path:
     from huggingface_hub import DatasetCard, DatasetCardData
 
     from .trajectories import load_hub_folder
@@ -218,8 +218,7 @@ def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summa
     data = folder / "data"
     configs: list[dict[str, Any]] = []
     for k, summary in summaries.items():
-        splits = load_hub_folder(summary["folder"])
-        for name, split in splits.items():
+        for name, split in summary["datasets"].items():
             if len(split):
                 _write_split(split, data / f"iter{k}" / f"{name}-00000-of-00001.parquet", names)
         configs.append({"config_name": f"iter{k}", "data_files": [
@@ -466,9 +465,10 @@ def build_release(run_dir: str | os.PathLike[str], output: str | os.PathLike[str
     # offline (no repo named): the folders refer to each other, so `load_dataset`/`from_pretrained` read them back
     dataset_ref = hub.dataset_repo or str((out / "dataset").resolve())
     model_ref = hub.model_repo or str((out / "model").resolve())
-    summaries = iteration_summaries(state, run, iterations, model_names(state, model_ref))
+    names = model_names(state, model_ref)
+    summaries = iteration_summaries(state, run, iterations, names)
     revision_ref = "revision" if hub.model_repo else "subfolder"
-    write_dataset_repo(state, run, out / "dataset", summaries, dataset_ref, model_ref, revision_ref)
+    write_dataset_repo(state, run, out / "dataset", summaries, dataset_ref, model_ref, revision_ref, names)
     write_model_repo(state, out / "model", summaries, dataset_ref, model_ref, revision_ref)
     if space:
         write_space_repo(state, out / "space", hub.dataset_repo or "../dataset", hub.model_repo or "../model/main",

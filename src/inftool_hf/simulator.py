@@ -484,11 +484,9 @@ def _as_many_as_asked(result: dict[str, Any], arguments: dict[str, Any]) -> None
                         item[name] = round(value + (-1) ** offset * (0.4 + 0.3 * offset), 2)
                     elif isinstance(value, str) and len(value) >= 10 and value[4:5] == "-":
                         try:
-                            moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + offset * _SPANS[key]
+                            item[name] = _shifted(value, offset * _SPANS[key])
                         except ValueError:
                             continue
-                        text = moved.isoformat()
-                        item[name] = text[:10] if len(value) == 10 else text.replace("+00:00", "Z")
                 items.append(item)
 
 
@@ -505,13 +503,14 @@ def _ends_in_order(result: dict[str, Any], arguments: dict[str, Any]) -> None:
             if first is None or last is None or type(first) is not type(last) or last >= first:
                 continue
             if node[high] == arguments.get(high) and node[low] != arguments.get(low):
-                node[low] = _shifted(node[high], -1)
+                node[low] = _shifted(node[high], dt.timedelta(days=-1))
             else:
-                node[high] = _shifted(node[low], 1)
+                node[high] = _shifted(node[low], dt.timedelta(days=1))
 
 
-def _shifted(value: str, days: int) -> str:
-    moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + dt.timedelta(days=days)
+def _shifted(value: str, delta: dt.timedelta) -> str:
+    """An ISO date or date-time moved by ``delta``, written as it was (``Z`` stays ``Z``)."""
+    moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + delta
     return moved.date().isoformat() if len(value) == 10 else moved.isoformat().replace("+00:00", "Z")
 
 

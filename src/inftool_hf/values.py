@@ -282,7 +282,7 @@ class ValueFactory:
         typical = _typical_range(f"{words} {schema.get('description', '')}".lower(), integer)
         context = getattr(self, "context", "").lower()
         if re.search(r"weather|forecast|climate|temperature", context) and \
-                snake_name(name) in _TEMPERATURE_NAMES | {"high", "low", "min", "max"}:
+                snake_name(name) in TEMPERATURE_NAMES | {"high", "low", "min", "max"}:
             # a day's high and low are temperatures, in the units the call asked for
             typical = (23, 90, 0 if integer else 1) if re.search(r"imperial|fahrenheit", context) else \
                 (-5, 32, 0 if integer else 1)
@@ -654,7 +654,7 @@ def _typical_range(hint: str, integer: bool) -> tuple[float, float, int] | None:
     return None
 
 
-_TEMPERATURE_NAMES = {"temperature", "temp", "feels_like", "temp_min", "temp_max", "high_temp", "low_temp",
+TEMPERATURE_NAMES = {"temperature", "temp", "feels_like", "temp_min", "temp_max", "high_temp", "low_temp",
                       "min_temp", "max_temp", "current_temp"}
 
 # Plausible ranges by unit or meaning (checked in order: the first match wins).
