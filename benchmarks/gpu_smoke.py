@@ -57,9 +57,9 @@ def main() -> None:
 
     from inftool_hf.configs import BackendConfig, SamplingConfig
     from inftool_hf.generate import GenerateConfig, generate
-    from inftool_hf.roleplay import RolePlayConfig
-    from inftool_hf.scenarios import ScenarioConfig
-    from inftool_hf.train import GRPOSection, SFTSection, TrainConfig, train
+    from inftool_hf.synth.roleplay import RolePlayConfig
+    from inftool_hf.synth.scenarios import ScenarioConfig
+    from inftool_hf.train.trainer import GRPOSection, SFTSection, TrainConfig, train
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":

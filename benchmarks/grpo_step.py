@@ -26,9 +26,9 @@ from common import write_result  # noqa: E402
 from inftool_hf.chat_format import load_tokenizer  # noqa: E402
 from inftool_hf.default_model import resolve_model  # noqa: E402
 from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
-from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
-from inftool_hf.train import load_train_config, run_grpo  # noqa: E402
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play  # noqa: E402
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
+from inftool_hf.train.trainer import load_train_config, run_grpo  # noqa: E402
 from tests.fakes import ScriptedBackend  # noqa: E402
 
 ROOT = Path(__file__).parent.parent

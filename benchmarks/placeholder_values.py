@@ -1,5 +1,5 @@
 """Placeholder values by kind of source: the share of verified rows whose calls or tool results carry a value built
-from its own field's name and a number (``created-at-59``; ``inftool_hf.audit.placeholder_values``), on the pack,
+from its own field's name and a number (``created-at-59``; ``inftool_hf.verify.audit.placeholder_values``), on the pack,
 the real-world sources and the held-out public specs of tests/data/public_specs (SOURCE.md), beside the audit's
 other value checks: numbers and times past what their unit allows, results contradicting their own call, and the
 share of rows with none of those nor a read against a write ("plausible values"). Rows are blueprint
@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from common import write_result  # noqa: E402
 
-from inftool_hf.audit import audit_dataset, placeholder_values  # noqa: E402
 from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
-from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
-from inftool_hf.verify import verify_trajectories  # noqa: E402
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play  # noqa: E402
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
+from inftool_hf.verify.audit import audit_dataset, placeholder_values  # noqa: E402
+from inftool_hf.verify.gates import verify_trajectories  # noqa: E402
 from tests.fakes import ScriptedBackend  # noqa: E402
 
 SOURCES = {

@@ -32,9 +32,9 @@ from inftool_hf.chat_format import load_tokenizer, to_template_messages  # noqa:
 from inftool_hf.default_model import resolve_model  # noqa: E402
 from inftool_hf.generate import build_pool  # noqa: E402
 from inftool_hf.loop import load_loop_config  # noqa: E402
-from inftool_hf.roleplay import role_play  # noqa: E402
-from inftool_hf.scenarios import sample_scenarios  # noqa: E402
-from inftool_hf.train import run_sft, sft_dataset  # noqa: E402
+from inftool_hf.synth.roleplay import role_play  # noqa: E402
+from inftool_hf.synth.scenarios import sample_scenarios  # noqa: E402
+from inftool_hf.train.trainer import run_sft, sft_dataset  # noqa: E402
 from tests.fakes import ScriptedBackend  # noqa: E402
 
 ROOT = Path(__file__).parent.parent

@@ -20,14 +20,14 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from common import write_result  # noqa: E402
 
-from inftool_hf.spec_sources import (  # noqa: E402
+from inftool_hf.sources.installed import (  # noqa: E402
     botocore_services,
     googleapis_documents,
     load_botocore,
     load_googleapis,
 )
-from inftool_hf.specs import SpecError  # noqa: E402
-from inftool_hf.tool_pool import build_tool_pool, pool_report  # noqa: E402
+from inftool_hf.sources.specs import SpecError  # noqa: E402
+from inftool_hf.synth.tool_pool import build_tool_pool, pool_report  # noqa: E402
 
 
 def load_all(names, loader) -> tuple[list, int, int, float]:

@@ -27,9 +27,9 @@ from common import RESULTS, CountingBackend, write_result  # noqa: E402
 from inftool_hf.backends import make_backend  # noqa: E402
 from inftool_hf.configs import BackendConfig, SamplingConfig  # noqa: E402
 from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
-from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
-from inftool_hf.verify import verify_trajectories  # noqa: E402
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play  # noqa: E402
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
+from inftool_hf.verify.gates import verify_trajectories  # noqa: E402
 
 
 def synthesize(scenarios, pool, backend: CountingBackend, concurrency: int, sampling: SamplingConfig) -> dict:

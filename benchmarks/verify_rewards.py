@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from common import write_result  # noqa: E402
 
 from inftool_hf.generate import GenerateConfig, build_pool  # noqa: E402
-from inftool_hf.rewards import gate_indicators, irrelevance_reward, make_gated_reward  # noqa: E402
-from inftool_hf.roleplay import RolePlayConfig, role_play  # noqa: E402
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
-from inftool_hf.trajectories import decision_points  # noqa: E402
-from inftool_hf.verify import verify_trajectories  # noqa: E402
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play  # noqa: E402
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios  # noqa: E402
+from inftool_hf.train.rewards import gate_indicators, irrelevance_reward, make_gated_reward  # noqa: E402
+from inftool_hf.verify.gates import verify_trajectories  # noqa: E402
+from inftool_hf.verify.trajectories import decision_points  # noqa: E402
 from tests.fakes import ScriptedBackend  # noqa: E402
 
 

@@ -17,9 +17,9 @@
 # **What the paper does.** InfTool starts from raw API specifications and turns them into a pool of callable
 # tools; everything after (scenarios, role-play, verification) is grounded in these schemas.
 #
-# **What we do.** `inftool_hf.specs` reads OpenAPI 2/3 files (with `$ref`s resolved by prance), plain JSON/YAML
+# **What we do.** `inftool_hf.sources.specs` reads OpenAPI 2/3 files (with `$ref`s resolved by prance), plain JSON/YAML
 # function lists, Python modules of typed functions and live MCP servers, and normalizes every operation into a
-# `ToolSpec` (name, description, JSON-schema parameters, response schema, domain). `inftool_hf.tool_pool` then
+# `ToolSpec` (name, description, JSON-schema parameters, response schema, domain). `inftool_hf.synth.tool_pool` then
 # removes exact duplicates, merges near duplicates (TF-IDF cosine over name + description + parameters) and finds
 # **dependencies**: a tool whose response mints a value (an id, a token) that another tool's parameter needs.
 # Those edges are what let the scenario sampler build multi-step, dependent calls in notebook 02.
@@ -44,8 +44,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from inftool_hf.generate import spec_paths
-from inftool_hf.specs import load_spec, load_specs
-from inftool_hf.tool_pool import build_tool_pool
+from inftool_hf.sources.specs import load_spec, load_specs
+from inftool_hf.synth.tool_pool import build_tool_pool
 
 # Notebooks run from notebooks/ (Jupyter, nbmake) or from the repository root: paths are taken from the root.
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()

@@ -19,9 +19,9 @@
 # spec. Conversations range from one call to parallel calls and multi-step chains where a later call needs a value
 # an earlier call returned.
 #
-# **What we do.** `inftool_hf.scenarios` samples a *scenario* per conversation: category, shown tools (with
+# **What we do.** `inftool_hf.synth.scenarios` samples a *scenario* per conversation: category, shown tools (with
 # distractors), the user's persona and facts, and a gold **blueprint** (the calls that should happen, with their
-# arguments and where each value comes from). `inftool_hf.roleplay` plays it: the user's words come from the
+# arguments and where each value comes from). `inftool_hf.synth.roleplay` plays it: the user's words come from the
 # blueprint (or an LLM rewrites them, grounded), the assistant is either the blueprint (scripted calls; the model
 # writes the prose) or the model itself, and the server is `ToolSimulator` (schema-valid, stateful results that
 # return exactly the ids the plan needs next).
@@ -54,9 +54,9 @@ from inftool_hf.backends import make_backend
 from inftool_hf.chat_format import conversation_text
 from inftool_hf.configs import BackendConfig, SamplingConfig
 from inftool_hf.generate import GenerateConfig, build_pool
-from inftool_hf.roleplay import Episode, RolePlayConfig, UserSimulator, role_play
-from inftool_hf.scenarios import CATEGORIES, Scenario, ScenarioConfig, sample_scenarios
-from inftool_hf.tool_pool import ToolPool
+from inftool_hf.synth.roleplay import Episode, RolePlayConfig, UserSimulator, role_play
+from inftool_hf.synth.scenarios import CATEGORIES, Scenario, ScenarioConfig, sample_scenarios
+from inftool_hf.synth.tool_pool import ToolPool
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 OUT = Path(os.environ.get("INFTOOL_NOTEBOOK_OUTPUTS", ROOT / OUTPUT_DIR))

@@ -17,8 +17,8 @@
 # **What the paper does.** Only verified trajectories become training data: InfTool checks that calls parse, match
 # the tools' schemas and do what the user asked, and drops the rest.
 #
-# **What we do.** `inftool_hf.verify.verify_trajectories` runs every conversation through ordered gates and records
-# the first one it fails:
+# **What we do.** `inftool_hf.verify.gates.verify_trajectories` runs every conversation through ordered gates and
+# records the first one it fails:
 #
 # | gate | checks |
 # | --- | --- |
@@ -52,10 +52,10 @@ import pandas as pd
 from datasets import Dataset
 
 from inftool_hf.chat_format import conversation_text
-from inftool_hf.decontaminate import ContaminationError, check_dataset_decontamination
+from inftool_hf.evaluate.decontaminate import ContaminationError, check_dataset_decontamination
 from inftool_hf.publish import dataset_stats, push_to_hub, save_hub_folder
-from inftool_hf.trajectories import load_hub_folder
-from inftool_hf.verify import verify_trajectories
+from inftool_hf.verify.gates import verify_trajectories
+from inftool_hf.verify.trajectories import load_hub_folder
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 OUT = Path(os.environ.get("INFTOOL_NOTEBOOK_OUTPUTS", ROOT / OUTPUT_DIR))

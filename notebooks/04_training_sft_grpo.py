@@ -19,10 +19,10 @@
 # partial credit for each check it passes in order, so the model is pushed first to produce parseable calls, then
 # valid ones, then the right ones.
 #
-# **What we do.** `inftool_hf.train` runs TRL's `SFTTrainer` (loss on assistant turns only, through the chat
+# **What we do.** `inftool_hf.train.trainer` runs TRL's `SFTTrainer` (loss on assistant turns only, through the chat
 # template's assistant mask) and TRL's `GRPOTrainer`, with LoRA (bf16 on CPU, QLoRA nf4 on GPU). GRPO prompts are
 # the conversation up to each verified assistant decision; the expected calls reach the reward functions through
-# dataset columns. `inftool_hf.rewards.make_gated_reward` gives the credit of the last gate passed:
+# dataset columns. `inftool_hf.train.rewards.make_gated_reward` gives the credit of the last gate passed:
 # `format → schema → names → arguments → state`, plus a no-call reward where no tool fits; one indicator per gate is
 # logged so the curves show which gate improves.
 
@@ -49,9 +49,9 @@ from IPython.display import Image, display
 
 from inftool_hf.chat_format import load_tokenizer
 from inftool_hf.default_model import resolve_model
-from inftool_hf.rewards import gate_indicators, make_gated_reward
-from inftool_hf.train import grpo_dataset, load_train_config, sft_dataset, train
-from inftool_hf.trajectories import load_trajectories
+from inftool_hf.train.rewards import gate_indicators, make_gated_reward
+from inftool_hf.train.trainer import grpo_dataset, load_train_config, sft_dataset, train
+from inftool_hf.verify.trajectories import load_trajectories
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 OUT = Path(os.environ.get("INFTOOL_NOTEBOOK_OUTPUTS", ROOT / OUTPUT_DIR))

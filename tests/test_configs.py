@@ -44,10 +44,10 @@ def test_every_shipped_recipe_loads_with_its_stage_loader():
     from pathlib import Path
 
     from inftool_hf.configs import load_yaml
-    from inftool_hf.evaluate import load_eval_config
+    from inftool_hf.evaluate.bfcl import load_eval_config
     from inftool_hf.generate import load_generate_config
     from inftool_hf.loop import load_loop_config
-    from inftool_hf.train import load_train_config
+    from inftool_hf.train.trainer import load_train_config
 
     loaders = {"generate": load_generate_config, "train": load_train_config, "eval": load_eval_config,
                "loop": load_loop_config}
@@ -63,9 +63,9 @@ def test_every_shipped_recipe_loads_with_its_stage_loader():
 def test_one_system_prompt_for_training_and_every_evaluation():
     """BFCL and the held-out split are scored under the prompt every training row was played with."""
     from inftool_hf.configs import SYSTEM_PROMPT, BackendConfig
-    from inftool_hf.evaluate import EvalConfig
-    from inftool_hf.roleplay import RolePlayConfig
-    from inftool_hf.train import TrainConfig
+    from inftool_hf.evaluate.bfcl import EvalConfig
+    from inftool_hf.synth.roleplay import RolePlayConfig
+    from inftool_hf.train.trainer import TrainConfig
 
     assert EvalConfig().backend.system_prompt == RolePlayConfig().system_prompt == TrainConfig().system_prompt
     assert BackendConfig().system_prompt == SYSTEM_PROMPT and "ask the user for missing values" in SYSTEM_PROMPT

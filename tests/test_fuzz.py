@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inftool_hf.rewards import gate_indicators, make_gated_reward, make_irrelevance_reward
-from inftool_hf.roleplay import RolePlayConfig, role_play
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
-from inftool_hf.specs import load_specs, spec_pack_dir
+from inftool_hf.sources.specs import load_specs, spec_pack_dir
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.synth.tool_pool import build_tool_pool
 from inftool_hf.tool_calls import parse_tool_calls
-from inftool_hf.tool_pool import build_tool_pool
-from inftool_hf.trajectories import decision_points
-from inftool_hf.verify import check_trajectory, values_equivalent
+from inftool_hf.train.rewards import gate_indicators, make_gated_reward, make_irrelevance_reward
+from inftool_hf.verify.gates import check_trajectory, values_equivalent
+from inftool_hf.verify.trajectories import decision_points
 from tests.fakes import ScriptedBackend
 
 FUZZ_EXAMPLES = int(os.environ.get("INFTOOL_FUZZ_EXAMPLES", "2600"))

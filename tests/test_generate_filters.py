@@ -19,7 +19,7 @@ def test_only_and_exclude_domains():
 
 
 def test_a_single_domain_pool_samples_every_category_without_crashing():
-    from inftool_hf.scenarios import CATEGORIES, ScenarioConfig, sample_scenarios
+    from inftool_hf.synth.scenarios import CATEGORIES, ScenarioConfig, sample_scenarios
 
     pool = build_pool(GenerateConfig(specs=["pack"], only_domains=["weather"]))
     rows = sample_scenarios(pool, ScenarioConfig(num_scenarios=45, seed=2))
@@ -35,8 +35,8 @@ def test_a_category_the_pool_cannot_supply_is_reported_in_the_summary_and_card(t
     from collections import Counter
 
     from inftool_hf.generate import generate
-    from inftool_hf.roleplay import RolePlayConfig
-    from inftool_hf.scenarios import ScenarioConfig, allocate_categories, category_shortfall, sample_scenarios
+    from inftool_hf.synth.roleplay import RolePlayConfig
+    from inftool_hf.synth.scenarios import ScenarioConfig, allocate_categories, category_shortfall, sample_scenarios
     from tests.fakes import ScriptedBackend
 
     mix = {"simple": 1.0, "irrelevance": 1.0}
@@ -64,7 +64,7 @@ def test_tools_named_like_a_bfcl_function_never_enter_the_pool(tmp_path, monkeyp
     at the final check; with it off the tool stays."""
     import json
 
-    import inftool_hf.decontaminate as decontaminate
+    import inftool_hf.evaluate.decontaminate as decontaminate
 
     shared = frozenset({"weather_current_conditions", "unrelated"})
     monkeypatch.setattr(decontaminate, "bfcl_function_names", lambda: shared)

@@ -4,8 +4,8 @@ import pytest
 
 from inftool_hf.configs import BackendConfig, SamplingConfig
 from inftool_hf.generate import GenerateConfig, generate
-from inftool_hf.roleplay import RolePlayConfig
-from inftool_hf.scenarios import CATEGORIES, ScenarioConfig
+from inftool_hf.synth.roleplay import RolePlayConfig
+from inftool_hf.synth.scenarios import CATEGORIES, ScenarioConfig
 
 pytestmark = pytest.mark.slow
 

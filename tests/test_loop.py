@@ -62,8 +62,8 @@ def test_every_weight_says_why_it_moved():
 
 
 def test_the_last_iteration_is_scored_on_the_whole_set_with_the_subset_beside_it(monkeypatch, tmp_path):
-    import inftool_hf.bfcl_env as bfcl_env
-    import inftool_hf.evaluate as evaluate
+    import inftool_hf.evaluate.bfcl as evaluate
+    import inftool_hf.evaluate.bfcl_env as bfcl_env
     import inftool_hf.loop as loop
 
     files = {"simple_python": [{"id": f"simple_python_{i}"} for i in range(10)]}
@@ -240,7 +240,7 @@ def pq_rows(path):
 
 
 def rows_of(folder):
-    from inftool_hf.trajectories import load_hub_folder
+    from inftool_hf.verify.trajectories import load_hub_folder
 
     data = load_hub_folder(str(folder))
     return [row for split in data for row in data[split]]
@@ -314,7 +314,7 @@ def test_the_loop_starts_each_round_from_the_best_checkpoint_and_the_report_says
     import inftool_hf.generate as generate_module
     import inftool_hf.loop as loop
     import inftool_hf.publish as publish
-    import inftool_hf.trajectories as trajectories
+    import inftool_hf.verify.trajectories as trajectories
 
     points = [f"dev-{i}#0" for i in range(40)]
     # dev points each checkpoint gets right, per iteration: the base model above iteration 1 (it declines
@@ -380,9 +380,9 @@ def test_the_cpu_dev_set_has_400_points_and_30_in_every_category(recipe):
     from dataclasses import replace
 
     from inftool_hf.generate import build_pool
-    from inftool_hf.roleplay import role_play
-    from inftool_hf.scenarios import sample_scenarios
-    from inftool_hf.trajectories import decision_points
+    from inftool_hf.synth.roleplay import role_play
+    from inftool_hf.synth.scenarios import sample_scenarios
+    from inftool_hf.verify.trajectories import decision_points
     from tests.fakes import ScriptedBackend
 
     config = load_loop_config(str(ROOT / "recipes" / recipe))

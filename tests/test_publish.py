@@ -7,9 +7,9 @@ from inftool_hf.configs import ConfigError
 from inftool_hf.exporters import FORMATS, export_jsonl
 from inftool_hf.generate import GenerateConfig, generate, load_generate_config
 from inftool_hf.publish import push_to_hub, save_hub_folder
-from inftool_hf.roleplay import RolePlayConfig
-from inftool_hf.scenarios import ScenarioConfig
-from inftool_hf.trajectories import load_hub_folder
+from inftool_hf.synth.roleplay import RolePlayConfig
+from inftool_hf.synth.scenarios import ScenarioConfig
+from inftool_hf.verify.trajectories import load_hub_folder
 from tests.fakes import ScriptedBackend
 
 

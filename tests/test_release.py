@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from inftool_hf.configs import ConfigError
-from inftool_hf.publish import PublishError
+from inftool_hf.hub import PublishError
 from inftool_hf.release import HubConfig, build_release, push_release, run_id
 from tests.fakes import RecordingHfApi, ScriptedBackend
 from tests.serving import free_port, wait_until_listening
@@ -52,8 +52,8 @@ def run_tiny_loop(monkeypatch, run_dir, tokenizer_from, hub=None, events=None):
     import inftool_hf.generate as generate_module
     import inftool_hf.loop as loop
     from inftool_hf.generate import GenerateConfig
-    from inftool_hf.roleplay import RolePlayConfig
-    from inftool_hf.scenarios import ScenarioConfig
+    from inftool_hf.synth.roleplay import RolePlayConfig
+    from inftool_hf.synth.scenarios import ScenarioConfig
 
     events = events if events is not None else []
     real_generate = generate_module.generate
@@ -150,7 +150,7 @@ def test_a_loaded_config_feeds_trl_sft_without_user_code(released, default_model
     from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    from inftool_hf.trajectories import load_hub_folder
+    from inftool_hf.verify.trajectories import load_hub_folder
 
     out, manifest, state = released
     rows = load_dataset(str(out / "dataset"), "iter2", split="train")
@@ -361,7 +361,7 @@ def test_the_released_space_starts_from_its_folder_alone(finished_run, tmp_path)
         wait_until_listening(process, port, tmp_path / "space.log")
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         loaded = client.predict(str(out / "dataset"), api_name="/load_dataset")
-        from inftool_hf.trajectories import load_hub_folder
+        from inftool_hf.verify.trajectories import load_hub_folder
 
         folders = [state["iterations"][k]["generate"]["dataset"] for k in ("1", "2")]
         folders.append(state["iterations"]["0"]["dev"]["dataset"])

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from inftool_hf.python_tools import run_implementation
-from inftool_hf.specs import SpecError, load_spec, load_specs
+from inftool_hf.sources.python_tools import run_implementation
+from inftool_hf.sources.specs import SpecError, load_spec, load_specs
 
 ROOT = Path(__file__).parent.parent
 CORPUS = ROOT / "tests" / "data" / "broken_specs"
@@ -29,7 +29,7 @@ def test_corpus_is_complete():
 PROBE = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))   # memory stays bounded, or this dies
-from inftool_hf.specs import SpecError, load_spec
+from inftool_hf.sources.specs import SpecError, load_spec
 out = {}
 for name in sys.argv[2:]:
     started = time.monotonic()
@@ -237,8 +237,8 @@ def test_tokens_never_reach_logs_reports_cards_or_exceptions(tmp_path, monkeypat
 
     from inftool_hf.configs import config_from_dict
     from inftool_hf.generate import GenerateConfig, generate
-    from inftool_hf.publish import PublishError
-    from inftool_hf.train import push_adapter
+    from inftool_hf.hub import PublishError
+    from inftool_hf.train.trainer import push_adapter
     from tests.fakes import ScriptedBackend
 
     monkeypatch.setenv("HF_TOKEN", SECRET)

@@ -8,11 +8,11 @@ import pytest
 
 from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig
 from inftool_hf.generate import GenerateConfig, generate
-from inftool_hf.roleplay import RolePlayConfig
 from inftool_hf.scaleout import DatatroveConfig, build_executor, role_play_on_datatrove, slurm_dry_run
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
-from inftool_hf.specs import load_specs, spec_pack_dir
-from inftool_hf.tool_pool import build_tool_pool
+from inftool_hf.sources.specs import load_specs, spec_pack_dir
+from inftool_hf.synth.roleplay import RolePlayConfig
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.synth.tool_pool import build_tool_pool
 from tests.fakes import ScriptedOpenAIServer, calling_script
 
 MIX = {"simple": 2, "multiple": 1, "parallel": 1, "multi_step": 1, "multi_turn": 1, "miss_param": 1,

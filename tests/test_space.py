@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from inftool_hf.publish import save_hub_folder
-from inftool_hf.roleplay import RolePlayConfig, role_play, trajectory_features
-from inftool_hf.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.sources.specs import load_specs, spec_pack_dir
 from inftool_hf.space import (
     ALL,
     SpaceError,
@@ -28,9 +27,10 @@ from inftool_hf.space import (
     pack_domains,
     summary_frames,
 )
-from inftool_hf.specs import load_specs, spec_pack_dir
-from inftool_hf.tool_pool import build_tool_pool
-from inftool_hf.verify import verify_trajectories
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play, trajectory_features
+from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios
+from inftool_hf.synth.tool_pool import build_tool_pool
+from inftool_hf.verify.gates import verify_trajectories
 from tests.fakes import ScriptedBackend
 from tests.serving import free_port, wait_until_listening
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 
 from inftool_hf.generate import GenerateConfig, generate
-from inftool_hf.roleplay import RolePlayConfig
-from inftool_hf.scenarios import ScenarioConfig
+from inftool_hf.synth.roleplay import RolePlayConfig
+from inftool_hf.synth.scenarios import ScenarioConfig
 from tests.fakes import ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from .aio import run_blocking
-from .chat_format import load_tokenizer, render_prompt
-from .configs import BackendConfig, ConfigError, SamplingConfig
-from .default_model import resolve_model
-from .tool_calls import make_tool_call, parse_tool_calls
+from inftool_hf.aio import run_blocking
+from inftool_hf.chat_format import load_tokenizer, render_prompt
+from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig
+from inftool_hf.default_model import resolve_model
+from inftool_hf.tool_calls import make_tool_call, parse_tool_calls
 
 logger = logging.getLogger(__name__)
 

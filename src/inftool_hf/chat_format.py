@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .configs import ConfigError
+from inftool_hf.configs import ConfigError
 
 MESSAGE_KEYS = ("role", "content", "tool_calls", "tool_call_id", "name")
 
@@ -48,7 +48,7 @@ def resolve_chat_template(spec: str) -> str | None:
     if spec == "model":
         return None
     if spec.startswith("trl:"):
-        from .default_model import trl_chat_template
+        from inftool_hf.default_model import trl_chat_template
 
         return trl_chat_template(spec.removeprefix("trl:"))
     path = Path(spec)

@@ -308,3 +308,22 @@ def config_help(cls: type, section: str) -> str:
         shown = default if len(default) <= 60 else default[:57] + "..."
         lines.append(f"  {key} ({kind}, default {shown})" + (f"\n      {help_text}" if help_text else ""))
     return "\n".join(lines)
+
+
+def config_reference(sections: list[tuple[str, type]], skip: tuple[str, ...] = ()) -> str:
+    """Markdown tables of every recipe key per section, one row per field, from the fields' own help (the
+    configuration reference in the docs is this, written by ``tests/test_configuration_reference.py``).
+    Keys starting with a prefix in ``skip`` are left out (the loop's own ``generate:``/``train:``/``eval:``)."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = []
+    for section, cls in sections:
+        rows = [r for r in config_fields(cls) if not r[0].startswith(skip)]
+        out += [f"## `{section}:`", "", f"{len(rows)} keys of `{cls.__module__}.{cls.__qualname__}`.", "",
+                "| key | type | default | what it does |", "| --- | --- | --- | --- |"]
+        for key, kind, default, help_text in rows:
+            shown = default if len(default) <= 40 else default[:37] + "..."
+            out.append(f"| `{key}` | {cell(kind)} | `{cell(shown)}` | {cell(help_text)} |")
+        out.append("")
+    return "\n".join(out)

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write
-from .chat_format import to_template_messages
+from inftool_hf.atomic import atomic_write
+from inftool_hf.chat_format import to_template_messages
 
 FORMATS = ("trl", "openai", "xlam", "sharegpt")
 
@@ -76,15 +76,6 @@ def convert(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[dict[str, Any]
         out = _CONVERTERS[fmt](row)
         if out is not None:
             yield out
-
-
-def main(args) -> int:
-    """``inftool-hf export DATASET --format F --output FILE``: one split of a dataset folder as JSONL."""
-    from .trajectories import load_trajectories
-
-    count = export_jsonl(load_trajectories(args.dataset, split=args.split), args.format, args.output)
-    print(f"wrote {count} rows ({args.format}, split {args.split}) to {args.output}")
-    return 0
 
 
 def export_jsonl(dataset, fmt: str, path: str | os.PathLike[str]) -> int:

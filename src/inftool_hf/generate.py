@@ -16,16 +16,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_to_parquet, atomic_write_text
-from .compaction import compact_tools
-from .configs import BackendConfig, ConfigError, load_recipe
-from .python_tools import python_specs
-from .roleplay import RolePlayConfig, role_play
-from .scaleout import DatatroveConfig
-from .scenarios import ScenarioConfig, category_shortfall, sample_scenarios
-from .spec_sources import SOURCES, load_source
-from .specs import SpecLoad, load_specs, spec_pack_dir
-from .tool_pool import ToolPool, build_tool_pool, operation_kind, pool_report
+from inftool_hf.atomic import atomic_to_parquet, atomic_write_text
+from inftool_hf.configs import BackendConfig, ConfigError, load_recipe
+from inftool_hf.scaleout import DatatroveConfig
+from inftool_hf.sources.compaction import compact_tools
+from inftool_hf.sources.installed import SOURCES, load_source
+from inftool_hf.sources.python_tools import python_specs
+from inftool_hf.sources.specs import SpecLoad, load_specs, spec_pack_dir
+from inftool_hf.synth.roleplay import RolePlayConfig, role_play
+from inftool_hf.synth.scenarios import ScenarioConfig, category_shortfall, sample_scenarios
+from inftool_hf.synth.tool_pool import ToolPool, build_tool_pool, operation_kind, pool_report
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,10 @@ class GenerateConfig:
         default_factory=lambda: ["pack"],
         metadata={"help": "Spec files or folders; 'pack' is the embedded spec pack; 'botocore:<service>' / "
                           "'googleapis:<api>' are the AWS service models and Google discovery documents that pip "
-                          "installed (inftool_hf.spec_sources); 'python:<module>' is a module of functions whose tools"
-                          " the MCP Server runs for real (inftool_hf.python_tools); 'mcp:<url or stdio:command>' is a "
-                          "live MCP server whose listed tools are ingested (inftool_hf.mcp_client)."},
+                          "installed (inftool_hf.sources.installed); 'python:<module>' is a module of functions "
+                          "whose tools the MCP Server runs for real (inftool_hf.sources.python_tools); "
+                          "'mcp:<url or stdio:command>' is a live MCP server whose listed tools are ingested "
+                          "(inftool_hf.synth.mcp_client)."},
     )
     only_domains: list[str] = field(
         default_factory=list,
@@ -55,8 +56,8 @@ class GenerateConfig:
         default=1024,
         metadata={"help": "Estimated tokens one tool may take in a prompt; a larger tool is compacted (descriptions "
                           "cut, examples dropped, deep objects stubbed, then optional parameters dropped) and the "
-                          "cuts are recorded in the run's run.json and summary (inftool_hf.compaction); 0 turns "
-                          "it off"},
+                          "cuts are recorded in the run's run.json and summary (inftool_hf.sources.compaction); "
+                          "0 turns it off"},
     )
     near_duplicate_threshold: float = field(
         default=0.9,
@@ -174,7 +175,7 @@ def load_spec_entries(specs: list[str]) -> SpecLoad:
     load.warnings += python_load.warnings
     for entry in specs:
         if entry.startswith("mcp:"):
-            from .mcp_client import load_mcp_tools
+            from inftool_hf.synth.mcp_client import load_mcp_tools
 
             load.tools += load_mcp_tools(entry.removeprefix("mcp:")).tools
         elif entry.startswith(SOURCES):  # API descriptions that pip installed (AWS, Google)
@@ -200,34 +201,6 @@ def inspect_specs(specs: list[str], tokenizer: Any = None):
                      "chars": len(rendered),
                      "tokens": len(tokenizer(rendered)["input_ids"]) if tokenizer is not None else None})
     return Dataset.from_list(rows) if rows else Dataset.from_dict({}), load.warnings
-
-
-def inspect_main(args) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    tokenizer = None
-    if args.tokenizer != "none":
-        from .chat_format import load_tokenizer
-        from .default_model import resolve_model
-
-        tokenizer = load_tokenizer(resolve_model(args.tokenizer))
-    tools, warnings = inspect_specs(args.specs, tokenizer)
-    if args.json:
-        print(json.dumps({"tools": tools.to_list(), "warnings": warnings}, indent=2))
-        return 0
-    size = "tokens" if tokenizer is not None else "chars"
-    table = Table(title=f"{len(tools)} tools from {', '.join(args.specs)}")
-    for column in ("name", "domain", "params (required)", size, "response schema"):
-        table.add_column(column, justify="right" if column in (size,) else "left")
-    for row in tools:
-        table.add_row(row["name"], row["domain"], f"{row['parameters']} ({row['required']})", str(row[size]),
-                      "yes" if row["has_response_schema"] else "no")
-    console = Console()
-    console.print(table)
-    for warning in warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
-    return 0
 
 
 def claim_work_dir(config: GenerateConfig) -> Path:
@@ -271,7 +244,7 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
     load = load_spec_entries(config.specs)
     for warning in load.warnings:
         logger.warning(warning)
-    from .tool_pool import llm_merge, llm_split
+    from inftool_hf.synth.tool_pool import llm_merge, llm_split
 
     with_llm = config.merge_with_llm and merger_backend is not None
     merger = llm_merge(merger_backend) if with_llm else None
@@ -287,7 +260,7 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
                           f"tool; the specs' domains are {domains}")
     bfcl_names: list[str] = []
     if config.decontaminate:  # a real API may share a function's name with BFCL (mcp-server-time: get_current_time)
-        from .decontaminate import bfcl_function_names
+        from inftool_hf.evaluate.decontaminate import bfcl_function_names
 
         bfcl_names = sorted({t.name for t in load.tools} & bfcl_function_names())
         if bfcl_names:
@@ -303,8 +276,8 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
         raise ConfigError(f"max_tool_tokens {config.max_tool_tokens}: no tool fits (even required parameters alone)")
     embed = None
     if config.cluster_model:
-        from .default_model import resolve_model
-        from .tool_pool import text_embedder
+        from inftool_hf.default_model import resolve_model
+        from inftool_hf.synth.tool_pool import text_embedder
 
         embed = text_embedder(resolve_model(config.cluster_model))
     pool = build_tool_pool(load.tools, config.near_duplicate_threshold, merger, splitter, embed=embed)
@@ -337,15 +310,15 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     """Run the data half; returns the verified ``DatasetDict`` (``train`` and ``rejected``)."""
     from datasets import Dataset
 
-    from .backends import make_backend
-    from .publish import push_to_hub, save_hub_folder
-    from .verify import llm_judge, recorded_judge, verify_trajectories
+    from inftool_hf.backends import make_backend
+    from inftool_hf.publish import push_to_hub, save_hub_folder
+    from inftool_hf.verify.gates import llm_judge, recorded_judge, verify_trajectories
 
     timings: dict[str, float] = {}
     spec_paths(config.specs)  # cheap checks first: a missing spec fails before any engine starts
     on_datatrove = config.runner == "datatrove"
     if on_datatrove:
-        from .scaleout import require_datatrove
+        from inftool_hf.scaleout import require_datatrove
 
         require_datatrove(config.datatrove)
     work = claim_work_dir(config)
@@ -382,7 +355,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
 
         def play(scenarios, roleplay: RolePlayConfig, shards: str):
             if on_datatrove:
-                from .scaleout import role_play_on_datatrove
+                from inftool_hf.scaleout import role_play_on_datatrove
 
                 return role_play_on_datatrove(scenarios, pool, roleplay, config.datatrove, backend=config.backend,
                                               iteration=config.iteration, work=work / f"datatrove-{shards}",
@@ -411,7 +384,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         if user_backend is not backend and user_backend is not None:
             user_backend.close()
     if config.decontaminate:
-        from .decontaminate import check_dataset_decontamination
+        from inftool_hf.evaluate.decontaminate import check_dataset_decontamination
 
         started = time.monotonic()
         check_dataset_decontamination(verified["train"])
@@ -436,8 +409,8 @@ def with_replayed_failures(trajectories, scenarios, roleplay: RolePlayConfig, pl
     whose row fails a decision gate."""
     from datasets import concatenate_datasets
 
-    from .trajectories import DECISION_GATES
-    from .verify import check_trajectory
+    from inftool_hf.verify.gates import check_trajectory
+    from inftool_hf.verify.trajectories import DECISION_GATES
 
     failed = {row["id"] for row in trajectories if check_trajectory(row)[0] in DECISION_GATES}
     if not failed:
@@ -447,44 +420,3 @@ def with_replayed_failures(trajectories, scenarios, roleplay: RolePlayConfig, pl
     roleplay.assistant = "blueprint"
     replays = play(replay, roleplay, "replay_shards")
     return concatenate_datasets([trajectories, replays.cast(trajectories.features)])
-
-
-def summary_table(verified, seconds: float):
-    """The closing table: per category attempted, verified, yield and the top rejection reasons."""
-    from collections import Counter
-
-    from rich.table import Table
-
-    from .publish import dataset_stats
-
-    stats = dataset_stats(verified)
-    reasons: dict[str, Counter] = {}
-    for row in verified["rejected"]:
-        reasons.setdefault(row["category"], Counter())[row["verification"]["failed_gate"]] += 1
-    table = Table(title=f"generated in {seconds:.0f}s: {stats['verified']}/{stats['attempted']} verified "
-                        f"({100 * stats['yield_rate']:.0f}%)")
-    for column in ("category", "attempted", "verified", "yield", "top rejections"):
-        table.add_column(column, justify="right" if column in ("attempted", "verified", "yield") else "left")
-    for row in stats["categories"]:
-        top = ", ".join(f"{gate} {count}" for gate, count in reasons.get(row["name"], Counter()).most_common(2))
-        table.add_row(row["name"], str(row["attempted"]), str(row["verified"]), f"{100 * row['yield_rate']:.0f}%", top)
-    return table
-
-
-def main(args) -> int:
-    from rich.console import Console
-
-    # flags go through the same checks as the recipe's own values
-    config = load_recipe(GenerateConfig, args.recipe, "generate", {
-        "scenarios.num_scenarios": args.num_scenarios, "output_dir": args.output_dir, "backend.backend": args.backend,
-        "runner": getattr(args, "runner", None),
-    }, args.set)
-    started = time.monotonic()
-    verified = generate(config)
-    console = Console()
-    console.print(summary_table(verified, time.monotonic() - started))
-    shortfall = json.loads((config.folder / "stats.json").read_text()).get("category_shortfall") or {}
-    for category, gap in shortfall.items():
-        console.print(f"[yellow]{category}: {gap['asked']} asked, {gap['sampled']} sampled ({gap['reason']})[/]")
-    console.print(f"dataset folder: {config.folder}  (inftool_hf.trajectories.load_hub_folder({str(config.folder)!r}))")
-    return 0

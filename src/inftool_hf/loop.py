@@ -37,13 +37,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write_text
-from .configs import BackendConfig, ConfigError, load_recipe
-from .evaluate import EvalConfig
-from .generate import GenerateConfig
-from .release import HubConfig
-from .scenarios import CATEGORIES, check_category_mix
-from .train import TrainConfig
+from inftool_hf.atomic import atomic_write_text
+from inftool_hf.configs import BackendConfig, ConfigError, load_recipe
+from inftool_hf.evaluate.bfcl import EvalConfig
+from inftool_hf.generate import GenerateConfig
+from inftool_hf.release import HubConfig
+from inftool_hf.synth.scenarios import CATEGORIES, check_category_mix
+from inftool_hf.train.trainer import TrainConfig
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ def failure_seeds(rejected: list[dict[str, Any]], heldout: dict[str, Any] | None
     ``limit``, drawn evenly from both kinds (a fixed shuffle, so a resumed loop seeds the same)."""
     import random
 
-    from .trajectories import DECISION_GATES
+    from inftool_hf.verify.trajectories import DECISION_GATES
 
     from_rows = []
     for row in rejected:
@@ -277,7 +277,7 @@ class EvaluationEngine:
 
     def get(self) -> Any:
         if self._backend is None:
-            from .backends import make_backend
+            from inftool_hf.backends import make_backend
 
             self._backend = make_backend(self.backend_config)
         return self._backend
@@ -292,7 +292,7 @@ def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False,
               engine: EvaluationEngine | None = None) -> dict[str, Any]:
     """BFCL on the recipe's subset (``eval.limit`` entries spread evenly), or on the whole of each category with
     the subset's score from the same outputs under ``subset``, so iterations compare like with like."""
-    from .evaluate import evaluate_bfcl
+    from inftool_hf.evaluate.bfcl import evaluate_bfcl
 
     eval_config = copy.deepcopy(config.eval)
     eval_config.backend.model = model
@@ -302,8 +302,8 @@ def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False,
         eval_config.limit = None
     report = evaluate_bfcl(eval_config, backend=engine.get() if engine else None, progress=False)
     if full and limit:
-        from .bfcl_env import bfcl_data_dir, load_bfcl
-        from .evaluate import summarize
+        from inftool_hf.evaluate.bfcl import summarize
+        from inftool_hf.evaluate.bfcl_env import bfcl_data_dir, load_bfcl
 
         data_dir = bfcl_data_dir()
         ids = {e["id"] for c in eval_config.categories for e in load_bfcl(c, limit, data_dir)}
@@ -316,8 +316,8 @@ def _run_bfcl(config: LoopConfig, model: str, out: Path, full: bool = False,
 def _run_heldout(config: LoopConfig, engine: EvaluationEngine,
                  dataset_folder: Path) -> tuple[dict[str, Any], dict[str, float]]:
     """Held-out report of the iteration's data, and the failure rate per tool."""
-    from .heldout import evaluate_heldout
-    from .trajectories import load_trajectories, split_heldout
+    from inftool_hf.evaluate.heldout import evaluate_heldout
+    from inftool_hf.verify.trajectories import load_trajectories, split_heldout
 
     _, heldout = split_heldout(load_trajectories(str(dataset_folder)), config.train.heldout_fraction)
     report = evaluate_heldout(heldout, engine.get(), config.eval.sampling)
@@ -336,7 +336,7 @@ def train_in_child(config: Any, dataset: str, dataset_name: str, measure: bool) 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .train import train
+    from inftool_hf.train.trainer import train
 
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(train, config, dataset, dataset_name, measure).result()
@@ -348,8 +348,8 @@ def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) ->
     if not config.dev_domains:
         return None
     if state.stage(0, "dev") is None:
-        from .generate import generate
-        from .publish import dataset_stats
+        from inftool_hf.generate import generate
+        from inftool_hf.publish import dataset_stats
 
         gen = copy.deepcopy(config.generate)
         gen.name, gen.output_dir, gen.iteration = f"{config.name}-dev", str(Path(config.run_dir) / "datasets"), 0
@@ -369,8 +369,8 @@ def make_dev_set(config: LoopConfig, state: LoopState, progress: bool = True) ->
 
 def _run_dev(config: LoopConfig, engine: EvaluationEngine, dataset_folder: str) -> dict[str, Any]:
     """Every decision point of the dev set (tools the model never trained on), scored like the held-out split."""
-    from .heldout import evaluate_heldout
-    from .trajectories import load_trajectories
+    from inftool_hf.evaluate.heldout import evaluate_heldout
+    from inftool_hf.verify.trajectories import load_trajectories
 
     return evaluate_heldout(load_trajectories(dataset_folder), engine.get(), config.eval.sampling)
 
@@ -380,8 +380,8 @@ def next_checkpoint(config: LoopConfig, state: LoopState, k: int) -> dict[str, A
     ``keep_best`` and a dev set, the best dev score of the trained iterations 1..k (a later one must beat it: a
     tie keeps the earlier, which was tried for longer); else iteration k's. The base model is the reference, not a
     candidate: it is right on every no-call point by never calling (a third of the dev set), so it outscored the
-    first trained checkpoint on all points (26.5 vs 24.9%, docs/demo_report.md) and would have sent the loop back
-    to a model that cannot call tools."""
+    first trained checkpoint on all points (26.5 vs 24.9%, docs/results/demo_2026-12-06/report.md) and would have
+    sent the loop back to a model that cannot call tools."""
     latest = state.done(k, "evaluate")
     if not (config.keep_best and latest.get("dev")) or k == 0:
         return {"iteration": k, "model": latest["model"], "dev_accuracy": (latest.get("dev") or {}).get("accuracy"),
@@ -448,7 +448,7 @@ def decide_base_mix(config: LoopConfig, state: LoopState, dev: str | None = None
 
 def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) the loop; returns the state. Same config + run_dir → continues where it stopped."""
-    from .generate import generate
+    from inftool_hf.generate import generate
 
     iterations = iterations or config.iterations
     run_dir = Path(config.run_dir)
@@ -497,7 +497,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         if state.stage(k, "generate") is None:
             started = time.monotonic()
             verified = generate(gen, progress=progress)
-            from .publish import dataset_stats
+            from inftool_hf.publish import dataset_stats
 
             state.finish(k, "generate", {"dataset": str(gen.folder), "stats": dataset_stats(verified),
                                          "model_yield": written_yield(verified, "model"),
@@ -548,12 +548,12 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
             gaps["source"] = "dev" if evaluation.get("dev") else "heldout"
             base_mix = config.generate.scenarios.category_mix
             mix = next_mix(base_mix, gaps, config.shift)
-            from .trajectories import rejected_rows
+            from inftool_hf.verify.trajectories import rejected_rows
 
             rejected = rejected_rows(state.done(k, "generate")["dataset"])
             seeds = failure_seeds(rejected, evaluation["heldout"],
                                   round(config.seed_fraction * config.generate.scenarios.num_scenarios), seed=k)
-            from .significance import compare_reports
+            from inftool_hf.significance import compare_reports
 
             state.finish(k, "gaps", {**gaps, "next_mix": mix, "mix_reasons": mix_reasons(base_mix, gaps, config.shift,
                                                                                           mix),
@@ -573,7 +573,7 @@ def publish(config: LoopConfig, state: LoopState, run_dir: Path, k: int, last: b
     """Push iteration ``k`` (with ``push_every_iteration: false``, every iteration not yet pushed) once it has
     finished: the release folders are rebuilt under ``<run_dir>/release`` and only their missing commits are made,
     so an interrupted push is redone, never doubled; ``state.json`` records the commits."""
-    from .release import build_release, push_release
+    from inftool_hf.release import build_release, push_release
 
     wanted = [j for j in range(1, k + 1) if state.stage(j, "publish") is None]
     if not wanted:
@@ -655,7 +655,7 @@ def _pp(value: float) -> str:
 
 def _dev_intervals(state: dict[str, Any]) -> list[str]:
     """Per iteration and category: the dev score with its 95% Wilson interval (``n``: points in the category)."""
-    from .significance import wilson_interval
+    from inftool_hf.significance import wilson_interval
 
     reports = [(int(k), it["evaluate"]["dev"]) for k, it in sorted(state["iterations"].items(), key=lambda i: int(i[0]))
                if (it.get("evaluate") or {}).get("dev")]
@@ -814,14 +814,3 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
-
-
-def main(args) -> int:
-    from rich.console import Console
-
-    config = load_recipe(LoopConfig, args.recipe, "loop", {"run_dir": args.run_dir}, args.set)
-    state = run_loop(config, args.iterations)
-    console = Console()
-    console.print((Path(config.run_dir) / "report.md").read_text())
-    console.print(f"run directory: {config.run_dir} (state.json, report.md, report.png)")
-    return 0 if state else 1

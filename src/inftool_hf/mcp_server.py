@@ -19,9 +19,9 @@ import json
 import logging
 from typing import Any
 
-from .simulator import ToolSimulator
-from .specs import ToolSpec
-from .tool_pool import find_dependencies
+from inftool_hf.sources.specs import ToolSpec
+from inftool_hf.synth.simulator import ToolSimulator
+from inftool_hf.synth.tool_pool import find_dependencies
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +70,9 @@ def build_server(tools: list[ToolSpec], implementations: dict[str, Any] | None =
 
 def load_served_tools(spec: str) -> tuple[list[ToolSpec], dict[str, Any]]:
     """``pack``, a spec file or folder, or ``python:<module>``."""
-    from .generate import spec_paths
-    from .python_tools import python_specs
-    from .specs import load_specs
+    from inftool_hf.generate import spec_paths
+    from inftool_hf.sources.python_tools import python_specs
+    from inftool_hf.sources.specs import load_specs
 
     if spec.startswith("python:"):
         load, implementations = python_specs([spec])
@@ -99,8 +99,3 @@ def serve(spec: str, transport: str = "stdio", host: str = "127.0.0.1", port: in
         uvicorn.run(server.streamable_http_app(host=host), host=host, port=port, log_level="warning")
     else:
         raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
-
-
-def main(args) -> int:
-    serve(args.spec, args.transport, args.host, args.port)
-    return 0

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write
+from inftool_hf.atomic import atomic_write
+from inftool_hf.hub import hub_upload, redact
 
 
 def dataset_stats(dataset_dict) -> dict[str, Any]:
@@ -61,7 +61,8 @@ def render_card(dataset_dict, title: str, iteration: int, sources: list[str], li
     import jinja2
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    from .audit import audit_dataset, audit_markdown
+    from inftool_hf.verify.audit import audit_dataset, audit_markdown
+    from inftool_hf.verify.gates import GATES
 
     stats = dataset_stats(dataset_dict)
     splits = [{"name": name, "rows": len(split)} for name, split in dataset_dict.items() if len(split)]
@@ -75,7 +76,7 @@ def render_card(dataset_dict, title: str, iteration: int, sources: list[str], li
     template = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(_card_template())
     body = template.render(card_data=card_data.to_yaml(), title=title, iteration=iteration, sources=sources,
                            license=license, splits=splits, load_path=load_path, judged=judged, quality=quality,
-                           shortfall=shortfall or {}, **stats)
+                           shortfall=shortfall or {}, gates=[g for g in GATES if judged or not g.optional], **stats)
     return str(DatasetCard(body))
 
 
@@ -98,31 +99,6 @@ def save_hub_folder(dataset_dict, folder: str | os.PathLike[str], title: str, it
     stats = {**dataset_stats(dataset_dict), "category_shortfall": shortfall or {}}
     atomic_write(folder / "stats.json", lambda tmp: tmp.write_text(json.dumps(stats, indent=2), encoding="utf-8"))
     return folder
-
-
-TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN")
-_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{8,}")
-
-
-class PublishError(RuntimeError):
-    """An upload failed; the message never contains a token."""
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """``text`` with Hub tokens (given ones, the ones in the environment, anything shaped like ``hf_...``)
-    replaced by ``***``."""
-    for secret in [*secrets, *(os.environ.get(name) for name in TOKEN_ENV_VARS)]:
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, "***")
-    return _TOKEN_PATTERN.sub("hf_***", text)
-
-
-def hub_upload(upload: Any, token: str | None = None) -> Any:
-    """Run ``upload()``; any failure comes back as a :class:`PublishError` with tokens redacted."""
-    try:
-        return upload()
-    except Exception as error:  # noqa: BLE001 - whatever the Hub client raises, the token must not travel on
-        raise PublishError(f"upload to the Hub failed: {redact(f'{type(error).__name__}: {error}', token)}") from None
 
 
 def push_to_hub(folder: str | os.PathLike[str], repo_id: str, token: str | None = None, private: bool = False,

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write, atomic_write_text
-from .configs import ConfigError
-from .publish import hub_upload, redact
+from inftool_hf.atomic import atomic_write, atomic_write_text
+from inftool_hf.configs import ConfigError
+from inftool_hf.hub import hub_upload, redact
 
 BASE_MODEL_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"  # what ``default`` (the embedded model) is on the Hub
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
@@ -102,7 +102,7 @@ def _resolve(recorded: str, run_dir: Path, state: dict[str, Any]) -> Path:
 
 
 def _dev_score(report: dict[str, Any]) -> dict[str, Any] | None:
-    from .significance import wilson_interval
+    from inftool_hf.significance import wilson_interval
 
     if not report or not report.get("categories"):
         return None
@@ -153,8 +153,8 @@ def iteration_summaries(state: dict[str, Any], run_dir: Path, iterations: list[i
     the scores of the model trained on it."""
     from collections import Counter
 
-    from .audit import audit_dataset
-    from .trajectories import load_hub_folder
+    from inftool_hf.verify.audit import audit_dataset
+    from inftool_hf.verify.trajectories import load_hub_folder
 
     summaries = {}
     for k in iterations:
@@ -198,7 +198,7 @@ def _score_cell(score: dict[str, Any] | None) -> str:
 
 
 def _write_split(split: Any, path: Path, names: dict[str, str]) -> None:
-    from .trajectories import to_release_form
+    from inftool_hf.verify.trajectories import to_release_form
 
     path.parent.mkdir(parents=True, exist_ok=True)
     released = to_release_form(split)
@@ -213,7 +213,7 @@ def write_dataset_repo(state: dict[str, Any], run_dir: Path, folder: Path, summa
                        dataset_ref: str, model_ref: str, revision_ref: str, names: dict[str, str]) -> Path:
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    from .trajectories import load_hub_folder
+    from inftool_hf.verify.trajectories import load_hub_folder
 
     data = folder / "data"
     configs: list[dict[str, Any]] = []
@@ -571,32 +571,3 @@ def push_release(release_dir: str | os.PathLike[str], iterations: list[int] | No
         if title not in call(_titles, api, repo, "space"):
             done["space"] = commit(repo, "space", root, _files(root), title)
     return done
-
-
-# --- command line ------------------------------------------------------------------------------------
-
-def main(args: Any) -> int:
-    from rich.console import Console
-
-    hub = HubConfig(dataset_repo=args.dataset_repo, model_repo=args.model_repo, space_repo=args.space_repo,
-                    private=args.private)
-    if args.push and not hub.enabled:
-        raise ConfigError("release --push: name --dataset-repo and/or --model-repo (owner/name) to push to")
-    manifest = build_release(args.run_dir, args.output, hub, wheel=args.wheel, space=not args.no_space)
-    console = Console(soft_wrap=True)
-    out = Path(args.output)
-    console.print(f"released iterations {manifest['iterations']} of run {manifest['run_id']} "
-                  f"(main = iteration {manifest['kept']}) into {out}:")
-    dataset = hub.dataset_repo or str(out / "dataset")
-    model = hub.model_repo or str(out / "model" / f"iter{manifest['iterations'][-1]}")
-    console.print(f'  load_dataset("{dataset}", "iter{manifest["iterations"][-1]}", split="train")')
-    revision = f', revision="iter{manifest["iterations"][-1]}"' if hub.model_repo else ""
-    console.print(f'  AutoModelForCausalLM.from_pretrained("{model}"{revision})')
-    if not args.no_space:
-        console.print(f"  cd {out / 'space'} && python app.py")
-    if args.push:
-        pushed = push_release(out, space=not args.no_space, private=args.private)
-        for kind, commits in pushed.items():
-            for commit in commits if isinstance(commits, list) else [commits] if commits else []:
-                console.print(f"pushed {kind}: {commit}")
-    return 0

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .backends import Generation, chat_request, generation_from_text
-from .configs import BackendConfig, ConfigError, SamplingConfig
-from .roleplay import RolePlayConfig, run_episode_async, trajectory_features
-from .scenarios import Scenario
-from .tool_pool import ToolPool
+from inftool_hf.backends import Generation, chat_request, generation_from_text
+from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig
+from inftool_hf.synth.roleplay import RolePlayConfig, run_episode_async, trajectory_features
+from inftool_hf.synth.scenarios import Scenario
+from inftool_hf.synth.tool_pool import ToolPool
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ async def role_play_rollout(document: Any, generate: Any, *, pool: ToolPool, rol
         implementations=implementations)
     row = episode.to_row(iteration, generator)
     if judge:
-        from .verify import check_trajectory, judge_prompt, judge_verdict
+        from inftool_hf.verify.gates import check_trajectory, judge_prompt, judge_verdict
 
         if check_trajectory(row)[0] is None:
             [verdict] = await backend.agenerate([judge_prompt(row)], None, SamplingConfig(max_new_tokens=4))
@@ -268,7 +268,7 @@ def collect_rows(scenarios, work: Path):
 def engine_settings(config: DatatroveConfig, backend: BackendConfig) -> tuple[DatatroveConfig, str]:
     """The endpoint (the backend's first base_url unless given) and the model name requests carry: the served
     name at an endpoint, the local checkpoint a vllm/sglang server datatrove starts loads."""
-    from .default_model import resolve_model
+    from inftool_hf.default_model import resolve_model
 
     if config.server != "endpoint":
         return config, resolve_model(backend.model)

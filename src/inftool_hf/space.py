@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .configs import (
+from inftool_hf.configs import (
     SYSTEM_PROMPT,  # the prompt the checkpoints were trained with
     BackendConfig,
     ConfigError,
     SamplingConfig,
 )
-from .specs import SpecError, ToolSpec
+from inftool_hf.sources.specs import SpecError, ToolSpec
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class SpaceError(ValueError):
 
 def load_trajectory_rows(source: str, limits: SpaceLimits | None = None) -> list[dict[str, Any]]:
     """All rows (verified and rejected) of a dataset folder in Hub layout or a Hub id."""
-    from .trajectories import load_hub_folder, release_configs
+    from inftool_hf.verify.trajectories import load_hub_folder, release_configs
 
     limits = limits or SpaceLimits()
     source = (source or "").strip()
@@ -192,7 +192,7 @@ class BackendCache:
         self.lock = threading.Lock()
 
     def get(self, checkpoint: str, base_model: str = "default") -> Any:
-        from .backends import make_backend
+        from inftool_hf.backends import make_backend
 
         checkpoint = (checkpoint or "default").strip()
         folder = Path(checkpoint)
@@ -217,7 +217,7 @@ class BackendCache:
 
 
 def pack_domains() -> dict[str, list[ToolSpec]]:
-    from .specs import load_specs, spec_pack_dir
+    from inftool_hf.sources.specs import load_specs, spec_pack_dir
 
     domains: dict[str, list[ToolSpec]] = {}
     for tool in load_specs([spec_pack_dir()]).tools:
@@ -227,7 +227,7 @@ def pack_domains() -> dict[str, list[ToolSpec]]:
 
 def load_uploaded_tools(path: str | None, limits: SpaceLimits | None = None) -> list[ToolSpec]:
     """Tools of an uploaded OpenAPI file or function list: data only, size-bounded, clear errors."""
-    from .specs import load_spec
+    from inftool_hf.sources.specs import load_spec
 
     limits = limits or SpaceLimits()
     if not path:
@@ -250,7 +250,7 @@ def load_uploaded_tools(path: str | None, limits: SpaceLimits | None = None) -> 
 
 
 def new_chat(tools: list[ToolSpec], checkpoint: str, label: str) -> dict[str, Any]:
-    from .simulator import ToolSimulator
+    from inftool_hf.synth.simulator import ToolSimulator
 
     return {"id": f"chat-{uuid.uuid4().hex[:12]}", "tools": tools, "label": label, "checkpoint": checkpoint,
             "simulator": ToolSimulator({t.name: t for t in tools}), "messages": [], "parse_errors": []}
@@ -445,9 +445,3 @@ def build_app(dataset: str | None = None, checkpoint: str = "default", limits: S
             export_button.click(export, session_state, [export_file, chat_status], api_name="export")
     app.queue(default_concurrency_limit=1, max_size=16)
     return app
-
-
-def main(args) -> int:
-    app = build_app(dataset=args.dataset, checkpoint=args.checkpoint)
-    app.launch(server_name=args.host, server_port=args.port, show_error=False)
-    return 0

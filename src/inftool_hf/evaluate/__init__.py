@@ -1,0 +1,1 @@
+"""Evaluation: BFCL through its own checkers, our held-out yardstick, and decontamination."""

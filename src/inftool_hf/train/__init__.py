@@ -1,0 +1,1 @@
+"""Training: cold-start SFT and GRPO with the gated rewards, offline or in simulator environments."""

@@ -1,0 +1,451 @@
+"""Read a dataset the way a practitioner does before training on it, and put numbers on what they'd see.
+
+``audit_dataset`` re-checks every kept row (faithfulness, state consistency), measures where argument
+values came from (the spec's own ``enum``/``examples``/``default``/``const`` vs generated), exact and
+near-duplicate requests, the lexical diversity of user turns (distinct 4-grams per 1,000 words), and the
+share of rows with template artefacts (parenthesised ``key: value`` lists, markup, placeholders), and the share
+of rows whose values a reader believes: none built from its field's name (``created-at-59``), no number or time
+past what its unit allows (a metric high of 80, a start after its end), no result contradicting its own call
+(a post to one channel answered for another), no read contradicting a write; it also
+renders a few random rows for reading. ``inftool-hf audit <dataset>`` prints it and writes
+``audit.json`` / ``audit.md``; the dataset card carries the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant
+from inftool_hf.verify.consistency import state_inconsistencies
+from inftool_hf.verify.faithfulness import faithfulness_problems
+
+ARTEFACTS = {
+    "key: value list": re.compile(r"\((?:[\w ]+: [^;()]+;\s*)+[\w ]+: [^;()]+\)|\b\w+: [^;,.]+; \w+: "),
+    "markup": re.compile(r"\[[^\]]+\]\([^)]+\)|</?[a-z_]+>|`|\*\*|#{2,}"),
+    "placeholder": re.compile(r"\{[a-z_ ]*\}|\$\{|%s|<[A-Z_]+>"),
+    "doubled punctuation": re.compile(r"\.\.(?!\.)|\?\?|,,"),
+}
+
+
+def _user_texts(row: dict[str, Any]) -> list[str]:
+    return [m.get("content") or "" for m in row["messages"] if m["role"] == "user"]
+
+
+def artefacts(row: dict[str, Any]) -> list[str]:
+    """Which template artefacts a row's user and assistant text shows."""
+    texts = [m.get("content") or "" for m in row["messages"] if m["role"] in ("user", "assistant")]
+    return [name for name, pattern in ARTEFACTS.items() if any(pattern.search(t) for t in texts)]
+
+
+def _field_slug(name: str) -> str:
+    """``created_at`` / ``createdAt`` / ``created-at`` → ``created-at``."""
+    return re.sub(r"[_\s]+", "-", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)).strip("-").casefold()
+
+
+def _strings(value: Any, key: str = ""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, str(k))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, key)
+    elif isinstance(value, str) and key:
+        yield key, value
+
+
+def placeholder_values(row: dict[str, Any]) -> list[str]:
+    """Values built from their own field's name and a number (``created_at: "created-at-59"``, ``scope:
+    "scope-value-92"``) in the row's calls and tool results: what no reader believes, whatever the spec."""
+    found: list[str] = []
+    for message in row["messages"]:
+        payloads = []
+        for call in message.get("tool_calls") or []:
+            payloads.append(call["function"].get("arguments") or "{}")
+        if message["role"] == "tool":
+            payloads.append(message.get("content") or "")
+        for payload in payloads:
+            try:
+                data = json.loads(payload)
+            except (ValueError, TypeError, RecursionError):
+                continue
+            for key, value in _strings(data):
+                slug = _field_slug(key)
+                if slug and re.fullmatch(rf"{re.escape(slug)}(?:-[a-z]+)*-\d+", value.casefold()):
+                    found.append(f"{key}: {value}")
+    return found
+
+
+def _calls_and_results(row: dict[str, Any], with_defaults: bool = False):
+    """Each call of the row with its decoded arguments (``with_defaults``: the schema's defaults for the ones it
+    left out, e.g. ``units: metric``) and the decoded result answering it (None if unreadable)."""
+    results = {m.get("tool_call_id"): m.get("content") for m in row["messages"] if m["role"] == "tool"}
+    defaults: dict[str, dict[str, Any]] = {}
+    if with_defaults:
+        for tool in json.loads(row.get("tools") or "[]"):
+            properties = ((tool.get("function") or {}).get("parameters") or {}).get("properties") or {}
+            defaults[tool["function"]["name"]] = {k: v["default"] for k, v in properties.items()
+                                                  if isinstance(v, dict) and "default" in v}
+    for message in row["messages"]:
+        for call in message.get("tool_calls") or []:
+            try:
+                arguments = json.loads(call["function"].get("arguments") or "{}")
+                result = json.loads(results.get(call.get("id")) or "null")
+            except (ValueError, TypeError, RecursionError):
+                continue
+            if isinstance(arguments, dict):
+                name = call["function"]["name"]
+                yield name, {**defaults.get(name, {}), **arguments}, result
+
+
+# Bounds no real value crosses, by field name (the whole name, or its last word).
+_HARD_BOUNDS = {"latitude": (-90, 90), "lat": (-90, 90), "longitude": (-180, 180), "lon": (-180, 180),
+                "lng": (-180, 180), "humidity": (0, 100), "month": (1, 12), "hour": (0, 23),
+                "rating": (0, 10), "stars": (0, 10), "uv_index": (0, 20), "aqi": (0, 500),
+                "rain_chance": (0, 100), "precipitation_chance": (0, 100)}
+_TEMPERATURE_KEYS = TEMPERATURE_NAMES | {"high", "low"}  # the names values.py draws as temperatures
+_CURRENT_KEYS = ("current", "temperature", "temp", "now", "current_temp")
+_PAIRS = (("low", "high"), ("min", "max"), ("start", "end"), ("begin", "end"), ("from", "to"), ("earliest", "latest"),
+          ("since", "until"))
+_NUMBER_PAIRS = (("low", "high"), ("min", "max"))  # the others order times: a conversion's from/to amounts need not
+
+
+def _last_word(key: str) -> str:
+    return _field_slug(key).rsplit("-", 1)[-1]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _time(value: Any) -> Any:
+    """An ISO date or date-time string as a comparable instant (``values.as_instant``), else None."""
+    return as_instant(value) if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value) else None
+
+
+def _dicts(value: Any):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _dicts(item)
+
+
+def _paired(node: dict[str, Any], low: str, high: str):
+    """(low key, high key) pairs of one object: ``low``/``high``, ``temp_min``/``temp_max``, ``min_price``/..."""
+    slugs = {_field_slug(k): k for k in node}
+    for slug, key in slugs.items():
+        if slug == low or slug.endswith(f"-{low}") or slug.startswith(f"{low}-"):
+            twin = high if slug == low else (slug[: -len(low)] + high if slug.endswith(f"-{low}")
+                                             else high + slug[len(low):])
+            if twin in slugs:
+                yield key, slugs[twin]
+
+
+def range_absurdities(row: dict[str, Any]) -> list[str]:
+    """Numbers and times no reader believes, in calls and results: past a bound no real value crosses (a latitude
+    of 120, humidity 140%), a temperature impossible in the units the call asked for (metric 59.5), a low above
+    its high or a start after its end, a current value outside that day's low and high."""
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row, with_defaults=True):
+        asked = " ".join(str(v).casefold() for v in arguments.values() if isinstance(v, str))
+        hottest = 60 if re.search(r"\b(metric|celsius|c)\b", asked) else 140
+        for node in [arguments, *_dicts(result)]:
+            for key, value in node.items():
+                number = _number(value)
+                if number is None:
+                    continue
+                bounds = _HARD_BOUNDS.get(_field_slug(key).replace("-", "_")) or _HARD_BOUNDS.get(_last_word(key))
+                if bounds and not bounds[0] <= number <= bounds[1]:
+                    found.append(f"{name}: {key} {value} (outside {bounds[0]}..{bounds[1]})")
+                elif _field_slug(key).replace("-", "_") in _TEMPERATURE_KEYS and not -90 <= number <= hottest:
+                    found.append(f"{name}: {key} {value} (impossible as a temperature in the asked units)")
+            for low_word, high_word in _PAIRS:
+                for low_key, high_key in _paired(node, low_word, high_word):
+                    low, high = node[low_key], node[high_key]
+                    low_number, high_number = _number(low), _number(high)
+                    low_time, high_time = _time(low), _time(high)
+                    reversed_numbers = (low_word, high_word) in _NUMBER_PAIRS and low_number is not None \
+                        and high_number is not None and low_number > high_number
+                    reversed_times = low_time is not None and high_time is not None and low_time > high_time
+                    if reversed_numbers or reversed_times:
+                        found.append(f"{name}: {low_key} {low} > {high_key} {high}")
+                    elif low_word == "low" and low_number is not None and high_number is not None:
+                        for current in _CURRENT_KEYS:
+                            value = _number(node.get(current))
+                            if value is not None and not low_number <= value <= high_number:
+                                found.append(f"{name}: {current} {node[current]} outside {low_key} {low} .. "
+                                             f"{high_key} {high}")
+    return found
+
+
+# Words of a field (its name, or the last words of its description) that say it holds a person.
+_PERSON_WORDS = {"assignee", "reviewer", "owner", "author", "authors", "user", "member", "recipient", "sender",
+                 "guest", "passenger", "customer", "patient", "contact", "person", "people", "attendee", "artist",
+                 "payer", "payee", "driver", "doctor", "director", "writer", "actor", "cast", "producer", "creator",
+                 "organizer", "host", "speaker", "student", "teacher", "employee", "manager", "agent", "client",
+                 "buyer", "seller", "tenant", "holder", "beneficiary", "friend", "byline", "first", "last", "full",
+                 "given", "family", "surname", "nickname", "signatory", "candidate", "player", "name"}
+
+
+@lru_cache(maxsize=1)
+def _person_names() -> tuple[frozenset[str], frozenset[str]]:
+    from faker.providers.person.en_US import Provider
+
+    return frozenset(Provider.first_names), frozenset(Provider.last_names)
+
+
+def misplaced_person_names(row: dict[str, Any]) -> list[str]:
+    """A person's full name in a field that holds no person (``slice: "Jason Daniel"``, ``concept: "Travis
+    West"``): what a provider for names gives a field it mistook for a person's, in calls and results."""
+    firsts, lasts = _person_names()
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row):
+        for node in [arguments, *_dicts(result)]:
+            for key, value in node.items():
+                words = set(_field_slug(key).split("-"))
+                if not isinstance(value, str) or words & _PERSON_WORDS:
+                    continue
+                parts = value.split()
+                if len(parts) == 2 and parts[0] in firsts and parts[1] in lasts:
+                    found.append(f"{name}: {key} {value!r}")
+    return found
+
+
+_ECHO_PREFIXES = ("starting", "initial", "opening", "new")
+
+
+def _echo_key(key: str) -> str:
+    """The result field an argument is echoed under: ``starting_cash`` → ``cash``, ``message_id`` as is."""
+    slug = _field_slug(key)
+    for prefix in _ECHO_PREFIXES:
+        if slug.startswith(f"{prefix}-"):
+            return slug.removeprefix(f"{prefix}-")
+    return slug
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if _number(a) is not None and _number(b) is not None:
+        return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(a)))
+    if isinstance(a, str) and isinstance(b, str):
+        a_text, b_text = a.strip().casefold(), b.strip().casefold()
+        if a_text == b_text or a_text.startswith(b_text) or b_text.startswith(a_text):
+            return True
+        times = _time(a), _time(b)
+        return None not in times and times[0] == times[1]
+    return a == b
+
+
+def echo_mismatches(row: dict[str, Any]) -> list[str]:
+    """Results that contradict their own call: a post to channel CH-40892 answered for ``#design``, a read of
+    message MS-11111 returning MS-22222, an account opened with 850.33 reporting cash 37.55, a 5-day forecast of 3
+    days. Compared: the call's scalar arguments with the same-named fields of the result object and of the objects
+    directly inside it (not inside lists: a search's hits need not repeat its filters), and a count with the
+    same-named list (never longer; a forecast exactly as long)."""
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row):
+        if not isinstance(result, dict) or "error" in result:
+            continue
+        objects = [result] + [v for v in result.values() if isinstance(v, dict)]
+        for key, value in arguments.items():
+            if isinstance(value, (dict, list)) or value is None:
+                continue
+            wanted = _echo_key(key)
+            listed = next((v for k, v in result.items() if _field_slug(k) == wanted and isinstance(v, list)), None)
+            if listed is not None and _number(value) is not None and value >= 0 and (
+                    len(listed) > value or ("forecast" in name and len(listed) != value)):
+                found.append(f"{name}: {key} {value!r} answered with {len(listed)} {wanted}")
+                continue
+            for node in objects:
+                echoed = next((k for k in node if _field_slug(k) == wanted), None)
+                if echoed is not None and not isinstance(node[echoed], (dict, list)) and node[echoed] is not None \
+                        and not _same_value(value, node[echoed]):
+                    found.append(f"{name}: {key} {value!r} answered as {echoed} {node[echoed]!r}")
+                    break
+    return found
+
+
+def _spec_values(schema: dict[str, Any]) -> list[Any]:
+    values = list(schema.get("enum") or []) + list(schema.get("examples") or [])
+    values += [schema[k] for k in ("default", "const", "example") if k in schema]
+    return values
+
+
+def value_sources(row: dict[str, Any]) -> Counter:
+    """Planned argument values by origin: ``spec`` (enum/examples/default/const), ``flow`` (an earlier call's
+    result) or ``generated``."""
+    tools = {t["function"]["name"]: t["function"].get("parameters") or {} for t in json.loads(row["tools"])}
+    blueprint = json.loads(row["blueprint"])
+    counts: Counter = Counter()
+    for call in blueprint.get("calls") or []:
+        properties = tools.get(call["name"], {}).get("properties") or {}
+        for name, value in call["arguments"].items():
+            if name in (call.get("sources") or {}):
+                counts["flow"] += 1
+            elif value in _spec_values(properties.get(name) or {}) and not isinstance(value, bool):
+                counts["spec"] += 1
+            else:
+                counts["generated"] += 1
+    return counts
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"\b[A-Z]{2,5}-\d+\b|\d+(?:\.\d+)?", "#", text)
+    return " ".join(text.casefold().split())
+
+
+def near_duplicate_rate(texts: list[str], threshold: float = 0.9) -> float:
+    """Share of texts with an earlier text of TF-IDF cosine ≥ ``threshold`` (ids and numbers masked)."""
+    if len(texts) < 2:
+        return 0.0
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    normalised = [_normalise(t) for t in texts]
+    matrix = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(normalised)
+    duplicates = 0
+    for start in range(0, len(texts), 2048):  # blocks of rows against all rows: memory stays bounded
+        block = (matrix[start:start + 2048] @ matrix.T).tocsr()
+        for offset in range(block.shape[0]):
+            i = start + offset
+            row = block.getrow(offset)
+            if any(j < i and value >= threshold for j, value in zip(row.indices, row.data, strict=True)):
+                duplicates += 1
+    return duplicates / len(texts)
+
+
+def distinct_4grams_per_1000_words(texts: list[str]) -> float:
+    words_total, grams = 0, set[tuple[str, ...]]()
+    for text in texts:
+        words = re.findall(r"[\w'-]+", text.casefold())
+        words_total += len(words)
+        grams.update(tuple(words[i:i + 4]) for i in range(len(words) - 3))
+    return 1000 * len(grams) / words_total if words_total else 0.0
+
+
+def render_row(row: dict[str, Any]) -> str:
+    """A row as a reader sees it."""
+    lines = [f"**{row['id']}** · {row['category']} · {row['domain']}"]
+    for message in row["messages"][1:]:
+        if message["role"] == "tool":
+            lines.append(f"- tool `{message.get('name')}` → {message['content'][:300]}")
+        elif message.get("tool_calls"):
+            calls = ", ".join(f"{c['function']['name']}({c['function']['arguments'][:200]})"
+                              for c in message["tool_calls"])
+            lines.append(f"- assistant calls {calls}")
+        else:
+            lines.append(f"- {message['role']}: {(message.get('content') or '')[:400]}")
+    return "\n".join(lines)
+
+
+def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, Any]:
+    """Numbers a careful reader would want, for the kept rows of ``dataset`` (a ``DatasetDict`` with ``train``,
+    a ``Dataset``, or a folder / Hub id)."""
+    if isinstance(dataset, (str, Path)):
+        from inftool_hf.verify.trajectories import load_hub_folder
+
+        dataset = load_hub_folder(dataset)
+    kept = dataset["train"] if hasattr(dataset, "keys") and "train" in dataset else dataset
+    rows = list(kept)
+    faithful = state_ok = 0
+    examples: dict[str, list[str]] = {"faithfulness": [], "state": []}
+    artefact_rows: Counter = Counter()
+    any_artefact = placeholder_rows = absurd_rows = mismatch_rows = misplaced_rows = implausible = 0
+    examples["placeholder values"], examples["range"], examples["echo"], examples["person name"] = [], [], [], []
+    sources: Counter = Counter()
+    answers: Counter = Counter()
+    exact: set[str] = set()
+    exact_dupes = 0
+    users = []
+    for row in rows:
+        tools = json.loads(row["tools"])
+        problems = faithfulness_problems(row["messages"], tools)
+        faithful += not problems
+        if problems and len(examples["faithfulness"]) < 5:
+            examples["faithfulness"].append(f"{row['id']}: {problems[0]}")
+        inconsistent = state_inconsistencies(row["messages"])
+        state_ok += not inconsistent
+        if inconsistent and len(examples["state"]) < 5:
+            examples["state"].append(f"{row['id']}: {inconsistent[0]}")
+        found = artefacts(row)
+        artefact_rows.update(found)
+        any_artefact += bool(found)
+        placeholders = placeholder_values(row)
+        placeholder_rows += bool(placeholders)
+        if placeholders and len(examples["placeholder values"]) < 5:
+            examples["placeholder values"].append(f"{row['id']}: {', '.join(placeholders[:3])}")
+        absurd, mismatched, misplaced = range_absurdities(row), echo_mismatches(row), misplaced_person_names(row)
+        absurd_rows += bool(absurd)
+        mismatch_rows += bool(mismatched)
+        misplaced_rows += bool(misplaced)
+        implausible += bool(placeholders or absurd or mismatched or misplaced or inconsistent)
+        for kind, found_here in (("range", absurd), ("echo", mismatched), ("person name", misplaced)):
+            if found_here and len(examples[kind]) < 5:
+                examples[kind].append(f"{row['id']}: {found_here[0]}")
+        sources.update(value_sources(row))
+        answers.update(json.loads(row.get("episode") or "{}").get("answer_sources") or [])
+        text = " ".join(_user_texts(row))
+        key = _normalise(text) + json.dumps([c["function"] for m in row["messages"] for c in m.get("tool_calls") or []])
+        exact_dupes += key in exact
+        exact.add(key)
+        users.append(text)
+    count = len(rows) or 1
+    planned = sum(sources.values()) or 1
+    picked = random.Random(seed).sample(rows, min(sample, len(rows)))
+    return {
+        "rows": len(rows),
+        "faithfulness_rate": faithful / count,
+        "state_consistency_rate": state_ok / count,
+        "artefact_rate": any_artefact / count,
+        "artefacts": dict(artefact_rows),
+        "placeholder_value_rate": placeholder_rows / count,
+        # unit/range absurdities, results contradicting their own call
+        "range_absurdity_rate": absurd_rows / count, "echo_mismatch_rate": mismatch_rows / count,
+        "misplaced_person_name_rate": misplaced_rows / count,
+        # none of these: no placeholder, no absurd number or time, no contradicted call, no person's name where no
+        # person belongs, no read against a write
+        "plausible_value_rate": 1 - implausible / count if rows else 0.0,
+        "value_sources": {k: sources[k] / planned for k in ("spec", "generated", "flow")},
+        "answers": {k: answers[k] for k in sorted(answers)},
+        "exact_duplicate_rate": exact_dupes / count,
+        "near_duplicate_rate": near_duplicate_rate(users),
+        "distinct_4grams_per_1000_words": distinct_4grams_per_1000_words(users),
+        "examples": examples,
+        "sample": [render_row(row) for row in picked],
+    }
+
+
+def audit_markdown(report: dict[str, Any]) -> str:
+    lines = ["| measure | value |", "| --- | ---: |",
+             f"| kept rows | {report['rows']} |",
+             f"| faithfulness (answers say only what results and user support) | "
+             f"{100 * report['faithfulness_rate']:.1f}% |",
+             f"| state consistency (reads agree with writes) | {100 * report['state_consistency_rate']:.1f}% |",
+             f"| rows with template artefacts | {100 * report['artefact_rate']:.1f}% |",
+             f"| rows with a placeholder value (its field's name and a number: `created-at-59`) | "
+             f"{100 * report.get('placeholder_value_rate', 0.0):.1f}% |",
+             f"| numbers and times past what their unit allows (latitude 120, metric high 80, start after end) | "
+             f"{100 * report.get('range_absurdity_rate', 0.0):.1f}% |",
+             f"| results contradicting their own call (channel CH-40892 answered as #design, 5 days as 3) | "
+             f"{100 * report.get('echo_mismatch_rate', 0.0):.1f}% |",
+             f"| a person's name in a field that holds no person (`slice: Jason Daniel`) | "
+             f"{100 * report.get('misplaced_person_name_rate', 0.0):.1f}% |",
+             f"| **plausible values** (none of: placeholder, absurd number or time, contradicted call, misplaced "
+             f"name, read against a write) | {100 * report.get('plausible_value_rate', 1.0):.1f}% |",
+             f"| argument values from the spec (enum/examples/default) | "
+             f"{100 * report['value_sources']['spec']:.1f}% |",
+             f"| argument values generated / from earlier results | {100 * report['value_sources']['generated']:.1f}% "
+             f"/ {100 * report['value_sources']['flow']:.1f}% |",
+             f"| exact / near-duplicate requests | {100 * report['exact_duplicate_rate']:.1f}% / "
+             f"{100 * report['near_duplicate_rate']:.1f}% |",
+             f"| distinct 4-grams per 1,000 words of user turns | {report['distinct_4grams_per_1000_words']:.0f} |"]
+    if report["answers"]:
+        lines.append("| final answers written by the model / realized from results | "
+                     f"{report['answers'].get('model', 0)} / {report['answers'].get('realized', 0)} |")
+    return "\n".join(lines)
