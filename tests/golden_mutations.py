@@ -5,8 +5,8 @@ import json
 
 def mutated_rows(rows: list[dict]) -> list[dict]:
     out = []
-    for i, base in enumerate(rows):
-        def variant(tag, change):
+    for base in rows:
+        def variant(tag, change, base=base):
             row = copy.deepcopy(base)
             row["id"] = f"{row['id']}-{tag}"
             change(row)

@@ -12,7 +12,8 @@ Every recipe key of every stage, with its type, default and help, generated from
 (`.venv/bin/python tests/test_configuration_reference.py` rewrites this page; a test fails when it is stale). A recipe
 is a YAML file whose top-level sections are these; any key also works on the command line as `--set key=value`
 (dotted, the value read as YAML), checked by the same code. The `loop:` section holds its own keys below plus
-`generate:`, `train:` and `eval:` subsections that take the keys of those sections (`loop.generate.roleplay.shard_size`).
+`generate:`, `train:` and `eval:` subsections that take the keys of those sections
+(`loop.generate.roleplay.shard_size`).
 `inftool-hf <command> --help` prints the same list.
 
 """
@@ -29,7 +30,8 @@ def reference() -> str:
 
 
 def test_the_configuration_reference_is_current():
-    assert PAGE.read_text(encoding="utf-8") == reference(), "stale: .venv/bin/python tests/test_configuration_reference.py"
+    stale = "stale: .venv/bin/python tests/test_configuration_reference.py"
+    assert PAGE.read_text(encoding="utf-8") == reference(), stale
 
 
 def test_every_field_is_one_line_with_help():

@@ -20,9 +20,7 @@ from inftool_hf.atomic import atomic_to_parquet, atomic_write_text
 from inftool_hf.configs import BackendConfig, ConfigError, load_recipe
 from inftool_hf.scaleout import DatatroveConfig
 from inftool_hf.sources.compaction import compact_tools
-from inftool_hf.sources.installed import SOURCES, load_source
-from inftool_hf.sources.python_tools import python_specs
-from inftool_hf.sources.specs import SpecLoad, load_specs, spec_pack_dir
+from inftool_hf.sources.registry import implementations_of, load_entries, named_sources, spec_paths
 from inftool_hf.synth.roleplay import RolePlayConfig, role_play
 from inftool_hf.synth.scenarios import ScenarioConfig, category_shortfall, sample_scenarios
 from inftool_hf.synth.tool_pool import ToolPool, build_tool_pool, operation_kind, pool_report
@@ -44,7 +42,7 @@ class GenerateConfig:
                           "installed (inftool_hf.sources.installed); 'python:<module>' is a module of functions "
                           "whose tools the MCP Server runs for real (inftool_hf.sources.python_tools); "
                           "'mcp:<url or stdio:command>' is a live MCP server whose listed tools are ingested "
-                          "(inftool_hf.synth.mcp_client)."},
+                          "(inftool_hf.sources.mcp)."},
     )
     only_domains: list[str] = field(
         default_factory=list,
@@ -152,45 +150,12 @@ def load_generate_config(path: str) -> GenerateConfig:
     return load_recipe(GenerateConfig, path, "generate")
 
 
-def spec_paths(specs: list[str]) -> list[Path]:
-    paths = []
-    for entry in specs:
-        if entry.startswith(("python:", "mcp:", *SOURCES)):
-            continue
-        path = spec_pack_dir() if entry == "pack" else Path(entry)
-        if not path.exists():
-            raise ConfigError(f"specs: {entry!r} does not exist")
-        if path.is_dir() and not any(p.suffix.lower() in (".yaml", ".yml", ".json") for p in path.rglob("*")):
-            raise ConfigError(f"specs: folder {entry!r} holds no .yaml, .yml or .json file")
-        paths.append(path)
-    return paths
-
-
-def load_spec_entries(specs: list[str]) -> SpecLoad:
-    """Every tool the ``specs:`` entries give (files, folders, 'pack', python:, mcp:, botocore:, googleapis:), with
-    the warnings for what was skipped: what ``generate`` builds its pool from and ``specs inspect`` shows."""
-    load = load_specs(spec_paths(specs))
-    python_load, _ = python_specs(specs)
-    load.tools += python_load.tools
-    load.warnings += python_load.warnings
-    for entry in specs:
-        if entry.startswith("mcp:"):
-            from inftool_hf.synth.mcp_client import load_mcp_tools
-
-            load.tools += load_mcp_tools(entry.removeprefix("mcp:")).tools
-        elif entry.startswith(SOURCES):  # API descriptions that pip installed (AWS, Google)
-            part = load_source(entry)
-            load.tools += part.tools
-            load.warnings += part.warnings
-    return load
-
-
 def inspect_specs(specs: list[str], tokenizer: Any = None):
     """The tools ``specs`` become, one row each (name, domain, source, parameters, required, rendered size in
     tokens when a tokenizer is given, else characters), and the load's warnings."""
     from datasets import Dataset
 
-    load = load_spec_entries(specs)
+    load = load_entries(specs)[0]
     rows = []
     for tool in load.tools:
         rendered = json.dumps(tool.to_openai(), ensure_ascii=False)
@@ -241,7 +206,7 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
         pool = ToolPool.from_dataset(Dataset.from_parquet(str(saved)))
         if pool.tools:
             return pool
-    load = load_spec_entries(config.specs)
+    load = load_entries(config.specs)[0]
     for warning in load.warnings:
         logger.warning(warning)
     from inftool_hf.synth.tool_pool import llm_merge, llm_split
@@ -359,13 +324,13 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
 
                 return role_play_on_datatrove(scenarios, pool, roleplay, config.datatrove, backend=config.backend,
                                               iteration=config.iteration, work=work / f"datatrove-{shards}",
-                                              implementations=python_specs(config.specs)[1],
+                                              implementations=implementations_of(config.specs),
                                               judge=config.judge)
             return role_play(scenarios, pool, roleplay, backend,
                              user_backend=user_backend if roleplay.user == "llm" else None,
                              server_backend=user_backend if roleplay.server == "llm" else None,
                              iteration=config.iteration, shard_dir=work / shards, progress=progress,
-                             implementations=python_specs(config.specs)[1])
+                             implementations=implementations_of(config.specs))
 
         started = time.monotonic()
         trajectories = play(scenarios, config.roleplay, "shards")
@@ -390,8 +355,7 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         check_dataset_decontamination(verified["train"])
         timings["decontaminate"] = time.monotonic() - started
     started = time.monotonic()
-    sources = [str(p.name) for p in spec_paths(config.specs)]
-    sources += [e for e in config.specs if e.startswith(("python:", "mcp:", *SOURCES))]
+    sources = named_sources(config.specs)
     save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,
                     license=config.license, judged=config.judge, shortfall=shortfall)
     if config.hub_repo_id:

@@ -69,15 +69,12 @@ def build_server(tools: list[ToolSpec], implementations: dict[str, Any] | None =
 
 
 def load_served_tools(spec: str) -> tuple[list[ToolSpec], dict[str, Any]]:
-    """``pack``, a spec file or folder, or ``python:<module>``."""
-    from inftool_hf.generate import spec_paths
-    from inftool_hf.sources.python_tools import python_specs
-    from inftool_hf.sources.specs import load_specs
+    """Any ``specs:`` entry: ``pack``, a spec file or folder, ``python:<module>`` (its functions run for real),
+    ``botocore:<service>``, ``googleapis:<api>``."""
+    from inftool_hf.sources.registry import load_entries
 
-    if spec.startswith("python:"):
-        load, implementations = python_specs([spec])
-        return load.tools, implementations
-    return load_specs(spec_paths([spec])).tools, {}
+    load, implementations = load_entries([spec])
+    return load.tools, implementations
 
 
 def serve(spec: str, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:

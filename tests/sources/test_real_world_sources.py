@@ -66,10 +66,11 @@ def test_mcp_servers_published_on_pypi_are_spec_sources(tmp_path):
     import sys
     from collections import Counter
 
-    from inftool_hf.generate import GenerateConfig, generate, load_spec_entries
+    from inftool_hf.generate import GenerateConfig, generate
+    from inftool_hf.sources.registry import load_entries
 
     specs = [f"mcp:stdio:{sys.executable} -m mcp_server_{name}" for name in ("time", "git", "fetch")]
-    load = load_spec_entries(specs)
+    load = load_entries(specs)[0]
     domains = Counter(t.domain for t in load.tools)
     assert domains["time"] == 2 and domains["git"] >= 10 and domains["fetch"] == 1 and not load.warnings
     convert = next(t for t in load.tools if t.name == "convert_time")
@@ -153,10 +154,10 @@ def test_mcp_sources_load_inside_a_running_event_loop(monkeypatch):
     import sys
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    from inftool_hf.generate import load_spec_entries
+    from inftool_hf.sources.registry import load_entries
 
     async def cell():
-        return load_spec_entries([f"mcp:stdio:{sys.executable} -m mcp_server_time"])
+        return load_entries([f"mcp:stdio:{sys.executable} -m mcp_server_time"])[0]
 
     load = asyncio.run(cell())
     assert {t.name for t in load.tools} == {"get_current_time", "convert_time"} and not load.warnings
@@ -165,11 +166,11 @@ def test_mcp_sources_load_inside_a_running_event_loop(monkeypatch):
 def test_mcp_schemas_have_their_local_references_written_out():
     """``mcp-server-time``'s ``convert_time`` publishes ``source: {"$ref": "#/$defs/TimeResult"}``: left as it was,
     the simulated server answered ``"source": "source-46"``. Loaded, the fields are there and results carry them."""
-    from inftool_hf.generate import load_spec_entries
+    from inftool_hf.sources.registry import load_entries
     from inftool_hf.sources.specs import inline_local_refs
     from inftool_hf.synth.simulator import ToolSimulator
 
-    tools = {t.name: t for t in load_spec_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
+    tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"])[0].tools}
     source = tools["convert_time"].response_schema["properties"]["source"]
     assert source["properties"]["timezone"]["type"] == "string" and "$defs" not in tools["convert_time"].response_schema
     result = ToolSimulator(tools, seed=4).execute("convert_time", {"source_timezone": "Europe/Paris",

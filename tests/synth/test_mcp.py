@@ -8,8 +8,9 @@ import time
 import pytest
 
 from inftool_hf.mcp_server import build_server
+from inftool_hf.sources.mcp import load_mcp_tools
 from inftool_hf.sources.specs import load_specs, spec_pack_dir
-from inftool_hf.synth.mcp_client import MCPToolServer, load_mcp_tools
+from inftool_hf.synth.mcp_client import MCPToolServer
 
 FLIGHTS = str(spec_pack_dir() / "flights.openapi.yaml")
 STDIO = f"stdio:{sys.executable} -m inftool_hf.cli serve-mcp {FLIGHTS}"

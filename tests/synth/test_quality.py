@@ -656,8 +656,8 @@ def test_real_api_rows_read_right_after_a_third_reading():
     map sent as ``{}``); a conversion from Asia/Tokyo to Asia/Tokyo at "2026-12-09T11:00:00Z" for a field that
     asks for HH:MM, answered with another zone and ``day_of_week: "2026-12-20"``; "I found 3 devices: garden and
     more"; "the subject contains are Meeting on Monday"."""
-    from inftool_hf.generate import load_spec_entries
     from inftool_hf.sources.installed import load_source
+    from inftool_hf.sources.registry import load_entries
     from inftool_hf.synth.realize import clause, result_sentences, substitute, verb_phrase
     from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenario
     from inftool_hf.synth.values import described_values, order_ranges
@@ -695,7 +695,7 @@ def test_real_api_rows_read_right_after_a_third_reading():
     assert values.map_entry("FifoQueue", {"type": "string"}) in ("true", "false")
     assert json.loads(values.map_entry("RedrivePolicy", {"type": "string"}))["deadLetterTargetArn"].startswith("arn:")
 
-    time_tools = {t.name: t for t in load_spec_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
+    time_tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"])[0].tools}
     pool = build_tool_pool([time_tools["convert_time"]])
     calls = [c for seed in range(30) for c in sample_scenario(pool, ScenarioConfig(), seed, "simple").calls]
     assert calls and all(c.arguments["source_timezone"] != c.arguments["target_timezone"] for c in calls)
@@ -755,10 +755,10 @@ def test_a_time_zone_conversion_reports_the_asked_time_in_each_zone():
     """Read in rows: ``convert_time(Asia/Tokyo, "13:15", Europe/Paris)`` answered with random date-times, a
     Friday in one zone and a Monday in the other, and a "-9.0h" difference; ``SetQueueAttributes`` setting
     ``ApproximateNumberOfMessages`` (a count only the server reports)."""
-    from inftool_hf.generate import load_spec_entries
     from inftool_hf.sources.installed import load_source
+    from inftool_hf.sources.registry import load_entries
 
-    tools = {t.name: t for t in load_spec_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
+    tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"])[0].tools}
     result = ToolSimulator(tools, seed=1).execute("convert_time", {
         "source_timezone": "Asia/Tokyo", "time": "13:15", "target_timezone": "Europe/Paris"})
     assert result["source"]["datetime"] == "2026-11-24T13:15:00+09:00"

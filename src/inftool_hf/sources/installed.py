@@ -26,9 +26,21 @@ from importlib import util
 from pathlib import Path
 from typing import Any
 
-from inftool_hf.sources.specs import SpecError, SpecLoad, ToolSpec, _validate_tool
+from inftool_hf.sources.specs import SpecError, SpecLoad, ToolSpec, validate_tool
 
 MAX_DEPTH = 5
+
+# what an AWS permission allows, by service (an action is an API operation's name, not "action-67")
+AWS_ACTIONS = {"sqs": ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                        "GetQueueAttributes", "GetQueueUrl"],
+                "dynamodb": ["GetItem", "PutItem", "Query", "UpdateItem", "DeleteItem"],
+                "s3": ["GetObject", "PutObject", "ListBucket", "DeleteObject"]}
+
+# how each AWS service writes a resource into an ARN (others: the bare name)
+ARN_RESOURCES = {"dynamodb": "table/{name}", "lambda": "function:{name}", "kinesis": "stream/{name}",
+                  "ecs": "cluster/{name}", "iam": "role/{name}", "logs": "log-group:{name}",
+                  "states": "stateMachine:{name}", "secretsmanager": "secret:{name}"}
+BOTOCORE_VALUE_HINTS = {"actions": AWS_ACTIONS, "arn_resources": ARN_RESOURCES}
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -151,7 +163,7 @@ def load_botocore(service: str, root: Path | None = None) -> SpecLoad:
             _shape_schema(shapes, op["input"]["shape"]) if op.get("input") else {"type": "object"}
         parameters.setdefault("properties", {})
         parameters["type"] = "object"
-        problem = _validate_tool(name, parameters, where)
+        problem = validate_tool(name, parameters, where)
         if problem:
             load.warnings.append(f"{problem}; operation skipped")
             continue
@@ -267,7 +279,7 @@ def load_googleapis(api: str, root: Path | None = None) -> SpecLoad:
         parameters: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             parameters["required"] = sorted(required)
-        problem = _validate_tool(name, parameters, where)
+        problem = validate_tool(name, parameters, where)
         if problem:
             load.warnings.append(f"{problem}; method skipped")
             continue
@@ -309,6 +321,3 @@ def load_source(entry: str) -> SpecLoad:
         load.tools += part.tools
         load.warnings += part.warnings
     return load
-
-
-SOURCES = ("botocore:", "googleapis:")

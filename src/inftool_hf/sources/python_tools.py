@@ -124,15 +124,3 @@ def run_implementation(function: Callable[..., Any], arguments: dict[str, Any],
         return {"error": payload}
     result = json.loads(payload)
     return result if isinstance(result, dict) else {"result": result}
-
-
-def python_specs(specs: list[str]):
-    """Tools and implementations of the ``python:<module>`` entries."""
-    load, implementations = SpecLoad(), {}
-    for entry in specs:
-        if entry.startswith("python:"):
-            part, functions = load_python_tools(entry.removeprefix("python:"))
-            load.tools += part.tools
-            load.warnings += part.warnings
-            implementations.update(functions)
-    return load, implementations

@@ -230,7 +230,7 @@ def _is_json(value: Any) -> bool:
     return True
 
 
-def _validate_tool(name: Any, parameters: Any, where: str) -> str | None:
+def validate_tool(name: Any, parameters: Any, where: str) -> str | None:
     """Why this tool cannot be used, or None."""
     from jsonschema.validators import validator_for
 
@@ -483,7 +483,7 @@ def load_openapi(path: str | Path, document: Any = None, domain: str | None = No
                     raise ValueError(f"{where}: duplicate operation name {name!r} (first at {seen[name]})")
                 parameters = _operation_parameters(op, shared if isinstance(shared, list) else [], version, where,
                                                    auth_names, str(route))
-                problem = _validate_tool(name, parameters, where)
+                problem = validate_tool(name, parameters, where)
                 if problem:
                     raise ValueError(problem)
                 description = str(op.get("summary") or op.get("description") or f"{method.upper()} {route}")
@@ -533,13 +533,13 @@ def load_function_list(path: str | Path, document: Any = None, domain: str | Non
             continue
         name = function.get("name")
         parameters = function.get("parameters", {"type": "object", "properties": {}})
-        problem = _validate_tool(name, parameters, where)
+        problem = validate_tool(name, parameters, where)
         if problem is None and name in seen:
             problem = f"{where}: duplicate function name {name!r}"
         if problem:
             load.warnings.append(f"{path}: {problem}; tool skipped")
             continue
-        assert isinstance(name, str)  # _validate_tool said so
+        assert isinstance(name, str)  # validate_tool said so
         seen.add(name)
         response = function.get("responses") or function.get("response_schema") or item.get("responses")
         load.tools.append(ToolSpec(

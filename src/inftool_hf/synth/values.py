@@ -41,11 +41,6 @@ TODAY = dt.date(2026, 11, 24)
 # between one currency and itself, is no request a person makes
 _DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination")]
 _DISTINCT_ENDS += [(first.title(), second.title()) for first, second in _DISTINCT_ENDS]  # SourceArn / TargetArn
-# what an AWS permission allows, by service (an action is an API operation's name, not "action-67")
-_AWS_ACTIONS = {"sqs": ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
-                        "GetQueueAttributes", "GetQueueUrl"],
-                "dynamodb": ["GetItem", "PutItem", "Query", "UpdateItem", "DeleteItem"],
-                "s3": ["GetObject", "PutObject", "ListBucket", "DeleteObject"]}
 # the fields that name a listed thing: several listed things have different ones
 _NAMING_KEYS = ("title", "name", "subject", "headline", "summary", "label")
 # map keys that name what a server reports, never what a request sets
@@ -384,7 +379,7 @@ class ValueFactory:
         if {"md5", "sha1", "sha256", "checksum", "digest"} & set(lowered.split("_")):  # MD5OfMessageBody is no text
             return "".join(self.rng.choices("0123456789abcdef", k=64 if "sha256" in lowered else 32))
         if lowered in ("action", "action_name") and "aws_" in self.context:  # SQS AddPermission: "SendMessage"
-            return self.rng.choice(_AWS_ACTIONS.get(_aws_service(self.context), ["*"]))
+            return self.rng.choice(_aws_hints()["actions"].get(_aws_service(self.context), ["*"]))
         if re.search(r"account_?ids?$", lowered) and "aws" in f"{lowered} {self.context}":
             return str(self.rng.randint(10**11, 10**12 - 1))  # an AWS account id is 12 digits, not "AW-15914"
         if lowered.endswith(("_id", "_token", "_number", "_ts", "_handle")) or lowered in ("token", "id", "ts") or \
@@ -765,10 +760,11 @@ _FREE_TEXT_KEYS = [
 ]
 
 
-# how each AWS service writes a resource into an ARN (others: the bare name)
-_ARN_RESOURCES = {"dynamodb": "table/{name}", "lambda": "function:{name}", "kinesis": "stream/{name}",
-                  "ecs": "cluster/{name}", "iam": "role/{name}", "logs": "log-group:{name}",
-                  "states": "stateMachine:{name}", "secretsmanager": "secret:{name}"}
+def _aws_hints() -> dict[str, Any]:
+    """What the botocore source knows about AWS values (its permission actions, its ARN forms)."""
+    from inftool_hf.sources.registry import source
+
+    return source("botocore").value_hints
 
 
 def _aws_service(context: str) -> str:
@@ -784,7 +780,8 @@ def _arn(v: ValueFactory) -> str:
            f"{v.rng.choice(['prod', 'staging', 'dev'])}"
     region = "" if service in ("s3", "iam") else v.rng.choice(["us-east-1", "eu-west-1", "us-west-2"])
     account = "" if service == "s3" else str(v.rng.randint(10**11, 10**12 - 1))
-    return f"arn:aws:{service}:{region}:{account}:{_ARN_RESOURCES.get(service, '{name}').format(name=name)}"
+    resource = _aws_hints()["arn_resources"].get(service, "{name}").format(name=name)
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
 def _phone(v: ValueFactory) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant
 from inftool_hf.verify.consistency import state_inconsistencies
 from inftool_hf.verify.faithfulness import faithfulness_problems
+from inftool_hf.verify import gates
 
 ARTEFACTS = {
     "key: value list": re.compile(r"\((?:[\w ]+: [^;()]+;\s*)+[\w ]+: [^;()]+\)|\b\w+: [^;,.]+; \w+: "),
@@ -398,8 +399,12 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     count = len(rows) or 1
     planned = sum(sources.values()) or 1
     picked = random.Random(seed).sample(rows, min(sample, len(rows)))
+    # every row gate of the registry again: a kept row that fails one was edited after verification or kept by
+    # another generator's rules
+    regated = Counter(gate for gate, _ in map(gates.check_trajectory, rows) if gate is not None)
     return {
         "rows": len(rows),
+        "gate_failures_on_recheck": {gate.name: regated[gate.name] for gate in gates.GATES if gate.check is not None},
         "faithfulness_rate": faithful / count,
         "state_consistency_rate": state_ok / count,
         "artefact_rate": any_artefact / count,
@@ -424,6 +429,9 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
 def audit_markdown(report: dict[str, Any]) -> str:
     lines = ["| measure | value |", "| --- | ---: |",
              f"| kept rows | {report['rows']} |",
+             "| kept rows failing a gate when re-checked ("
+             f"{' → '.join(report.get('gate_failures_on_recheck') or {})}) | "
+             f"{sum((report.get('gate_failures_on_recheck') or {}).values())} |",
              f"| faithfulness (answers say only what results and user support) | "
              f"{100 * report['faithfulness_rate']:.1f}% |",
              f"| state consistency (reads agree with writes) | {100 * report['state_consistency_rate']:.1f}% |",
