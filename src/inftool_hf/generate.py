@@ -12,6 +12,8 @@ import copy
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -271,16 +273,46 @@ def _pool_record(work: Path, name: str, empty: Any) -> Any:
     return json.loads(path.read_text()) if path.exists() else empty
 
 
-def generate(config: GenerateConfig, backend: Any = None, progress: bool = True):
-    """Run the data half; returns the verified ``DatasetDict`` (``train`` and ``rejected``)."""
+class Stopwatch:
+    """Seconds per step of a run, in the order the steps ran (``run.json``'s ``seconds``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        self.seconds[name] = time.monotonic() - started
+
+
+def scenarios_for(pool: ToolPool, config: GenerateConfig, work: Path):
+    """The run's scenarios: the saved ones of an interrupted run, else sampled (reads the schema server cannot
+    answer are never called, still offered beside others) and saved."""
     from datasets import Dataset
 
+    scenario_file = work / "scenarios.parquet"
+    if scenario_file.exists():
+        return Dataset.from_parquet(str(scenario_file))
+    unanswerable = dict.fromkeys(reads_without_response_schema(pool, config.roleplay.server), 0.0)
+    scenarios = sample_scenarios(pool, replace(config.scenarios, tool_weights={
+        **config.scenarios.tool_weights, **unanswerable}))
+    atomic_to_parquet(scenarios, scenario_file)
+    return scenarios
+
+
+def generate(config: GenerateConfig, backend: Any = None, progress: bool = True):
+    """Run the data half; returns the verified ``DatasetDict`` (``train`` and ``rejected``).
+
+    One pass through the stages: sources → tool pool → scenarios → role-play (→ blueprint replay of the model's
+    failed decisions) → verification → decontamination → the published folder. Cheap checks come first, so a
+    missing spec or a broken one fails before any engine starts."""
     from inftool_hf.backends import make_backend
     from inftool_hf.publish import push_to_hub, save_hub_folder
     from inftool_hf.verify.gates import llm_judge, recorded_judge, verify_trajectories
 
-    timings: dict[str, float] = {}
-    spec_paths(config.specs)  # cheap checks first: a missing spec fails before any engine starts
+    clock = Stopwatch()
+    spec_paths(config.specs)
     on_datatrove = config.runner == "datatrove"
     if on_datatrove:
         from inftool_hf.scaleout import require_datatrove
@@ -288,31 +320,21 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
         require_datatrove(config.datatrove)
     work = claim_work_dir(config)
     pool = None
-    if not config.merge_with_llm:  # the pool needs no model: a broken spec fails before any engine starts
-        started = time.monotonic()
-        pool = build_pool(config, work)
-        timings["tool_pool"] = time.monotonic() - started
+    if not config.merge_with_llm:  # the pool needs no model
+        with clock.step("tool_pool"):
+            pool = build_pool(config, work)
     owned = backend is None
     # (on datatrove the episodes' model calls go to datatrove's engine: ours only for a judge or an LLM merge)
     needed = not on_datatrove or config.merge_with_llm
     backend = backend or (make_backend(config.backend) if needed else None)
     user_backend = make_backend(config.user_backend) if config.user_backend and needed else backend
+    implementations = implementations_of(config.specs)
     try:  # engines are closed whatever fails below (a broken spec, an interrupted role-play...)
         if pool is None:
-            started = time.monotonic()
-            pool = build_pool(config, work, merger_backend=user_backend)
-            timings["tool_pool"] = time.monotonic() - started
-
-        started = time.monotonic()
-        scenario_file = work / "scenarios.parquet"
-        if scenario_file.exists():
-            scenarios = Dataset.from_parquet(str(scenario_file))
-        else:
-            unanswerable = dict.fromkeys(reads_without_response_schema(pool, config.roleplay.server), 0.0)
-            scenarios = sample_scenarios(pool, replace(config.scenarios, tool_weights={
-                **config.scenarios.tool_weights, **unanswerable}))  # never called, still offered beside others
-            atomic_to_parquet(scenarios, scenario_file)
-        timings["scenarios"] = time.monotonic() - started
+            with clock.step("tool_pool"):
+                pool = build_pool(config, work, merger_backend=user_backend)
+        with clock.step("scenarios"):
+            scenarios = scenarios_for(pool, config, work)
         shortfall = category_shortfall(config.scenarios, scenarios)
         for category, gap in shortfall.items():
             logger.warning("category %s: %d asked, %d sampled: %s; the rest were built in a nearby category",
@@ -324,25 +346,21 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
 
                 return role_play_on_datatrove(scenarios, pool, roleplay, config.datatrove, backend=config.backend,
                                               iteration=config.iteration, work=work / f"datatrove-{shards}",
-                                              implementations=implementations_of(config.specs),
-                                              judge=config.judge)
+                                              implementations=implementations, judge=config.judge)
             return role_play(scenarios, pool, roleplay, backend,
                              user_backend=user_backend if roleplay.user == "llm" else None,
                              server_backend=user_backend if roleplay.server == "llm" else None,
                              iteration=config.iteration, shard_dir=work / shards, progress=progress,
-                             implementations=implementations_of(config.specs))
+                             implementations=implementations)
 
-        started = time.monotonic()
-        trajectories = play(scenarios, config.roleplay, "shards")
-        timings["role_play"] = time.monotonic() - started
+        with clock.step("role_play"):
+            trajectories = play(scenarios, config.roleplay, "shards")
         if config.replay_failures and config.roleplay.assistant == "model" and config.roleplay.mode == "blueprint":
-            started = time.monotonic()
-            trajectories = with_replayed_failures(trajectories, scenarios, config.roleplay, play)
-            timings["replay"] = time.monotonic() - started
-        started = time.monotonic()
-        judge = (recorded_judge if on_datatrove else llm_judge(user_backend)) if config.judge else None
-        verified = verify_trajectories(trajectories, judge=judge)
-        timings["verify"] = time.monotonic() - started
+            with clock.step("replay"):
+                trajectories = with_replayed_failures(trajectories, scenarios, config.roleplay, play)
+        with clock.step("verify"):
+            judge = (recorded_judge if on_datatrove else llm_judge(user_backend)) if config.judge else None
+            verified = verify_trajectories(trajectories, judge=judge)
     finally:
         if owned and backend is not None:
             backend.close()
@@ -351,17 +369,15 @@ def generate(config: GenerateConfig, backend: Any = None, progress: bool = True)
     if config.decontaminate:
         from inftool_hf.evaluate.decontaminate import check_dataset_decontamination
 
-        started = time.monotonic()
-        check_dataset_decontamination(verified["train"])
-        timings["decontaminate"] = time.monotonic() - started
-    started = time.monotonic()
-    sources = named_sources(config.specs)
-    save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration, sources=sources,
-                    license=config.license, judged=config.judge, shortfall=shortfall)
-    if config.hub_repo_id:
-        push_to_hub(config.folder, config.hub_repo_id, private=config.hub_private)
-    timings["publish"] = time.monotonic() - started
-    run = {"config": asdict(config), "seconds": timings, "category_shortfall": shortfall,
+        with clock.step("decontaminate"):
+            check_dataset_decontamination(verified["train"])
+    with clock.step("publish"):
+        save_hub_folder(verified, config.folder, title=config.name, iteration=config.iteration,
+                        sources=named_sources(config.specs), license=config.license, judged=config.judge,
+                        shortfall=shortfall)
+        if config.hub_repo_id:
+            push_to_hub(config.folder, config.hub_repo_id, private=config.hub_private)
+    run = {"config": asdict(config), "seconds": clock.seconds, "category_shortfall": shortfall,
            "tools_compacted": _pool_record(work, "compaction.json", []),
            "tool_tree": _pool_record(work, "tool_tree.json", {})}
     atomic_write_text(config.folder / "run.json", json.dumps(run, indent=2, default=str))

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant
+from inftool_hf.verify import gates
 from inftool_hf.verify.consistency import state_inconsistencies
 from inftool_hf.verify.faithfulness import faithfulness_problems
-from inftool_hf.verify import gates
 
 ARTEFACTS = {
     "key: value list": re.compile(r"\((?:[\w ]+: [^;()]+;\s*)+[\w ]+: [^;()]+\)|\b\w+: [^;,.]+; \w+: "),
