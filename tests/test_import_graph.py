@@ -124,8 +124,9 @@ def test_the_layer_rule_sees_an_upward_and_a_sideways_import():
 
 def test_the_bfcl_environment_files_import_nothing_of_ours():
     """They run with .venv-bfcl's interpreter, where inftool_hf is not installed."""
+    graph = import_graph()
     for path in (PACKAGE / "evaluate" / "bfcl_venv").glob("*.py"):
-        assert not import_graph()[module_name(path)], path.name
+        assert not graph[module_name(path)], path.name
         assert "inftool_hf" not in " ".join(a.name for n in ast.walk(ast.parse(path.read_text()))
                                             if isinstance(n, ast.Import | ast.ImportFrom)
                                             for a in getattr(n, "names", [])), path.name

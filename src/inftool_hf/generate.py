@@ -157,7 +157,7 @@ def inspect_specs(specs: list[str], tokenizer: Any = None):
     tokens when a tokenizer is given, else characters), and the load's warnings."""
     from datasets import Dataset
 
-    load = load_entries(specs)[0]
+    load = load_entries(specs)
     rows = []
     for tool in load.tools:
         rendered = json.dumps(tool.to_openai(), ensure_ascii=False)
@@ -208,7 +208,7 @@ def build_pool(config: GenerateConfig, work: Path | None = None, merger_backend:
         pool = ToolPool.from_dataset(Dataset.from_parquet(str(saved)))
         if pool.tools:
             return pool
-    load = load_entries(config.specs)[0]
+    load = load_entries(config.specs)
     for warning in load.warnings:
         logger.warning(warning)
     from inftool_hf.synth.tool_pool import llm_merge, llm_split

@@ -71,10 +71,9 @@ def build_server(tools: list[ToolSpec], implementations: dict[str, Any] | None =
 def load_served_tools(spec: str) -> tuple[list[ToolSpec], dict[str, Any]]:
     """Any ``specs:`` entry: ``pack``, a spec file or folder, ``python:<module>`` (its functions run for real),
     ``botocore:<service>``, ``googleapis:<api>``."""
-    from inftool_hf.sources.registry import load_entries
+    from inftool_hf.sources.registry import implementations_of, load_entries
 
-    load, implementations = load_entries([spec])
-    return load.tools, implementations
+    return load_entries([spec]).tools, implementations_of([spec])
 
 
 def serve(spec: str, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:

@@ -70,7 +70,7 @@ def test_mcp_servers_published_on_pypi_are_spec_sources(tmp_path):
     from inftool_hf.sources.registry import load_entries
 
     specs = [f"mcp:stdio:{sys.executable} -m mcp_server_{name}" for name in ("time", "git", "fetch")]
-    load = load_entries(specs)[0]
+    load = load_entries(specs)
     domains = Counter(t.domain for t in load.tools)
     assert domains["time"] == 2 and domains["git"] >= 10 and domains["fetch"] == 1 and not load.warnings
     convert = next(t for t in load.tools if t.name == "convert_time")
@@ -157,7 +157,7 @@ def test_mcp_sources_load_inside_a_running_event_loop(monkeypatch):
     from inftool_hf.sources.registry import load_entries
 
     async def cell():
-        return load_entries([f"mcp:stdio:{sys.executable} -m mcp_server_time"])[0]
+        return load_entries([f"mcp:stdio:{sys.executable} -m mcp_server_time"])
 
     load = asyncio.run(cell())
     assert {t.name for t in load.tools} == {"get_current_time", "convert_time"} and not load.warnings
@@ -170,7 +170,7 @@ def test_mcp_schemas_have_their_local_references_written_out():
     from inftool_hf.sources.specs import inline_local_refs
     from inftool_hf.synth.simulator import ToolSimulator
 
-    tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"])[0].tools}
+    tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
     source = tools["convert_time"].response_schema["properties"]["source"]
     assert source["properties"]["timezone"]["type"] == "string" and "$defs" not in tools["convert_time"].response_schema
     result = ToolSimulator(tools, seed=4).execute("convert_time", {"source_timezone": "Europe/Paris",

@@ -7,7 +7,15 @@ import json
 import pytest
 
 from inftool_hf.sources import registry
-from inftool_hf.sources.registry import SOURCES, Source, load_entries, named_sources, source_of, spec_paths
+from inftool_hf.sources.registry import (
+    SOURCES,
+    Source,
+    implementations_of,
+    load_entries,
+    named_sources,
+    source_of,
+    spec_paths,
+)
 from inftool_hf.sources.specs import SpecLoad, ToolSpec
 
 
@@ -25,7 +33,7 @@ def test_a_missing_path_fails_before_anything_loads(tmp_path):
 
 
 def test_python_entries_bring_their_implementations():
-    load, implementations = load_entries(["python:tests.toy_tools"])
+    load, implementations = load_entries(["python:tests.toy_tools"]), implementations_of(["python:tests.toy_tools"])
     assert {t.name for t in load.tools} == set(implementations)
     assert named_sources(["pack", "python:tests.toy_tools"]) == ["spec_pack", "python:tests.toy_tools"]
 

@@ -695,7 +695,7 @@ def test_real_api_rows_read_right_after_a_third_reading():
     assert values.map_entry("FifoQueue", {"type": "string"}) in ("true", "false")
     assert json.loads(values.map_entry("RedrivePolicy", {"type": "string"}))["deadLetterTargetArn"].startswith("arn:")
 
-    time_tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"])[0].tools}
+    time_tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
     pool = build_tool_pool([time_tools["convert_time"]])
     calls = [c for seed in range(30) for c in sample_scenario(pool, ScenarioConfig(), seed, "simple").calls]
     assert calls and all(c.arguments["source_timezone"] != c.arguments["target_timezone"] for c in calls)
@@ -758,7 +758,7 @@ def test_a_time_zone_conversion_reports_the_asked_time_in_each_zone():
     from inftool_hf.sources.installed import load_source
     from inftool_hf.sources.registry import load_entries
 
-    tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"])[0].tools}
+    tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
     result = ToolSimulator(tools, seed=1).execute("convert_time", {
         "source_timezone": "Asia/Tokyo", "time": "13:15", "target_timezone": "Europe/Paris"})
     assert result["source"]["datetime"] == "2026-11-24T13:15:00+09:00"

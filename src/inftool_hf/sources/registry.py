@@ -113,22 +113,17 @@ def spec_paths(entries: list[str]) -> list[Path]:
     return [path for entry in entries if (s := source_of(entry)).paths is not None for path in s.paths(entry)]
 
 
-def load_entries(entries: list[str]) -> tuple[SpecLoad, dict[str, Callable[..., Any]]]:
-    """Every tool the entries give, with the warnings for what was skipped, and the real implementations
-    (``python:`` modules). Files first, loaded together (tool names unique across them), then every other entry in
-    the order listed."""
+def load_entries(entries: list[str]) -> SpecLoad:
+    """Every tool the entries give, with the warnings for what was skipped. Files first, loaded together (tool names
+    unique across them), then every other entry in the order listed."""
     load = load_specs(spec_paths(entries))
-    implementations: dict[str, Callable[..., Any]] = {}
     for entry in entries:
         kind = source_of(entry)
-        if kind.load is None:
-            continue
-        part = kind.load(entry)
-        load.tools += part.tools
-        load.warnings += part.warnings
-        if kind.implementations is not None:
-            implementations.update(kind.implementations(entry))
-    return load, implementations
+        if kind.load is not None:
+            part = kind.load(entry)
+            load.tools += part.tools
+            load.warnings += part.warnings
+    return load
 
 
 def implementations_of(entries: list[str]) -> dict[str, Callable[..., Any]]:

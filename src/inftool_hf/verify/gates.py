@@ -23,6 +23,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from inftool_hf.synth.scenarios import NO_CALL_CATEGORIES
@@ -172,14 +173,22 @@ class RowView:
         self.schemas = _tool_schemas(row)
         self.groups = _assistant_calls(self.messages)
 
+    @cached_property
+    def call_problem(self) -> tuple[str, list[str]] | None:
+        """The first gate a call fails (``parse`` or ``schema``) with its reasons, calls taken in order; None when
+        every call parses and validates."""
+        return next((found for group in self.groups for name, raw in group
+                     if (found := _call_problem(self, name, raw))), None)
+
+    @cached_property
     def parsed_groups(self) -> list[list[tuple[str, dict[str, Any]]]]:
-        """Every calling turn's ``(name, arguments)``; only called once ``parse`` and ``schema`` passed."""
+        """Every calling turn's ``(name, arguments)``; read only once ``parse`` and ``schema`` passed."""
         return [[(name, json.loads(raw) if isinstance(raw, str) else raw) for name, raw in group]
                 for group in self.groups]
 
 
 def _call_problem(view: RowView, name: str, raw: Any) -> tuple[str, list[str]] | None:
-    """The first gate a call fails (``parse`` or ``schema``) with its reasons, in the order a reader checks."""
+    """The gate one call fails (``parse`` or ``schema``) with its reasons, in the order a reader checks."""
     try:
         args = json.loads(raw) if isinstance(raw, str) else raw
     except (ValueError, RecursionError):
@@ -194,26 +203,21 @@ def _call_problem(view: RowView, name: str, raw: Any) -> tuple[str, list[str]] |
     return None
 
 
-def _first_call_problem(view: RowView) -> tuple[str, list[str]] | None:
-    return next((found for group in view.groups for name, raw in group
-                 if (found := _call_problem(view, name, raw))), None)
-
-
 def check_parse(view: RowView) -> list[str]:
     errors = [e for e in view.episode.get("parse_errors", []) if e]
     if errors:
         return errors[:3]
-    found = _first_call_problem(view)
+    found = view.call_problem
     return found[1] if found and found[0] == "parse" else []
 
 
 def check_schema(view: RowView) -> list[str]:
-    found = _first_call_problem(view)
+    found = view.call_problem
     return found[1] if found and found[0] == "schema" else []
 
 
 def check_blueprint(view: RowView) -> list[str]:
-    row, messages, parsed_groups = view.row, view.messages, view.parsed_groups()
+    row, messages, parsed_groups = view.row, view.messages, view.parsed_groups
     blueprint = json.loads(row["blueprint"])
     if view.episode.get("mode") == "free":
         return []  # open role-play: no gold plan to match; grounded, state and the judge decide
