@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8, help="optimizer steps (each: batch x accumulation rows)")
     parser.add_argument("--rows", type=int, default=96)
     parser.add_argument("--quick", action="store_true", help="2 steps on 24 rows")
+    parser.add_argument("--compare-dropout", type=float, nargs="*", default=[],
+                        help="also time these LoRA dropouts on the same rows (the recipe's own is timed last)")
     args = parser.parse_args()
     steps, num_rows = (2, 24) if args.quick else (args.steps, args.rows)
     loop = load_loop_config(str(RECIPE))
@@ -82,13 +84,25 @@ def main() -> None:
     dataset = Dataset.from_list(list(rows))
     encoded = sft_dataset(dataset, tokenizer, config.sft.max_length)
     trained = [len(ids) for ids in encoded["input_ids"]][: steps * per_step]
-    with tempfile.TemporaryDirectory() as out:
-        config = replace(config, output_dir=out, sft=replace(config.sft, max_steps=steps, save_steps=10_000))
-        started = time.monotonic()
-        run_sft(config, dataset, tokenizer, Path(out) / "sft")
-        seconds = time.monotonic() - started
-        history = json.loads((Path(out) / "sft" / "log_history.json").read_text())
-    runtime = next((e["train_runtime"] for e in history if "train_runtime" in e), seconds)
+    def timed_run(run_config) -> tuple[float, float]:
+        with tempfile.TemporaryDirectory() as out:
+            run_config = replace(run_config, output_dir=out,
+                                 sft=replace(run_config.sft, max_steps=steps, save_steps=10_000))
+            started = time.monotonic()
+            run_sft(run_config, dataset, tokenizer, Path(out) / "sft")
+            seconds = time.monotonic() - started
+            history = json.loads((Path(out) / "sft" / "log_history.json").read_text())
+        return next((e["train_runtime"] for e in history if "train_runtime" in e), seconds), seconds
+
+    # the levers, each measured in this run on the same rows: the recipe's settings last, so the figures above
+    # compare with what the loop trains with
+    baselines = {}
+    for dropout in args.compare_dropout:
+        lever_config = replace(config, lora=replace(config.lora, dropout=dropout))
+        lever_runtime, _ = timed_run(lever_config)
+        baselines[f"lora_dropout={dropout}"] = {"seconds_per_row": round(lever_runtime / len(trained), 2),
+                                                "trained_tokens_per_s": round(sum(trained) / lever_runtime, 1)}
+    runtime, seconds = timed_run(config)
     from transformers import AutoConfig
 
     model_config = AutoConfig.from_pretrained(resolve_model(config.model))
@@ -101,12 +115,13 @@ def main() -> None:
     achieved = 4 * parameters * tokens_per_s / 1e9  # LoRA: forward + activation gradients
     result = {
         "recipe": str(RECIPE.relative_to(ROOT)), "steps": steps, "rows_per_step": per_step,
-        "max_length": config.sft.max_length, "lora_r": config.lora.r, "dtype": config.dtype,
+        "max_length": config.sft.max_length, "lora_r": config.lora.r, "lora_dropout": config.lora.dropout,
+        "dtype": config.dtype, "decision_weight": config.sft.decision_weight,
         **counts, "trained_tokens": sum(trained), "seconds_per_row": round(runtime / len(trained), 2),
         "trained_tokens_per_s": round(tokens_per_s, 1), "parameters": parameters,
         "achieved_gflops_lora": round(achieved, 1),
         "fraction_of_roof": {name: round(achieved / value, 3) for name, value in roof.items()},
-        "train_runtime_s": round(runtime, 1), "wall_s_including_setup": round(seconds, 1),
+        "same_rows_with": baselines, "train_runtime_s": round(runtime, 1), "wall_s_including_setup": round(seconds, 1),
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
     }
     print(json.dumps(result, indent=2))

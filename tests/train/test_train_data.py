@@ -284,3 +284,56 @@ def test_decline_rows_are_repeated_in_the_sft_data(rows):
     assert sum(c in DECLINE_CATEGORIES for c in tripled["category"]) == 3 * declines
     repeated = [r["id"] for r in data if r["category"] in DECLINE_CATEGORIES] * 2
     assert sorted(tripled["id"]) == sorted(list(data["id"]) + repeated)
+
+
+def test_decision_weights_mark_the_opening_tokens_of_each_trained_run():
+    import torch
+
+    from inftool_hf.train.trainer import decision_token_weights
+
+    mask = torch.tensor([[0, 1, 1, 1, 0, 0, 1, 1, 0, 1], [1, 1, 0, 1, 0, 0, 0, 0, 0, 0]]).bool()
+    assert decision_token_weights(mask, 3.0).tolist() == [
+        [1, 3, 3, 1, 1, 1, 3, 3, 1, 3], [3, 3, 1, 3, 1, 1, 1, 1, 1, 1]]
+    assert decision_token_weights(mask, 1.0).eq(1).all()
+
+
+def test_decision_weighted_sft_loss_weighs_each_turns_opening_tokens(rows, tokenizer, tmp_path):
+    """The weighted trainer's loss is the per-token negative log-likelihood of the trained tokens, the opening two
+    of each assistant turn (the newline after the role, then call or reply) times the weight, over the count of
+    trained tokens; at weight 1 it is TRL's own loss."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from inftool_hf.train.trainer import sft_args, sft_trainer
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2))
+    data = sft_dataset(rows.select(range(2)), tokenizer, max_length=4096)
+    encoded = data[0]
+    ids = torch.tensor([encoded["input_ids"]])
+    mask = torch.tensor([encoded["assistant_masks"]]).bool()
+    labels = ids.masked_fill(~mask, -100)
+    with torch.no_grad():
+        log_probs = torch.log_softmax(model(input_ids=ids).logits[0, :-1].float(), dim=-1)
+    shifted = labels[0, 1:]
+    trained = shifted != -100
+    token_lp = log_probs[trained.nonzero().squeeze(1), shifted[trained]]
+    opening = torch.zeros_like(trained)
+    starts = (trained & ~torch.nn.functional.pad(trained[:-1], (1, 0), value=False)).nonzero().squeeze(1)
+    opening[starts] = True
+    opening[(starts + 1).clamp(max=len(trained) - 1)] |= trained[(starts + 1).clamp(max=len(trained) - 1)]
+    weights = torch.where(opening[trained], 3.0, 1.0)
+    expected = {1.0: -token_lp.mean().item(), 3.0: -(token_lp * weights).sum().item() / int(trained.sum())}
+    assert int(opening.sum()) >= 4  # a call turn and the answer after its result, at least
+    for weight, value in expected.items():
+        config = TrainConfig(output_dir=str(tmp_path), stages=["sft"])
+        config.sft.decision_weight = weight
+        trainer = sft_trainer(config, model=model, args=sft_args(config, tmp_path / f"sft{weight}"),
+                              train_dataset=data, processing_class=tokenizer)
+        inputs = trainer.data_collator([trainer.train_dataset[0]])
+        assert torch.equal(inputs["labels"], labels)  # TRL folded the assistant mask in as we did
+        trainer.model.train()
+        with torch.no_grad():
+            loss = trainer.compute_loss(trainer.model, inputs)
+        assert loss.item() == pytest.approx(value, rel=1e-4), weight

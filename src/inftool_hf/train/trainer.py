@@ -79,6 +79,13 @@ class SFTSection:
                           "appears this many times in the SFT data: a decline is one short turn beside a calling "
                           "row's calls and answer, so its share of the loss is far below its share of the rows."},
     )
+    decision_weight: float = field(
+        default=1.0,
+        metadata={"help": "Loss weight of the opening tokens of each assistant turn (the newline after the role and "
+                          "the token after it), where the model decides between a call and a reply (declining, "
+                          "asking for a missing value); other trained tokens weigh 1. A decline is decided by that "
+                          "token, a call's loss is mostly its arguments. 1.0 is TRL's plain loss."},
+    )
     gradient_checkpointing: bool | None = field(
         default=None,
         metadata={"help": "None: as train.gradient_checkpointing. SFT at batch 1 fits without it on CPU (~7 GB), where"
@@ -380,16 +387,53 @@ def _common_args(config: TrainConfig, out: Path, gradient_checkpointing: bool | 
 
 # --- stages -----------------------------------------------------------------------------------------
 
-def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
+def decision_token_weights(label_mask, weight: float, span: int = 2):
+    """Per-token loss weights: ``weight`` at the first ``span`` trained tokens of each run of trained tokens (an
+    assistant turn opens with the newline after its role, then the token that starts a call or a reply), 1
+    elsewhere. ``label_mask`` is (batch, positions), True where trained."""
+    import torch
+
+    starts = label_mask & ~torch.nn.functional.pad(label_mask[:, :-1], (1, 0), value=False)
+    opening = starts.clone()
+    for shift in range(1, span):
+        opening |= torch.nn.functional.pad(starts[:, :-shift], (shift, 0), value=False) & label_mask
+    return 1.0 + (weight - 1.0) * opening.to(torch.float32)
+
+
+def sft_trainer(config: TrainConfig, **kwargs: Any):
+    """TRL's SFTTrainer, or, with ``sft.decision_weight`` != 1, one whose loss weighs each assistant turn's first
+    token by it (through TRL's fused LM head, so no full-vocabulary logits either way)."""
+    import torch
     from trl import SFTTrainer
 
+    weight = config.sft.decision_weight
+    if weight == 1.0:
+        return SFTTrainer(**kwargs)
+
+    class DecisionWeightedSFTTrainer(SFTTrainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if return_outputs or not model.training:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            outputs = model(**{**inputs, "use_cache": False}, fused_lm_head=True)
+            mask = outputs.label_mask
+            weights = decision_token_weights(mask, weight).to(outputs.log_probs.dtype)
+            num_tokens = mask.sum() if num_items_in_batch is None else num_items_in_batch
+            loss = -(outputs.log_probs * weights).sum() / torch.as_tensor(num_tokens).clamp(min=1)
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+                loss = loss * self.accelerator.num_processes
+            return loss
+
+    return DecisionWeightedSFTTrainer(**kwargs)
+
+
+def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
     adapter = out / "adapter"
     if (adapter / "adapter_config.json").exists():
         return adapter
     data = sft_dataset(train_rows, tokenizer, config.sft.max_length)
     args = sft_args(config, out)
-    trainer = SFTTrainer(model=load_base_model(config), args=args, train_dataset=data, processing_class=tokenizer,
-                         peft_config=lora_config(config))
+    trainer = sft_trainer(config, model=load_base_model(config), args=args, train_dataset=data,
+                          processing_class=tokenizer, peft_config=lora_config(config))
     trainer.train(resume_from_checkpoint=_resume_point(trainer, out))
     _save_stage(trainer, adapter, out)
     return adapter
