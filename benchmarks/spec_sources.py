@@ -20,12 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from common import write_result  # noqa: E402
 
-from inftool_hf.sources.installed import (  # noqa: E402
-    botocore_services,
-    googleapis_documents,
-    load_botocore,
-    load_googleapis,
-)
+from inftool_hf.sources.botocore import botocore_services, load_botocore  # noqa: E402
+from inftool_hf.sources.googleapis import googleapis_documents, load_googleapis  # noqa: E402
 from inftool_hf.sources.specs import SpecError  # noqa: E402
 from inftool_hf.synth.tool_pool import build_tool_pool, pool_report  # noqa: E402
 

@@ -41,7 +41,8 @@ class GenerateConfig:
         default_factory=lambda: ["pack"],
         metadata={"help": "Spec files or folders; 'pack' is the embedded spec pack; 'botocore:<service>' / "
                           "'googleapis:<api>' are the AWS service models and Google discovery documents that pip "
-                          "installed (inftool_hf.sources.installed); 'python:<module>' is a module of functions "
+                          "installed (inftool_hf.sources.botocore, inftool_hf.sources.googleapis); "
+                          "'python:<module>' is a module of functions "
                           "whose tools the MCP Server runs for real (inftool_hf.sources.python_tools); "
                           "'mcp:<url or stdio:command>' is a live MCP server whose listed tools are ingested "
                           "(inftool_hf.sources.mcp)."},

@@ -5,7 +5,7 @@ pack's: faithful answers, a server that keeps its state, requests without templa
 import pytest
 from datasets import Dataset
 
-from inftool_hf.sources.installed import load_source
+from inftool_hf.sources.registry import load_entries
 from inftool_hf.sources.specs import SpecError
 from inftool_hf.synth.roleplay import RolePlayConfig, role_play
 from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios
@@ -17,26 +17,26 @@ from tests.fakes import ScriptedBackend
 
 @pytest.fixture(scope="module")
 def pool():
-    tools = [*load_source("botocore:dynamodb").tools, *load_source("botocore:sqs").tools,
-             *load_source("googleapis:calendar").tools, *load_source("googleapis:tasks").tools]
+    tools = [*load_entries(["botocore:dynamodb"]).tools, *load_entries(["botocore:sqs"]).tools,
+             *load_entries(["googleapis:calendar"]).tools, *load_entries(["googleapis:tasks"]).tools]
     return build_tool_pool(tools)
 
 
 def test_sources_load_real_operations(pool):
-    dynamodb = {t.name: t for t in load_source("botocore:dynamodb").tools}
+    dynamodb = {t.name: t for t in load_entries(["botocore:dynamodb"]).tools}
     put = dynamodb["dynamodb_put_item"]
     assert put.parameters["required"] == ["TableName", "Item"] and put.response_schema["type"] == "object"
     assert put.description.startswith("Creates a new item") and "<p>" not in put.description
-    calendar = {t.name: t for t in load_source("googleapis:calendar").tools}
+    calendar = {t.name: t for t in load_entries(["googleapis:calendar"]).tools}
     insert = calendar["calendar_events_insert"]
     assert insert.parameters["required"] == ["calendarId"] and "summary" in insert.parameters["properties"]
     assert "key" not in insert.parameters["properties"] and "oauth_token" not in insert.parameters["properties"]
     assert all(not v.get("readOnly") for v in insert.parameters["properties"].values())  # server-set fields out
     assert len(pool.domains) == 4 and len(pool.tools) > 100
     with pytest.raises(SpecError, match="no such AWS service"):
-        load_source("botocore:not-a-service")
+        load_entries(["botocore:not-a-service"])
     with pytest.raises(SpecError, match="no such Google API"):
-        load_source("googleapis:not-an-api")
+        load_entries(["googleapis:not-an-api"])
 
 
 def test_rows_from_real_specs_are_faithful_consistent_and_readable(pool):
@@ -191,7 +191,7 @@ def test_a_caller_never_sets_a_new_resources_id():
     from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenario
     from inftool_hf.synth.tool_pool import build_tool_pool
 
-    tools = [t for t in load_source("googleapis:tasks").tools if t.name in ("tasks_tasklists_insert",
+    tools = [t for t in load_entries(["googleapis:tasks"]).tools if t.name in ("tasks_tasklists_insert",
                                                                            "tasks_tasklists_update")]
     assert "id" in tools[0].parameters["properties"]
     pool = build_tool_pool(tools)

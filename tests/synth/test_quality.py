@@ -611,7 +611,7 @@ def test_google_and_sqs_rows_read_right():
     where Google says "This is always "tasks#taskList""; ``previous: "previous-4"`` for "Previous sibling task
     identifier" and an address for "Destination task list identifier"; "the updated is 2026-12-11T11:00:00Z";
     and ``GetQueueAttributes(AttributeNames=[...])`` answered ``{"Attributes": {}}``."""
-    from inftool_hf.sources.installed import load_source
+    from inftool_hf.sources.registry import load_entries
     from inftool_hf.synth.realize import result_sentences
     from inftool_hf.synth.simulator import ToolSimulator, _report_success
 
@@ -637,7 +637,7 @@ def test_google_and_sqs_rows_read_right():
     assert result_sentences({"title": "Fix login bug", "updated": "2026-12-11T11:00:00Z"}) == [
         "The title is Fix login bug and it was updated on 2026-12-11T11:00:00Z."]
 
-    sqs = ToolSimulator({t.name: t for t in load_source("botocore:sqs").tools},
+    sqs = ToolSimulator({t.name: t for t in load_entries(["botocore:sqs"]).tools},
                         user_ids=[("QueueUrl", "https://q.example/")], seed=1)
     asked = sqs.execute("sqs_get_queue_attributes", {"QueueUrl": "https://q.example/",
                                                      "AttributeNames": ["MaximumMessageSize", "QueueArn"]})
@@ -656,7 +656,7 @@ def test_real_api_rows_read_right_after_a_third_reading():
     map sent as ``{}``); a conversion from Asia/Tokyo to Asia/Tokyo at "2026-12-09T11:00:00Z" for a field that
     asks for HH:MM, answered with another zone and ``day_of_week: "2026-12-20"``; "I found 3 devices: garden and
     more"; "the subject contains are Meeting on Monday"."""
-    from inftool_hf.sources.installed import load_source
+    from inftool_hf.sources.registry import load_entries
     from inftool_hf.sources.registry import load_entries
     from inftool_hf.synth.realize import clause, result_sentences, substitute, verb_phrase
     from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenario
@@ -672,7 +672,7 @@ def test_real_api_rows_read_right_after_a_third_reading():
     devices = [{"device_id": f"DE-{n}", "kind": kind, "room": "garden"} for n, kind in ((1, "lock"), (2, "camera"))]
     assert result_sentences({"devices": devices}) == ["I found 2 devices: DE-1 and DE-2."]
 
-    tasks = {t.name: t for t in load_source("googleapis:tasks").tools}
+    tasks = {t.name: t for t in load_entries(["googleapis:tasks"]).tools}
     assert "hidden" not in tasks["tasks_tasks_patch"].parameters["properties"]  # "This field is read-only."
     assert "deleted" in tasks["tasks_tasks_patch"].parameters["properties"]  # read-only only for assigned tasks
     status = tasks["tasks_tasks_insert"].parameters["properties"]["status"]
@@ -680,7 +680,7 @@ def test_real_api_rows_read_right_after_a_third_reading():
     assert order_ranges({"dueMin": "2026-12-21T11:00:00Z", "dueMax": "2026-12-06T09:00:00Z"}) == {
         "dueMin": "2026-12-06T09:00:00Z", "dueMax": "2026-12-21T11:00:00Z"}
 
-    sqs = {t.name: t for t in load_source("botocore:sqs").tools}
+    sqs = {t.name: t for t in load_entries(["botocore:sqs"]).tools}
     attributes = sqs["sqs_set_queue_attributes"].parameters["properties"]["Attributes"]
     assert "VisibilityTimeout" in attributes["propertyNames"]["enum"]
     values = ValueFactory(5)
@@ -755,7 +755,7 @@ def test_a_time_zone_conversion_reports_the_asked_time_in_each_zone():
     """Read in rows: ``convert_time(Asia/Tokyo, "13:15", Europe/Paris)`` answered with random date-times, a
     Friday in one zone and a Monday in the other, and a "-9.0h" difference; ``SetQueueAttributes`` setting
     ``ApproximateNumberOfMessages`` (a count only the server reports)."""
-    from inftool_hf.sources.installed import load_source
+    from inftool_hf.sources.registry import load_entries
     from inftool_hf.sources.registry import load_entries
 
     tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"]).tools}
@@ -769,7 +769,7 @@ def test_a_time_zone_conversion_reports_the_asked_time_in_each_zone():
         "source_timezone": "Europe/London", "time": "23:30", "target_timezone": "Australia/Sydney"})
     assert summer["target"]["datetime"] == "2026-11-25T10:30:00+11:00" and summer["target"]["is_dst"] is True
     assert summer["target"]["day_of_week"] == "Wednesday"
-    attributes = {t.name: t for t in load_source("botocore:sqs").tools}[
+    attributes = {t.name: t for t in load_entries(["botocore:sqs"]).tools}[
         "sqs_set_queue_attributes"].parameters["properties"]["Attributes"]
     for seed in range(20):
         sent = ValueFactory(seed).for_schema(attributes, "Attributes")

@@ -71,14 +71,20 @@ def _mcp_tools(entry: str) -> SpecLoad:
     return load_mcp_tools(entry.removeprefix("mcp:"))
 
 
-def _installed(entry: str) -> SpecLoad:
-    from inftool_hf.sources.installed import load_source
+def _botocore(entry: str) -> SpecLoad:
+    from inftool_hf.sources.botocore import load_entry
 
-    return load_source(entry)
+    return load_entry(entry)
+
+
+def _googleapis(entry: str) -> SpecLoad:
+    from inftool_hf.sources.googleapis import load_entry
+
+    return load_entry(entry)
 
 
 def _botocore_hints() -> dict[str, Any]:
-    from inftool_hf.sources.installed import BOTOCORE_VALUE_HINTS
+    from inftool_hf.sources.botocore import BOTOCORE_VALUE_HINTS
 
     return BOTOCORE_VALUE_HINTS
 
@@ -90,9 +96,9 @@ SOURCES: tuple[Source, ...] = (
            prefix="python:", load=_python_tools, implementations=_python_functions),
     Source("mcp", "mcp:<url or stdio:command>", "the tools a live MCP server lists", prefix="mcp:", load=_mcp_tools),
     Source("botocore", "botocore:<service>", "the AWS service models botocore installs ('*': all)",
-           prefix="botocore:", load=_installed, value_hints=_botocore_hints()),
+           prefix="botocore:", load=_botocore, value_hints=_botocore_hints()),
     Source("googleapis", "googleapis:<api>", "the Google discovery documents google-api-python-client installs",
-           prefix="googleapis:", load=_installed),
+           prefix="googleapis:", load=_googleapis),
     Source("openapi", "<file or folder>", "OpenAPI 3.x / Swagger 2.0 files and JSON tool lists (YAML or JSON)",
            paths=_spec_path),
 )
