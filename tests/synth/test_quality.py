@@ -657,7 +657,6 @@ def test_real_api_rows_read_right_after_a_third_reading():
     asks for HH:MM, answered with another zone and ``day_of_week: "2026-12-20"``; "I found 3 devices: garden and
     more"; "the subject contains are Meeting on Monday"."""
     from inftool_hf.sources.registry import load_entries
-    from inftool_hf.sources.registry import load_entries
     from inftool_hf.synth.realize import clause, result_sentences, substitute, verb_phrase
     from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenario
     from inftool_hf.synth.values import described_values, order_ranges
@@ -755,7 +754,6 @@ def test_a_time_zone_conversion_reports_the_asked_time_in_each_zone():
     """Read in rows: ``convert_time(Asia/Tokyo, "13:15", Europe/Paris)`` answered with random date-times, a
     Friday in one zone and a Monday in the other, and a "-9.0h" difference; ``SetQueueAttributes`` setting
     ``ApproximateNumberOfMessages`` (a count only the server reports)."""
-    from inftool_hf.sources.registry import load_entries
     from inftool_hf.sources.registry import load_entries
 
     tools = {t.name: t for t in load_entries(["mcp:stdio:python -m mcp_server_time"]).tools}

@@ -91,7 +91,7 @@ def load_googleapis(api: str, root: Path | None = None) -> SpecLoad:
     """Every method of one Google API's discovery document as a tool (domain: the API)."""
     documents = googleapis_documents(root)
     key = _resolve_version(api, documents)
-    document = json.loads(documents[key].readplain_text(encoding="utf-8"))
+    document = json.loads(documents[key].read_text(encoding="utf-8"))
     schemas = document.get("schemas") or {}
     prefix = re.sub(r"[^a-z0-9]+", "_", str(document.get("name") or key.split(".")[0]).lower()).strip("_")
     load = SpecLoad()

@@ -23,8 +23,6 @@ from typing import Any
 
 from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant
 from inftool_hf.verify import gates
-from inftool_hf.verify.consistency import state_inconsistencies
-from inftool_hf.verify.faithfulness import faithfulness_problems
 
 ARTEFACTS = {
     "key: value list": re.compile(r"\((?:[\w ]+: [^;()]+;\s*)+[\w ]+: [^;()]+\)|\b\w+: [^;,.]+; \w+: "),
@@ -364,13 +362,17 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     exact: set[str] = set()
     exact_dupes = 0
     users = []
+    regated: Counter = Counter()
     for row in rows:
-        tools = json.loads(row["tools"])
-        problems = faithfulness_problems(row["messages"], tools)
+        view = gates.RowView(row)
+        # every row gate of the registry again: a kept row that fails one was edited after verification or kept by
+        # another generator's rules
+        regated[gates.first_failure(view)[0]] += 1
+        problems = view.unfaithful
         faithful += not problems
         if problems and len(examples["faithfulness"]) < 5:
             examples["faithfulness"].append(f"{row['id']}: {problems[0]}")
-        inconsistent = state_inconsistencies(row["messages"])
+        inconsistent = view.inconsistencies
         state_ok += not inconsistent
         if inconsistent and len(examples["state"]) < 5:
             examples["state"].append(f"{row['id']}: {inconsistent[0]}")
@@ -399,9 +401,6 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     count = len(rows) or 1
     planned = sum(sources.values()) or 1
     picked = random.Random(seed).sample(rows, min(sample, len(rows)))
-    # every row gate of the registry again: a kept row that fails one was edited after verification or kept by
-    # another generator's rules
-    regated = Counter(gate for gate, _ in map(gates.check_trajectory, rows) if gate is not None)
     return {
         "rows": len(rows),
         "gate_failures_on_recheck": {gate.name: regated[gate.name] for gate in gates.GATES if gate.check is not None},

@@ -159,7 +159,7 @@ class Gate:
 
     name: str
     checks: str
-    check: Callable[[RowView], list[str]] | None = None
+    check: Callable[[Any], list[str]] | None = None  # a RowView here; a decision's view in verify.decisions
     optional: bool = False
 
 
@@ -179,6 +179,18 @@ class RowView:
         every call parses and validates."""
         return next((found for group in self.groups for name, raw in group
                      if (found := _call_problem(self, name, raw))), None)
+
+    @cached_property
+    def inconsistencies(self) -> list[str]:
+        """Reads that disagree with what the conversation wrote, deleted things used again (the state gate's core;
+        the audit reports it on its own)."""
+        return state_inconsistencies(self.messages)
+
+    @cached_property
+    def unfaithful(self) -> list[str]:
+        """What the assistant's prose says that neither the user nor a tool result supports."""
+        tools = self.row["tools"]
+        return faithfulness_problems(self.messages, json.loads(tools) if isinstance(tools, str) else tools)
 
     @cached_property
     def parsed_groups(self) -> list[list[tuple[str, dict[str, Any]]]]:
@@ -271,7 +283,7 @@ def check_state(view: RowView) -> list[str]:
     tool_errors = [m["content"][:160] for m in messages if m["role"] == "tool" and m["content"].startswith('{"error"')]
     if tool_errors:
         return [f"tool error: {e}" for e in tool_errors[:3]]
-    inconsistent = state_inconsistencies(messages)
+    inconsistent = view.inconsistencies
     if inconsistent:
         return inconsistent[:5]
     if messages[-1]["role"] != "assistant" or messages[-1].get("tool_calls") or not view.episode.get("finished", True):
@@ -280,8 +292,7 @@ def check_state(view: RowView) -> list[str]:
 
 
 def check_faithful(view: RowView) -> list[str]:
-    tools = view.row["tools"]
-    return faithfulness_problems(view.messages, json.loads(tools) if isinstance(tools, str) else tools)[:5]
+    return view.unfaithful[:5]
 
 
 GATES: tuple[Gate, ...] = (
@@ -301,7 +312,11 @@ GATE_NAMES = tuple(gate.name for gate in GATES)
 
 def check_trajectory(row: dict[str, Any]) -> tuple[str | None, list[str]]:
     """The row gates (every gate with a ``check``) in order; returns (the first that fails or None, its reasons)."""
-    view = RowView(row)
+    return first_failure(RowView(row))
+
+
+def first_failure(view: RowView) -> tuple[str | None, list[str]]:
+    """:func:`check_trajectory` on a row already viewed (the audit reads the same view's other parts)."""
     for gate in GATES:
         reasons = gate.check(view) if gate.check is not None else []
         if reasons:
