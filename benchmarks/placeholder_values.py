@@ -1,7 +1,8 @@
 """Placeholder values by kind of source: the share of verified rows whose calls or tool results carry a value built
 from its own field's name and a number (``created-at-59``; ``inftool_hf.verify.audit.placeholder_values``), on the pack,
 the real-world sources and the held-out public specs of tests/data/public_specs (SOURCE.md), beside the audit's
-other value checks: numbers and times past what their unit allows, results contradicting their own call, and the
+other value checks: numbers and times past what their unit allows, results contradicting their own call, values of
+the wrong kind for their field, and the
 share of rows with none of those nor a read against a write ("plausible values"). Rows are blueprint
 rows (a scripted assistant, template user, schema server: no model), so the figure measures the values alone.
 Writes benchmarks/results/placeholder_values.json (``--label`` names the code measured, e.g. a commit).
@@ -47,6 +48,7 @@ def measure(specs: list[str], scenarios: int, seed: int) -> dict:
             "range_absurdity_rate": report["range_absurdity_rate"], "echo_mismatch_rate": report["echo_mismatch_rate"],
             "state_consistency_rate": report["state_consistency_rate"],
             "plausible_value_rate": report["plausible_value_rate"],
+            "wrong_kind_rate": report["wrong_kind_rate"], "wrong_kind_examples": report["examples"]["wrong kind"],
             "range_examples": report["examples"]["range"], "echo_examples": report["examples"]["echo"]}
 
 
@@ -65,6 +67,7 @@ def main() -> None:
         print(f"{source:28s} {r['verified']:4d}/{r['rows']} verified, placeholder values in "
               f"{100 * r['placeholder_value_rate']:.1f}% of rows {r['fields'] or ''}; absurd numbers/times "
               f"{100 * r['range_absurdity_rate']:.1f}%, contradicted calls {100 * r['echo_mismatch_rate']:.1f}%, "
+              f"wrong kinds {100 * r['wrong_kind_rate']:.1f}%, "
               f"plausible values {100 * r['plausible_value_rate']:.1f}%")
     write_result(args.name, {"code": args.label, "scenarios": args.scenarios, "seed": args.seed,
                              "seconds": round(time.perf_counter() - started, 1), "sources": results})

@@ -1,22 +1,26 @@
-"""Renders the 30 random held-out rows read row by row in docs/values.md (run from the repo root:
-``PYTHONPATH=. .venv/bin/python docs/results/values_read30.py``; writes /tmp/rel/read30.md)."""
+"""Renders 30 random held-out rows for a reading row by row in docs/values.md (run from the repo root:
+``PYTHONPATH=. .venv/bin/python docs/results/values_read30.py [SCENARIO_SEED PICK_SEED]``, 21 30 by default: the
+first reading; 22 31: the second; writes /tmp/rel/read30.md)."""
 import json, random, sys
 from pathlib import Path
 from inftool_hf.generate import GenerateConfig, build_pool
 from inftool_hf.synth.roleplay import RolePlayConfig, role_play
 from inftool_hf.synth.scenarios import ScenarioConfig, sample_scenarios
 from inftool_hf.verify.gates import verify_trajectories
-from inftool_hf.verify.audit import range_absurdities, echo_mismatches, placeholder_values
+from inftool_hf.verify.audit import (echo_mismatches, misplaced_person_names, placeholder_values, range_absurdities,
+                                     wrong_kind_values)
 from inftool_hf.verify.consistency import state_inconsistencies
 from tests.fakes import ScriptedBackend
 pool = build_pool(GenerateConfig(specs=["tests/data/public_specs"], decontaminate=False))
-plans = sample_scenarios(pool, ScenarioConfig(num_scenarios=60, seed=21))
+scenario_seed, pick_seed = (int(a) for a in sys.argv[1:3]) if len(sys.argv) > 2 else (21, 30)
+plans = sample_scenarios(pool, ScenarioConfig(num_scenarios=60, seed=scenario_seed))
 verified = verify_trajectories(role_play(plans, pool, RolePlayConfig(), ScriptedBackend("ok"), progress=False))
 rows = list(verified["train"])
-picked = random.Random(30).sample(rows, 30)
+picked = random.Random(pick_seed).sample(rows, 30)
 out = []
 for n, row in enumerate(picked, 1):
-    flags = placeholder_values(row) + range_absurdities(row) + echo_mismatches(row) + state_inconsistencies(row["messages"])
+    flags = (placeholder_values(row) + range_absurdities(row) + echo_mismatches(row) + misplaced_person_names(row)
+             + wrong_kind_values(row) + state_inconsistencies(row["messages"]))
     lines = [f"### {n}. {row['id']} ({row['category']}, {row['domain']}) audit flags: {flags or 'none'}"]
     for m in row["messages"]:
         if m["role"] == "user": lines.append(f"USER: {m['content'][:400]}")

@@ -352,7 +352,7 @@ def test_the_audit_sees_absurd_numbers_and_results_that_contradict_their_call(ro
     markdown = audit_markdown(report)
     assert "| results contradicting their own call (channel CH-40892 answered as #design, 5 days as 3) | 25.0% |" in \
         markdown
-    assert "contradicted call, misplaced name, read against a write) | 75.0% |" in markdown
+    assert "contradicted call, misplaced name, wrong kind, read against a write) | 75.0% |" in markdown
 
 
 def test_the_audit_sees_a_persons_name_where_no_person_belongs():

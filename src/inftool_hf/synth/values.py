@@ -60,7 +60,7 @@ def snake_name(name: str) -> str:
 _RANGE_ENDS = [("start", "end"), ("check_in", "check_out"), ("departure", "arrival"), ("departure", "return"),
                ("from", "to"),
                ("min", "max"), ("begin", "finish"), ("begin", "end"), ("low", "high"), ("earliest", "latest"),
-               ("since", "until")]
+               ("since", "until"), ("from", "till")]
 
 
 def as_instant(value: Any) -> Any:
@@ -371,6 +371,9 @@ class ValueFactory:
     def _by_name(self, name: str, description: str = "") -> str:
         lowered = snake_name(name)
         hint = f"{lowered} {description.lower()}"
+        kind = self._by_kind(lowered, description)
+        if kind is not None:
+            return kind
         themed = self._themed(lowered)
         if themed is not None:
             return themed
@@ -394,6 +397,10 @@ class ValueFactory:
             return self.rng.choice(_EXPRESSIONS)
         if head in ("difference", "offset"):  # a time difference is hours, not a date
             return f"{self.rng.choice(['+', '-'])}{self.rng.choice([1, 2, 3, 5, 8, 9])}.0h"
+        if lowered.endswith(("status_description", "exception_description")):  # DynamoDB's ReplicaStatusDescription
+            return self.sentence("status")
+        if lowered == "byline":
+            return f"By {self.faker.first_name()} {self.faker.last_name()}"
         if "comment" in self.context and lowered in ("text", "body", "content"):  # a task comment, not a chat line
             return self.sentence("comment")
         for kind, keys in _FREE_TEXT_KEYS:
@@ -431,6 +438,36 @@ class ValueFactory:
         if "name" in hint:
             return f"{self.faker.first_name()} {self.faker.last_name()}"
         return f"{''.join(self.rng.choices(string.ascii_uppercase, k=2))}{self.rng.randint(100, 999)}"
+
+    def _by_kind(self, lowered: str, description: str) -> str | None:
+        """A value of the kind a field's description says it holds, where the kind has a shape of its own: the
+        examples it quotes ("(ex: 'CO', 'AZ')", "like `_search` or `_suggest`"), a tax number, a query in the
+        language it names, a list of field names, a signature, a crypto payment address."""
+        described = description.lower()
+        hint = f"{lowered.replace('_', ' ')} {described}"
+        quoted = re.search(r"\((?:ex|e\.g\.|eg)[:.]\s*((?:['\"`][^'\"`]{1,30}['\"`][,\s]*(?:or\s+)?)+)\)|\blike\s+"
+                           r"((?:`[^`]{1,30}`[,\s]*(?:or\s+)?)+)", description, re.IGNORECASE)
+        if quoted:
+            return self.rng.choice(re.findall(r"['\"`]([^'\"`]{1,30})['\"`]", quoted.group(1) or quoted.group(2)))
+        if re.search(r"\b(?:ein|employer identification number|tax (?:id|number)|vat (?:id|number))\b", hint):
+            return f"{self.rng.randint(10, 99)}-{self.rng.randint(1_000_000, 9_999_999)}"
+        if "sparql" in hint and "query" in hint:
+            topic = self.rng.choice(_TOPICS["query"])
+            return f'SELECT ?item WHERE {{ ?item rdfs:label ?label . FILTER(CONTAINS(LCASE(?label), "{topic}")) }} ' \
+                   f"LIMIT {self.rng.choice([10, 20, 50])}"
+        if "sql" in hint and ("where" in hint or "condition" in hint):
+            return self.rng.choice(["year = 2025", "loan_amount > 100000", "state = 'CO'", "status = 'approved'"])
+        if re.search(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))",
+                     described):
+            fields = self.rng.sample(["id", "name", "date", "status", "amount", "year", "state", "type"], k=2)
+            return ",".join(fields)
+        words = set(lowered.split("_"))
+        if words & {"sign", "signature", "hmac"} or described.startswith("signature"):
+            return "".join(self.rng.choices("0123456789abcdef", k=64))
+        if lowered.endswith("address") and re.search(r"deposit|wallet|crypto|coin|bitcoin|btc|ethereum",
+                                                     f"{hint} {self.context.lower()}"):
+            return "bc1q" + "".join(self.rng.choices("023456789acdefghjklmnpqrstuvwxyz", k=38))
+        return None
 
     def _by_meaning(self, lowered: str, description: str) -> str | None:
         """A value from what a field is where no provider knows its name (a user's own spec): a time for
@@ -483,8 +520,9 @@ class ValueFactory:
         if head in _PEOPLE_HEADS:
             count = 3 if head.endswith("s") else 1
             return ", ".join(f"{self.faker.first_name()} {self.faker.last_name()}" for _ in range(count))
-        if head in ("plot", "synopsis", "overview", "abstract", "tagline", "blurb", "excerpt", "summary"):
-            return self.sentence("description")
+        if head in ("plot", "synopsis", "overview", "abstract", "tagline", "blurb", "excerpt", "summary", "snippet",
+                    "paragraph", "lede"):  # what a piece is about, not a to-do
+            return self.sentence("synopsis")
         if head in ("phrase", "words", "text", "sentence"):
             return self.rng.choice(_TOPICS["query"])
         if head in ("credit", "credits", "copyright", "attribution"):
@@ -590,7 +628,7 @@ def _word_in(key: str, text: str) -> bool:
     return re.search(rf"(?:^|[^a-z]){re.escape(key)}(?:$|[^a-z])", text) is not None
 
 
-_LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) values (?:are|include)\b:?(.*)",
+_LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) values(?: (?:are|include)\b:?|:)(.*)",
                             re.IGNORECASE | re.DOTALL)
 
 
@@ -615,7 +653,10 @@ def described_values(schema: dict[str, Any]) -> list[str]:
         return re.findall(r'"([^"]+)"', either.group(1))
     match = _LISTED_VALUES.search(description)
     if match:
-        listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1))
+        listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1)) or \
+            re.findall(r"^\s*[*-]\s+`([^`\s]{1,40})`", match.group(1), re.MULTILINE)  # "Possible values:\n* `a`"
+    elif mapping := re.findall(r"[(,]\s*(\d{1,6}):\s*'", description):  # "Use integer from mapping (256: '1A'..."
+        listed = mapping
     else:  # "local branches ('local'), remote branches ('remote') or all branches('all')"
         listed = re.findall(r"\('([A-Za-z0-9_.:/-]{1,40})'\)", description)
     return list(dict.fromkeys(listed)) if len(listed) >= 2 else []
@@ -743,6 +784,12 @@ _FREE_TEXT = {
     "description": ["Prepare the slides for {topic}.", "Collect feedback from the team and summarise it by {day}.",
                     "Update the budget sheet with the latest invoices.", "Book the venue in {city} and send invites.",
                     "Review the contract and flag anything unusual.", "Fix the broken link on the pricing page."],
+    "synopsis": ["An overview of {topic} and what comes next.", "A report from {city} on {topic}.",
+                 "How {topic} came together, step by step.", "What {first} learned from {topic}.",
+                 "A look back at {topic}, with figures from {day}.", "Notes from {city}: {topic} in {n} parts."],
+    "status": ["Replication to the replica is active.", "The destination is receiving records.",
+               "Throttled requests for {n} minutes after a traffic spike.", "Waiting for the table to become ACTIVE.",
+               "Sampling of the most accessed keys is running.", "Access to the stream was denied; check the role."],
     "subject": ["Question about {topic}", "Meeting on {day}", "Invoice for {topic}", "Quick update on {topic}",
                 "Plans for {day}", "Your order is ready", "Follow-up from {day}"],
     "request": ["Late check-in, around 11 pm.", "A quiet room on a high floor, please.", "Two extra pillows, please.",
@@ -758,6 +805,11 @@ _FREE_TEXT_KEYS = [
     ("message", ("message", "text", "body", "content", "reply", "caption", "greeting", "auto_reply", "sms")),
     ("description", ("description", "details", "bio", "about")),
 ]
+
+
+def task_sentence_templates() -> list[str]:
+    """The to-do sentences a task's description gets (the audit reads them to see one outside any task)."""
+    return list(_FREE_TEXT["description"])
 
 
 def _aws_hints() -> dict[str, Any]:

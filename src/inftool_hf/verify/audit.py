@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant
+from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant, described_values
 from inftool_hf.verify import gates
 
 ARTEFACTS = {
@@ -110,7 +110,7 @@ _HARD_BOUNDS = {"latitude": (-90, 90), "lat": (-90, 90), "longitude": (-180, 180
 _TEMPERATURE_KEYS = TEMPERATURE_NAMES | {"high", "low"}  # the names values.py draws as temperatures
 _CURRENT_KEYS = ("current", "temperature", "temp", "now", "current_temp")
 _PAIRS = (("low", "high"), ("min", "max"), ("start", "end"), ("begin", "end"), ("from", "to"), ("earliest", "latest"),
-          ("since", "until"))
+          ("since", "until"), ("from", "till"))
 _NUMBER_PAIRS = (("low", "high"), ("min", "max"))  # the others order times: a conversion's from/to amounts need not
 
 
@@ -135,6 +135,17 @@ def _dicts(value: Any):
     elif isinstance(value, list):
         for item in value:
             yield from _dicts(item)
+
+
+def _keyed_dicts(value: Any, key: str = ""):
+    """Each object inside ``value`` with the key it sits under (``headline`` for ``{"headline": {"main": ..}}``)."""
+    if isinstance(value, dict):
+        yield key, value
+        for k, item in value.items():
+            yield from _keyed_dicts(item, str(k))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keyed_dicts(item, key)
 
 
 def _paired(node: dict[str, Any], low: str, high: str):
@@ -215,6 +226,97 @@ def misplaced_person_names(row: dict[str, Any]) -> list[str]:
                 parts = value.split()
                 if len(parts) == 2 and parts[0] in firsts and parts[1] in lasts:
                     found.append(f"{name}: {key} {value!r}")
+    return found
+
+
+# What a field's description or name says it holds, and what such a value must look like.
+_TAX_NUMBER = re.compile(r"\b(?:ein|employer identification number|tax (?:id|number)|vat (?:id|number)|ssn)\b")
+_QUERY_LANGUAGE = re.compile(r"\b(?:sparql|sql|graphql|cypher|xpath|jsonpath)\b")
+_QUERY_SYNTAX = re.compile(r"\b(?:select|where|ask|construct|describe|match|from)\b|[{}=<>()*?$]", re.IGNORECASE)
+_FIELD_LIST = re.compile(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))")
+_FIELD_NAME = re.compile(r"[A-Za-z_$][\w.$]*(?:\s+(?:asc|desc))?", re.IGNORECASE)
+_SIGNATURE_WORDS = {"sign", "signature", "hmac", "checksum", "digest"}
+_CRYPTO = re.compile(r"deposit|wallet|crypto|coin|bitcoin|btc|ethereum|blockchain")
+_PLACE_WORDS = {"province", "region", "country", "county", "city"}
+_STATUS_WORDS = {"active", "inactive", "completed", "pending", "open", "closed", "draft", "archived", "cancelled",
+                 "failed", "running", "done", "enabled", "disabled"}
+_CODE_SHAPE = re.compile(r"[A-Z]{2}\d{3}|[A-Z]{2}-\d{5}|ID-\d{3,}")  # a neutral code or an id naming no resource
+_TEXT_WORDS = {"headline", "title", "abstract", "summary", "snippet", "paragraph", "description", "text", "body",
+               "content", "message", "comment", "caption", "keyword", "keywords", "query", "search", "byline", "terms"}
+_TASK_CONTEXT = re.compile(r"\b(?:tasks?|todos?|to-dos?|issues?|tickets?|reminders?|checklists?|projects?|cards?|"
+                           r"assignments?|notes?|events?|calendars?|meetings?|schedules?)\b")
+_SEARCH_TOOL = re.compile(r"\b(?:search|suggest|autocomplete|find|query|lookup)")
+
+
+@lru_cache(maxsize=1)
+def _task_sentences() -> re.Pattern[str]:
+    """The to-do sentences values.py writes for a task's description, as one pattern."""
+    from inftool_hf.synth.values import task_sentence_templates
+
+    parts = [re.sub(r"\\\{[a-z]+\\\}", ".+?", re.escape(t)) for t in task_sentence_templates()]
+    return re.compile(rf"(?:{'|'.join(parts)})")
+
+
+def _kind_problem(key: str, value: str, description: str, context: str) -> str | None:
+    """Why ``value`` is not the kind of value field ``key`` (with ``description``) holds; None when it may be."""
+    slug = _field_slug(key)
+    words, hint = set(slug.split("-")), f"{slug.replace('-', ' ')} {description.lower()}"
+    blank = value.strip()
+    listed = described_values({"type": "string", "description": description}) if description else []
+    if listed and value not in listed:
+        return f"not one of the values its description lists ({', '.join(listed[:4])})"
+    if _TAX_NUMBER.search(hint) and not re.fullmatch(r"[\d\- ]{6,}", blank):
+        return "a tax number that is not a number"
+    language = _QUERY_LANGUAGE.search(hint)
+    if language and "query" in hint and not _QUERY_SYNTAX.search(blank):
+        return f"a {language.group(0).upper()} query with no query syntax"
+    if _FIELD_LIST.search(description.lower()) and not all(
+            _FIELD_NAME.fullmatch(item.strip()) and re.search("[a-z]", item) for item in blank.split(",")):
+        return "a list of field names that names no field"
+    if (words & _SIGNATURE_WORDS or description.lower().startswith("signature")) and (
+            re.search(r"\s", blank) or len(blank) < 16):
+        return "a signature that is a word, not a digest"
+    if slug.endswith("address") and _CRYPTO.search(f"{hint} {context}") and re.search(r"\s", blank):
+        return "a payment address that is a street address"
+    if (words & {"callback", "jsonp"} or "callback" in description.lower()[:40]) and \
+            not re.fullmatch(r"[A-Za-z_$][\w.$]*", blank):
+        return "a callback that is no function name"
+    if words & _PLACE_WORDS and blank.casefold() in _STATUS_WORDS:
+        return "a place given a status word"
+    is_reference = slug.rsplit("-", 1)[-1] in {"id", "ids", "key", "token", "number", "code", "ref", "handle"}
+    texty = words & _TEXT_WORDS or (slug == "result" and _SEARCH_TOOL.search(context))
+    if _CODE_SHAPE.fullmatch(blank) and not is_reference and texty:
+        return "a code where text belongs"
+    if _task_sentences().fullmatch(blank) and not _TASK_CONTEXT.search(f"{hint} {context}"):
+        return "a to-do sentence outside any task"
+    return None
+
+
+def wrong_kind_values(row: dict[str, Any]) -> list[str]:
+    """Values of the wrong kind for their field, read from what the field's description or name says it holds: a
+    value its description's list does not offer (``index: orders-2026`` where ``collectionsonline`` and
+    ``cenotaph`` are possible), a company name as an EIN, a topic phrase as a SPARQL query, a code as a headline,
+    a street address as a crypto deposit address, a to-do sentence as an article's abstract. Calls are read with
+    their parameters' descriptions, results by their field names and the tool's description."""
+    tools = {t["function"]["name"]: t["function"] for t in json.loads(row.get("tools") or "[]")
+             if isinstance(t, dict) and isinstance(t.get("function"), dict)}
+    found: list[str] = []
+    for name, arguments, result in _calls_and_results(row):
+        tool: dict[str, Any] = tools.get(name) or {}
+        context = f"{name} {tool.get('description') or ''} {row.get('domain') or ''}".lower()
+        properties: dict[str, Any] = (tool.get("parameters") or {}).get("properties") or {}
+        for key, value in arguments.items():
+            spec: dict[str, Any] = properties[key] if isinstance(properties.get(key), dict) else {}
+            if isinstance(value, str) and not spec.get("enum") and not spec.get("format"):
+                problem = _kind_problem(key, value, str(spec.get("description") or ""), context)
+                if problem:
+                    found.append(f"{name}: {key} {value!r}: {problem}")
+        for parent, node in _keyed_dicts(result):
+            for key, value in node.items():
+                if isinstance(value, str) and key != "error":  # a headline's "main" is the headline's text
+                    problem = _kind_problem(f"{parent}_{key}" if parent else key, value, "", context)
+                    if problem:
+                        found.append(f"{name} result: {key} {value[:60]!r}: {problem}")
     return found
 
 
@@ -355,8 +457,9 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
     faithful = state_ok = 0
     examples: dict[str, list[str]] = {"faithfulness": [], "state": []}
     artefact_rows: Counter = Counter()
-    any_artefact = placeholder_rows = absurd_rows = mismatch_rows = misplaced_rows = implausible = 0
-    examples["placeholder values"], examples["range"], examples["echo"], examples["person name"] = [], [], [], []
+    any_artefact = placeholder_rows = absurd_rows = mismatch_rows = misplaced_rows = wrong_kind_rows = implausible = 0
+    for kind in ("placeholder values", "range", "echo", "person name", "wrong kind"):
+        examples[kind] = []
     sources: Counter = Counter()
     answers: Counter = Counter()
     exact: set[str] = set()
@@ -384,11 +487,14 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
         if placeholders and len(examples["placeholder values"]) < 5:
             examples["placeholder values"].append(f"{row['id']}: {', '.join(placeholders[:3])}")
         absurd, mismatched, misplaced = range_absurdities(row), echo_mismatches(row), misplaced_person_names(row)
+        wrong_kind = wrong_kind_values(row)
+        wrong_kind_rows += bool(wrong_kind)
         absurd_rows += bool(absurd)
         mismatch_rows += bool(mismatched)
         misplaced_rows += bool(misplaced)
-        implausible += bool(placeholders or absurd or mismatched or misplaced or inconsistent)
-        for kind, found_here in (("range", absurd), ("echo", mismatched), ("person name", misplaced)):
+        implausible += bool(placeholders or absurd or mismatched or misplaced or wrong_kind or inconsistent)
+        for kind, found_here in (("range", absurd), ("echo", mismatched), ("person name", misplaced),
+                                 ("wrong kind", wrong_kind)):
             if found_here and len(examples[kind]) < 5:
                 examples[kind].append(f"{row['id']}: {found_here[0]}")
         sources.update(value_sources(row))
@@ -411,7 +517,7 @@ def audit_dataset(dataset: Any, sample: int = 20, seed: int = 0) -> dict[str, An
         "placeholder_value_rate": placeholder_rows / count,
         # unit/range absurdities, results contradicting their own call
         "range_absurdity_rate": absurd_rows / count, "echo_mismatch_rate": mismatch_rows / count,
-        "misplaced_person_name_rate": misplaced_rows / count,
+        "misplaced_person_name_rate": misplaced_rows / count, "wrong_kind_rate": wrong_kind_rows / count,
         # none of these: no placeholder, no absurd number or time, no contradicted call, no person's name where no
         # person belongs, no read against a write
         "plausible_value_rate": 1 - implausible / count if rows else 0.0,
@@ -443,8 +549,10 @@ def audit_markdown(report: dict[str, Any]) -> str:
              f"{100 * report.get('echo_mismatch_rate', 0.0):.1f}% |",
              f"| a person's name in a field that holds no person (`slice: Jason Daniel`) | "
              f"{100 * report.get('misplaced_person_name_rate', 0.0):.1f}% |",
+             f"| a value of the wrong kind for its field (a topic as a SPARQL query, a company as an EIN, a code as "
+             f"a headline) | {100 * report.get('wrong_kind_rate', 0.0):.1f}% |",
              f"| **plausible values** (none of: placeholder, absurd number or time, contradicted call, misplaced "
-             f"name, read against a write) | {100 * report.get('plausible_value_rate', 1.0):.1f}% |",
+             f"name, wrong kind, read against a write) | {100 * report.get('plausible_value_rate', 1.0):.1f}% |",
              f"| argument values from the spec (enum/examples/default) | "
              f"{100 * report['value_sources']['spec']:.1f}% |",
              f"| argument values generated / from earlier results | {100 * report['value_sources']['generated']:.1f}% "

@@ -1,0 +1,77 @@
+"""The audit sees a value of the wrong kind for its field, from what the field's description or name says it holds,
+and the value factory writes the kind those descriptions ask for."""
+
+import json
+
+from inftool_hf.synth.values import ValueFactory, described_values
+from inftool_hf.verify.audit import audit_dataset, audit_markdown, wrong_kind_values
+
+PARAMETERS = {"type": "object", "properties": {
+    "query": {"type": "string", "description": "sparql query"},
+    "ein": {"type": "string", "description": "ein (Employer Identification Number)"},
+    "index": {"type": "string", "description": "search index name\nPossible values:\n* `collectionsonline`\n"
+                                               "* `cenotaph`\n"},
+    "$select": {"type": "string", "description": "Fields to return, separated by commas."},
+    "$callback": {"type": "string", "description": "JavaScript callback to invoke."},
+    "sign": {"type": "string", "description": "Signature required for signing create order request"},
+}}
+
+
+def _row(arguments: dict, result: dict) -> dict:
+    tools = [{"type": "function", "function": {"name": "lookup", "description": "Search the coin exchange",
+                                               "parameters": PARAMETERS}}]
+    return {"id": "r1", "domain": "exchange", "category": "simple", "tools": json.dumps(tools), "episode": "{}",
+            "blueprint": json.dumps({"calls": []}), "messages": [
+        {"role": "user", "content": "please"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": json.dumps(arguments)}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": json.dumps(result)},
+        {"role": "assistant", "content": "Done."}]}
+
+
+def test_values_of_the_wrong_kind_are_named_with_their_field_and_why():
+    wrong = _row({"query": "agatha christie", "ein": "Hamilton, Steele and Smith", "index": "orders-2026",
+                  "$select": "DY678", "$callback": "A quiet room, please.", "sign": "desc"},
+                 {"depositAddress": "5198 Wesley Crossroad, Porto", "headline": {"main": "QZ810"},
+                  "abstract": "Fix the broken link on the pricing page.", "message_id": "ME-61189"})
+    found = wrong_kind_values(wrong)
+    assert found == [
+        "lookup: query 'agatha christie': a SPARQL query with no query syntax",
+        "lookup: ein 'Hamilton, Steele and Smith': a tax number that is not a number",
+        "lookup: index 'orders-2026': not one of the values its description lists (collectionsonline, cenotaph)",
+        "lookup: $select 'DY678': a list of field names that names no field",
+        "lookup: $callback 'A quiet room, please.': a callback that is no function name",
+        "lookup: sign 'desc': a signature that is a word, not a digest",
+        "lookup result: depositAddress '5198 Wesley Crossroad, Porto': a payment address that is a street address",
+        "lookup result: abstract 'Fix the broken link on the pricing page.': a to-do sentence outside any task",
+        "lookup result: main 'QZ810': a code where text belongs",
+    ]  # an id (message_id) may be a code
+    right = _row({"query": 'SELECT ?s WHERE { ?s ?p "dune" }', "ein": "12-3456789", "index": "cenotaph",
+                  "$select": "name,date", "$callback": "handle_rows", "sign": "ab" * 32},
+                 {"depositAddress": "bc1qan4jcuk8puaqpppfh6j57pkft2nxxen9eqgyjl", "headline": {"main": "Jazz at 80"}})
+    assert wrong_kind_values(right) == []
+    from datasets import Dataset
+
+    report = audit_dataset(Dataset.from_list([wrong, right]), sample=0)
+    assert report["wrong_kind_rate"] == 0.5 and report["plausible_value_rate"] == 0.5
+    assert "| a value of the wrong kind for its field" in audit_markdown(report)
+
+
+def test_the_value_factory_writes_the_kind_a_description_asks_for():
+    factory = ValueFactory(seed=0)
+    properties = PARAMETERS["properties"]
+    assert described_values(properties["index"]) == ["collectionsonline", "cenotaph"]
+    assert described_values({"type": "string", "description": "Use integer from mapping (256: '1A: Very Hot', "
+                                                              "257: '1B: Very Hot - Dry')"}) == ["256", "257"]
+    values = {name: factory.for_schema(schema, name) for name, schema in properties.items()}
+    assert values["query"].startswith("SELECT ?item WHERE {")
+    assert values["ein"][2] == "-" and values["ein"].replace("-", "").isdigit()
+    assert values["index"] in ("collectionsonline", "cenotaph")
+    assert all(part.isidentifier() for part in values["$select"].split(","))
+    assert len(values["sign"]) == 64 and int(values["sign"], 16) >= 0
+    assert factory.for_schema({"type": "string", "description": "State or Province (ex: 'CO', 'AZ')"},
+                              "province") in ("CO", "AZ")
+    factory.context = "createOrder spectrocoin"
+    assert factory.for_schema({"type": "string", "description": "Payment deposit address"},
+                              "depositAddress").startswith("bc1q")
+    assert wrong_kind_values(_row(values, {})) == []
