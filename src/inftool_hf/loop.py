@@ -111,6 +111,12 @@ class LoopConfig:
         metadata={"help": "Share of each round's scenarios seeded by the previous round's failures (the rest follow "
                           "the mix)."},
     )
+    replay_failures: bool = field(
+        default=True,
+        metadata={"help": "When the checkpoint plays the assistant: replay each scenario it failed with the "
+                          "blueprint's calls, so the round's SFT data holds a corrected demonstration of every mistake"
+                          " beside the model's own verified rows. Sets generate.replay_failures for those rounds."},
+    )
     full_bfcl_last: bool = field(
         default=True,
         metadata={"help": "Score the last iteration on BFCL's whole categories (eval.limit applies to the earlier "
@@ -487,6 +493,7 @@ def run_loop(config: LoopConfig, iterations: int | None = None, progress: bool =
         else:
             gen.backend.model = checkpoint
             gen.roleplay.assistant = "model" if trainings >= config.model_assistant_after else "blueprint"
+        gen.replay_failures = config.replay_failures and gen.roleplay.assistant == "model"
         if state.stage(k, "generate") is None:
             started = time.monotonic()
             verified = generate(gen, progress=progress)
