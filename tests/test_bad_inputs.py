@@ -81,6 +81,8 @@ OTHER_COMMANDS = [
     ("audit /missing/path", ["audit", "/missing/path"], "no such folder"),
     ("chat --tools missing.json", ["chat", "hi", "--tools", "{tmp}/missing.json"], "tools file not found"),
     ("loop --recipe missing.yaml", ["loop", "--recipe", "{tmp}/missing.yaml"], "recipe not found"),
+    ("loop: a key the loop sets every round", ["loop", "--recipe", "recipes/loop_cpu.yaml", "--run-dir",
+     "{tmp}/run", "--set", "generate.replay_failures=false"], "generate.replay_failures is set by the loop"),
 ]
 
 

@@ -106,3 +106,24 @@ def test_help_lists_every_recipe_key_with_its_help(capsys):
     assert "  train.grpo.trl (dict[str, Any], default {})\n      Any other trl.GRPOConfig field" in shown
     undocumented = [key for key, _, _, text in config_fields(LoopConfig) if not text]
     assert not undocumented, undocumented
+
+
+def test_loop_refuses_keys_it_sets_every_round(tmp_path):
+    """A value the loop would replace every round is an error naming the key and what to set instead (a loop
+    recipe once set generate.replay_failures: the loop's own key silently overrode it)."""
+    from inftool_hf.loop import LoopConfig
+
+    recipe = tmp_path / "loop.yaml"
+    recipe.write_text("loop:\n  replay_failures: false\n  generate:\n    replay_failures: true\n")
+    with pytest.raises(ConfigError) as err:
+        load_recipe(LoopConfig, recipe, "loop")
+    assert str(err.value).startswith(f"{recipe} [loop]: generate.replay_failures is set by the loop every round")
+    assert "loop.replay_failures" in str(err.value)
+    for key in ("train.output_dir=x", "train.stages=[sft]", "generate.scenarios.seeds=[]", "eval.output_dir=x"):
+        with pytest.raises(ConfigError, match=rf"{key.split('=')[0]} is set by the loop"):
+            load_recipe(LoopConfig, None, "loop", sets=[key])
+    # the same keys stay free where the loop does not set them: a generate recipe, the loop's own keys
+    assert load_recipe(LoopConfig, None, "loop", sets=["replay_failures=false"]).replay_failures is False
+    from inftool_hf.generate import GenerateConfig
+
+    assert config_from_dict(GenerateConfig, {"replay_failures": True}).replay_failures is True

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+_ABSENT = object()
+
 T = TypeVar("T")
 
 BACKENDS = ("auto", "vllm", "transformers", "openai")
@@ -195,6 +197,15 @@ def config_from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "co
             f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"valid keys are: {', '.join(sorted(known))}"
         )
+    # keys a config sets itself on its nested sections (the loop, every round): a value given there would be
+    # silently replaced, so it is refused and the message names what to set instead
+    for key, owner in getattr(cls, "set_each_round", {}).items():
+        section: Any = data
+        for part in key.split("."):
+            section = section.get(part, _ABSENT) if isinstance(section, dict) else _ABSENT
+        if section is not _ABSENT:
+            raise ConfigError(f"{where}: {key} is set by the loop every round ({owner}), so this value would be "
+                              "ignored; remove it")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         target = _resolve_type(hints[name])

@@ -35,7 +35,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from inftool_hf.atomic import atomic_write_text
 from inftool_hf.configs import BackendConfig, ConfigError, load_recipe
@@ -58,6 +58,22 @@ BFCL_TO_CATEGORY = {
 
 @dataclass
 class LoopConfig:
+    # keys of the nested stage configs the loop sets every round, and what a recipe sets instead: given in a
+    # recipe they would be replaced without a word (configs.config_from_dict refuses them)
+    set_each_round: ClassVar[dict[str, str]] = {
+        "generate.name": "from loop.name and the iteration",
+        "generate.output_dir": "loop.run_dir",
+        "generate.iteration": "the iteration number",
+        "generate.replay_failures": "loop.replay_failures, on the rounds the checkpoint plays the assistant",
+        "generate.scenarios.id_prefix": "the iteration number",
+        "generate.scenarios.tool_weights": "the gap analysis of the previous iteration",
+        "generate.scenarios.seeds": "the previous round's failures, loop.seed_fraction",
+        "train.output_dir": "loop.run_dir",
+        "train.stages": "loop.first_stages / loop.later_stages",
+        "train.merge": "the loop, always true: the next round's engines load a plain checkpoint",
+        "eval.output_dir": "loop.run_dir",
+    }
+
     name: str = field(default="inftool-loop", metadata={"help": "dataset names start with this"})
     run_dir: str = field(
         default="runs/inftool-loop",
