@@ -75,3 +75,51 @@ def test_the_value_factory_writes_the_kind_a_description_asks_for():
     assert factory.for_schema({"type": "string", "description": "Payment deposit address"},
                               "depositAddress").startswith("bc1q")
     assert wrong_kind_values(_row(values, {})) == []
+
+
+def _station_row(arguments: dict, result: dict) -> dict:
+    tools = [{"type": "function", "function": {
+        "name": "get_station", "description": "Get information about a specific station or stop by abbrevation",
+        "parameters": {"type": "object", "properties": {
+            "identifier": {"type": "string", "description": "The identifier path of the `subject` you're looking for"},
+            "hashtags": {"type": "string", "description": "Comma separated list of hashtags and @mentions"},
+            "ids": {"type": "string", "description": "Comma separated list of stop ids"}}}}}]
+    row = _row(arguments, result)
+    row["tools"] = json.dumps(tools)
+    for message in row["messages"]:
+        for call in message.get("tool_calls") or []:
+            call["function"]["name"] = "get_station"
+    return row
+
+
+def test_the_third_readings_misses_are_seen():
+    """docs/values.md, the held-out reading (seed 23): a station named after a person, a to-do title as a
+    subject's identifier, a field list given as hashtags; a comma list of ids is no field list."""
+    wrong = _station_row({"identifier": "Quarterly planning", "hashtags": "name,amount", "ids": "ST-10293,ST-20931"},
+                         {"name": "Mark Grant", "abbrev": "MEZ"})
+    assert wrong_kind_values(wrong) == [
+        "get_station: identifier 'Quarterly planning': a title where an identifier belongs",
+        "get_station: hashtags 'name,amount': a list of hashtags with no # or @",
+        "get_station result: name 'Mark Grant': a person's name as the name of a place",
+    ]
+    right = _station_row({"identifier": "SU-13801", "hashtags": "#finale,@peel", "ids": "ST-10293"},
+                         {"name": "Austin East Station", "abbrev": "MEZ"})
+    assert wrong_kind_values(right) == []
+    # a person's name is right for a bare name where the tool is about no place
+    assert wrong_kind_values(_row({}, {"name": "Mark Grant"})) == []
+
+
+def test_the_value_factory_names_places_identifiers_and_hashtags():
+    factory = ValueFactory(seed=1)
+    factory.context, factory.about = "get_betriebsstellen_abbrev deutschebahn", "Get a specific station or stop"
+    assert factory.for_schema({"type": "string"}, "name").endswith(" Station")
+    assert factory.for_schema({"type": "string", "description": "The identifier path of the `subject`"},
+                              "identifier").startswith("SU-")
+    tags = factory.for_schema({"type": "string", "description": "Comma separated list of hashtags and @mentions"},
+                              "hashtags").split(",")
+    assert len(tags) == 3 and all(t[0] in "#@" for t in tags)
+    # no field words: a comma list of something else is not a field list
+    assert factory.for_schema({"type": "string", "description": "Comma separated list of stop ids"},
+                              "ids") not in {"id,name", "name,id"}
+    factory.about = "List the songs of an album"
+    assert not factory.for_schema({"type": "string"}, "name").endswith(" Station")

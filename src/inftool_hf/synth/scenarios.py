@@ -184,6 +184,7 @@ class _Sampler:
         schema = self.pool.tools[name].parameters
         required = set(schema.get("required", []))
         self.values.context = f"{name} {self.pool.tools[name].domain}"
+        self.values.about = self.pool.tools[name].description or ""
         fixed = fixed or {}
         args = {}
         optional = 0

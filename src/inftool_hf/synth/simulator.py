@@ -372,6 +372,7 @@ class ToolSimulator:
         units = [str(arguments.get(k, (properties.get(k) or {}).get("default", ""))) for k in properties
                  if k in ("units", "unit", "temperature_unit", "scale")]
         factory.context = " ".join([tool.name, tool.domain, *units])
+        factory.about = tool.description or ""
         result = factory.for_schema(_all_required(_parameter_choices(schema, tool.parameters, arguments)), tool.name)
         if isinstance(result, dict):
             _requested_entries(result, schema, tool.parameters, arguments, factory)

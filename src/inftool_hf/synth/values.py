@@ -133,6 +133,8 @@ class ValueFactory:
         self.today = TODAY
         # the tool (name, domain) a value is for: a "title" is a book's in a bookstore, a dish's in a recipe app
         self.context = ""
+        # what the tool says it is about (its description): a bare ``name`` is a station's in a tool about stations
+        self.about = ""
 
     def minted_id(self, name: str) -> str:
         """An id a tool hands out, e.g. ``booking_id`` → ``BK-48213``."""
@@ -374,6 +376,12 @@ class ValueFactory:
         kind = self._by_kind(lowered, description)
         if kind is not None:
             return kind
+        if lowered == "identifier" or lowered.endswith("_identifier"):  # "The identifier path of the `subject`"
+            of = re.search(r"\bof (?:the |a |an )?`?([a-z]+)`?", description.lower())
+            return self.minted_id(f"{of.group(1)}_id" if of else "id")
+        place = PLACE_THINGS.search(f"{self.context} {self.about}".lower())
+        if lowered == "name" and place:  # a station's name is a place's, not a person's
+            return f"{self.rng.choice(_CITIES)} {self.rng.choice(_PLACE_QUALIFIERS)} {place.group(1).capitalize()}"
         themed = self._themed(lowered)
         if themed is not None:
             return themed
@@ -459,8 +467,12 @@ class ValueFactory:
             return self.rng.choice(["year = 2025", "loan_amount > 100000", "state = 'CO'", "status = 'approved'"])
         if re.search(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))",
                      described):
-            fields = self.rng.sample(["id", "name", "date", "status", "amount", "year", "state", "type"], k=2)
-            return ",".join(fields)
+            if "hashtag" in hint or "mention" in hint:  # "Comma separated list of hashtags and @mentions"
+                tags = self.rng.sample(["#tvtonight", "#finale", "#latenight", "#newepisode", "#sports"], k=2)
+                return ",".join(tags + (["@" + self.faker.user_name()] if "mention" in hint else []))
+            if FIELD_WORDS.search(hint):
+                fields = self.rng.sample(["id", "name", "date", "status", "amount", "year", "state", "type"], k=2)
+                return ",".join(fields)
         words = set(lowered.split("_"))
         if words & {"sign", "signature", "hmac"} or described.startswith("signature"):
             return "".join(self.rng.choices("0123456789abcdef", k=64))
@@ -634,6 +646,11 @@ _LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) 
 
 # a description that says the field is an identifier: "Parent task identifier.", "Optional. Destination task list
 # identifier. If set, ...", "Identifier of the channel"
+# what a comma list of field names is called ("fields to return", "columns", "$select"); other lists hold values
+FIELD_WORDS = re.compile(r"\b(?:fields?|columns?|attributes?|propert(?:y|ies)|select)\b")
+# things with a name of their own that is a place's: the tool that reads one names a station, not a person
+PLACE_THINGS = re.compile(r"\b(station|stop|airport|terminal|venue|museum|library|stadium)s?\b")
+_PLACE_QUALIFIERS = ["Central", "North", "South", "East", "West", "Old Town", "Harbour"]
 _IDENTIFIER = re.compile(r"(?:^|\.\s+)(?:[\w ]{0,40}\s)?identifier(?:[.,]|\s+of\b|$)")
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from inftool_hf.synth.values import TEMPERATURE_NAMES, as_instant, described_values
+from inftool_hf.synth.values import FIELD_WORDS, PLACE_THINGS, TEMPERATURE_NAMES, as_instant, described_values
 from inftool_hf.verify import gates
 
 ARTEFACTS = {
@@ -270,9 +270,14 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     language = _QUERY_LANGUAGE.search(hint)
     if language and "query" in hint and not _QUERY_SYNTAX.search(blank):
         return f"a {language.group(0).upper()} query with no query syntax"
-    if _FIELD_LIST.search(description.lower()) and not all(
-            _FIELD_NAME.fullmatch(item.strip()) and re.search("[a-z]", item) for item in blank.split(",")):
-        return "a list of field names that names no field"
+    if _FIELD_LIST.search(description.lower()):
+        items = [item.strip() for item in blank.split(",")]
+        if re.search(r"hashtag|mention", hint):  # "Comma separated list of hashtags and @mentions"
+            if not all(item[:1] in ("#", "@") and len(item) > 1 for item in items):
+                return "a list of hashtags with no # or @"
+        elif FIELD_WORDS.search(hint) and not all(
+                _FIELD_NAME.fullmatch(item) and re.search("[a-z]", item) for item in items):
+            return "a list of field names that names no field"
     if (words & _SIGNATURE_WORDS or description.lower().startswith("signature")) and (
             re.search(r"\s", blank) or len(blank) < 16):
         return "a signature that is a word, not a digest"
@@ -289,7 +294,17 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
         return "a code where text belongs"
     if _task_sentences().fullmatch(blank) and not _TASK_CONTEXT.search(f"{hint} {context}"):
         return "a to-do sentence outside any task"
+    if (words & {"identifier", "id"} or is_reference) and re.fullmatch(r"[A-Z][a-z]+(?: [a-z]+)+", blank):
+        return "a title where an identifier belongs"  # a subject identified as "Quarterly planning"
+    if slug == "name" and PLACE_THINGS.search(context) and _is_person(blank):
+        return "a person's name as the name of a place"  # a station called "Mark Grant"
     return None
+
+
+def _is_person(value: str) -> bool:
+    firsts, lasts = _person_names()
+    parts = value.split()
+    return len(parts) == 2 and parts[0] in firsts and parts[1] in lasts
 
 
 def wrong_kind_values(row: dict[str, Any]) -> list[str]:
