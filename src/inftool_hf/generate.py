@@ -100,7 +100,8 @@ class GenerateConfig:
         metadata={"help": "roleplay.assistant: model — every scenario the model got wrong at a decision gate (parse, "
                           "schema, blueprint) is played again with the blueprint's calls: a corrected demonstration of"
                           " the same request (id ``<id>-replay``), verified like every row and kept beside the model's"
-                          " own (rows say which in ``generator``). In a loop recipe, set loop.replay_failures instead."},
+                          " own (rows say which in ``generator``). In a loop recipe, set loop.replay_failures"
+                          " instead."},
     )
     judge: bool = field(
         default=False,

@@ -396,8 +396,8 @@ def next_checkpoint(config: LoopConfig, state: LoopState, k: int) -> dict[str, A
     ``keep_best`` and a dev set, the best dev score of the trained iterations 1..k (a later one must beat it: a
     tie keeps the earlier, which was tried for longer); else iteration k's. The base model is the reference, not a
     candidate: it is right on every no-call point by never calling (a third of the dev set), so it outscored the
-    first trained checkpoint on all points (26.5 vs 24.9%, docs/results/demo_2026-12-06/report.md) and would have
-    sent the loop back to a model that cannot call tools."""
+    first trained checkpoint on all points (26.5 vs 24.9%, docs/results/history/demo_2026-12-06/report.md) and
+    would have sent the loop back to a model that cannot call tools."""
     latest = state.done(k, "evaluate")
     if not (config.keep_best and latest.get("dev")) or k == 0:
         return {"iteration": k, "model": latest["model"], "dev_accuracy": (latest.get("dev") or {}).get("accuracy"),
