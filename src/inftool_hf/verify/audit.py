@@ -215,7 +215,6 @@ def _person_names() -> tuple[frozenset[str], frozenset[str]]:
 def misplaced_person_names(row: dict[str, Any]) -> list[str]:
     """A person's full name in a field that holds no person (``slice: "Jason Daniel"``, ``concept: "Travis
     West"``): what a provider for names gives a field it mistook for a person's, in calls and results."""
-    firsts, lasts = _person_names()
     found: list[str] = []
     for name, arguments, result in _calls_and_results(row):
         for node in [arguments, *_dicts(result)]:
@@ -223,8 +222,7 @@ def misplaced_person_names(row: dict[str, Any]) -> list[str]:
                 words = set(_field_slug(key).split("-"))
                 if not isinstance(value, str) or words & _PERSON_WORDS:
                     continue
-                parts = value.split()
-                if len(parts) == 2 and parts[0] in firsts and parts[1] in lasts:
+                if _is_person(value):
                     found.append(f"{name}: {key} {value!r}")
     return found
 
