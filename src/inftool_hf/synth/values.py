@@ -379,8 +379,8 @@ class ValueFactory:
         if lowered == "identifier" or lowered.endswith("_identifier"):  # "The identifier path of the `subject`"
             of = re.search(r"\bof (?:the |a |an )?`?([a-z]+)`?", description.lower())
             return self.minted_id(f"{of.group(1)}_id" if of else "id")
-        place = PLACE_THINGS.search(f"{self.context} {self.about}".lower())
-        if lowered == "name" and place:  # a station's name is a place's, not a person's
+        place = PLACE_THINGS.search(f"{self.context} {self.about}".lower()) if lowered == "name" else None
+        if place:  # a station's name is a place's, not a person's
             return f"{self.rng.choice(_CITIES)} {self.rng.choice(_PLACE_QUALIFIERS)} {place.group(1).capitalize()}"
         themed = self._themed(lowered)
         if themed is not None:
@@ -465,9 +465,8 @@ class ValueFactory:
                    f"LIMIT {self.rng.choice([10, 20, 50])}"
         if "sql" in hint and ("where" in hint or "condition" in hint):
             return self.rng.choice(["year = 2025", "loan_amount > 100000", "state = 'CO'", "status = 'approved'"])
-        if re.search(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))",
-                     described):
-            if "hashtag" in hint or "mention" in hint:  # "Comma separated list of hashtags and @mentions"
+        if COMMA_LIST.search(described):
+            if TAG_WORDS.search(hint):  # "Comma separated list of hashtags and @mentions"
                 tags = self.rng.sample(["#tvtonight", "#finale", "#latenight", "#newepisode", "#sports"], k=2)
                 return ",".join(tags + (["@" + self.faker.user_name()] if "mention" in hint else []))
             if FIELD_WORDS.search(hint):
@@ -644,13 +643,17 @@ _LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) 
                             re.IGNORECASE | re.DOTALL)
 
 
-# a description that says the field is an identifier: "Parent task identifier.", "Optional. Destination task list
-# identifier. If set, ...", "Identifier of the channel"
+# a description that says the field holds a comma list ("Fields to return, separated by commas.")
+COMMA_LIST = re.compile(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))")
 # what a comma list of field names is called ("fields to return", "columns", "$select"); other lists hold values
 FIELD_WORDS = re.compile(r"\b(?:fields?|columns?|attributes?|propert(?:y|ies)|select)\b")
+# a comma list of tags: "Comma separated list of hashtags and @mentions"
+TAG_WORDS = re.compile(r"hashtag|mention")
 # things with a name of their own that is a place's: the tool that reads one names a station, not a person
 PLACE_THINGS = re.compile(r"\b(station|stop|airport|terminal|venue|museum|library|stadium)s?\b")
 _PLACE_QUALIFIERS = ["Central", "North", "South", "East", "West", "Old Town", "Harbour"]
+# a description that says the field is an identifier: "Parent task identifier.", "Optional. Destination task list
+# identifier. If set, ...", "Identifier of the channel"
 _IDENTIFIER = re.compile(r"(?:^|\.\s+)(?:[\w ]{0,40}\s)?identifier(?:[.,]|\s+of\b|$)")
 
 

@@ -21,7 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from inftool_hf.synth.values import FIELD_WORDS, PLACE_THINGS, TEMPERATURE_NAMES, as_instant, described_values
+from inftool_hf.synth.values import (
+    COMMA_LIST,
+    FIELD_WORDS,
+    PLACE_THINGS,
+    TAG_WORDS,
+    TEMPERATURE_NAMES,
+    as_instant,
+    described_values,
+)
 from inftool_hf.verify import gates
 
 ARTEFACTS = {
@@ -231,7 +239,6 @@ def misplaced_person_names(row: dict[str, Any]) -> list[str]:
 _TAX_NUMBER = re.compile(r"\b(?:ein|employer identification number|tax (?:id|number)|vat (?:id|number)|ssn)\b")
 _QUERY_LANGUAGE = re.compile(r"\b(?:sparql|sql|graphql|cypher|xpath|jsonpath)\b")
 _QUERY_SYNTAX = re.compile(r"\b(?:select|where|ask|construct|describe|match|from)\b|[{}=<>()*?$]", re.IGNORECASE)
-_FIELD_LIST = re.compile(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))")
 _FIELD_NAME = re.compile(r"[A-Za-z_$][\w.$]*(?:\s+(?:asc|desc))?", re.IGNORECASE)
 _SIGNATURE_WORDS = {"sign", "signature", "hmac", "checksum", "digest"}
 _CRYPTO = re.compile(r"deposit|wallet|crypto|coin|bitcoin|btc|ethereum|blockchain")
@@ -268,9 +275,9 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     language = _QUERY_LANGUAGE.search(hint)
     if language and "query" in hint and not _QUERY_SYNTAX.search(blank):
         return f"a {language.group(0).upper()} query with no query syntax"
-    if _FIELD_LIST.search(description.lower()):
+    if COMMA_LIST.search(description.lower()):
         items = [item.strip() for item in blank.split(",")]
-        if re.search(r"hashtag|mention", hint):  # "Comma separated list of hashtags and @mentions"
+        if TAG_WORDS.search(hint):  # "Comma separated list of hashtags and @mentions"
             if not all(item[:1] in ("#", "@") and len(item) > 1 for item in items):
                 return "a list of hashtags with no # or @"
         elif FIELD_WORDS.search(hint) and not all(
