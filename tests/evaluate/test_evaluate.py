@@ -2,7 +2,15 @@ import json
 
 import pytest
 
-from inftool_hf.evaluate.bfcl import AST_CATEGORIES_SCORED, bfcl_tools, decode_for_bfcl, score_bfcl, summarize
+from inftool_hf.evaluate.bfcl import (
+    AST_CATEGORIES_SCORED,
+    bfcl_tools,
+    decode_for_bfcl,
+    failure_stage,
+    markdown_report,
+    score_bfcl,
+    summarize,
+)
 from inftool_hf.evaluate.bfcl_env import bfcl_data_dir, load_bfcl
 from inftool_hf.evaluate.decontaminate import (
     ContaminationError,
@@ -92,6 +100,65 @@ def test_ground_truth_through_our_parser_and_converter_scores_100(tmp_path):
     bad = tmp_path / "wrong.jsonl"
     bad.write_text("\n".join(json.dumps(e) for e in wrong))
     assert not any(json.loads(line)["valid"] for line in score_bfcl(bad).read_text().splitlines())
+
+
+def _right_calls(truth):
+    """The ground truth's calls with BFCL's first acceptable value for each argument it requires a value for."""
+    return [{name: {arg: options[0] for arg, options in args.items() if "" not in options}}
+            for call in truth for name, args in call.items()]
+
+
+def test_wrong_answers_are_counted_where_they_fail(tmp_path):
+    data = bfcl_data_dir()
+    truth = {}
+    for category in ("simple_python", "parallel"):
+        with open(data / "possible_answer" / f"BFCL_v4_{category}.json") as handle:
+            truth.update((item["id"], item["ground_truth"]) for item in map(json.loads, handle))
+    simple = "simple_python_0"  # calculate_triangle_area(base=10, height=5)
+    [call] = _right_calls(truth[simple])
+    [(name, args)] = call.items()
+    parallel = next(i for i in truth if i.startswith("parallel_") and len(truth[i]) == 2)
+    two = _right_calls(truth[parallel])
+    changed = {**args, "base": args["base"] + 1}
+    cases = {  # id suffix -> (category, decoded, parse_error, expected stage)
+        "right": ("simple_python", [call], None, None),
+        "text": ("simple_python", None, None, "replied without a call"),
+        "question": ("simple_python", None, None, "asked a question"),
+        "malformed": ("simple_python", None, "invalid JSON", "malformed call"),
+        "twice": ("simple_python", [call, call], None, "too many calls"),
+        "renamed": ("simple_python", [{"not_" + name: args}], None, "wrong function"),
+        "no base": ("simple_python", [{name: {"height": args["height"]}}], None, "missing argument"),
+        "base + 1": ("simple_python", [{name: changed}], None, "wrong value or type"),
+        "one of two": ("parallel", two[:1], None, "too few calls"),
+        "two, one wrong": ("parallel", [two[0], {k: {a: (v + 7 if isinstance(v, (int, float)) else f"{v} x")
+                                                   for a, v in args.items()} for k, args in two[1].items()}],
+                           None, "wrong value or type"),
+    }
+    [irrelevant] = load_bfcl("irrelevance", 1, data)
+    rows, outputs = [], {}
+    for label, (category, decoded, parse_error, _) in cases.items():
+        entry_id = simple if category == "simple_python" else parallel
+        rows.append({"id": entry_id, "category": category, "decoded": decoded})
+        raw = {"text": "Sorry, none of my tools can do that.", "question": "Which base should I use?"}.get(label, "")
+        outputs[label] = {"id": entry_id, "decoded": decoded, "parse_error": parse_error, "raw": raw}
+    rows.append({"id": irrelevant["id"], "category": "irrelevance", "decoded": [call]})
+    path = tmp_path / "outputs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    verdicts = [json.loads(line) for line in score_bfcl(path).read_text().splitlines()]
+    stages = {label: failure_stage(verdict, outputs[label]) for label, verdict in zip(cases, verdicts, strict=False)}
+    assert stages == {label: case[3] for label, case in cases.items()}
+    assert failure_stage(verdicts[-1], {"decoded": [call]}) == "called when none fits"
+    assert verdicts[0]["expected_calls"] == 1 and verdicts[-2]["expected_calls"] == 2
+    # the report counts them per category (ids repeat here, so the outputs are looked up by one id each)
+    report = summarize(verdicts[:2], {simple: outputs["text"]})
+    assert report["categories"]["simple_python"]["failed_at"] == {"replied without a call": 1}
+    assert "| simple_python | 1 |" in markdown_report(report, "t")
+    assert report["categories"]["simple_python"]["right_count"] == {"total": 0, "correct": 0}
+    report = summarize([verdicts[0], verdicts[-3], verdicts[-2]],
+                       {simple: outputs["right"], parallel: outputs["one of two"]})
+    assert report["categories"]["simple_python"]["right_count"] == {"total": 1, "correct": 1}
+    assert report["categories"]["parallel"]["right_count"] == {"total": 0, "correct": 0}
+    assert "| parallel | 0 / 2 | 0 (n/a) |" in markdown_report(report, "t")
 
 
 def test_relevance_rules_follow_bfcl(tmp_path):

@@ -319,12 +319,81 @@ def score_bfcl(outputs: Path) -> Path:
     return verdicts
 
 
-def summarize(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-category accuracy and BFCL's aggregates over the categories that were run."""
+# Where a wrong answer fails, named as a reader would, roughly in the order BFCL's checker looks.
+FAILURE_STAGES = ("asked a question", "replied without a call", "malformed call", "too few calls",
+                  "too many calls", "wrong function", "missing argument", "wrong value or type",
+                  "unexpected argument", "called when none fits", "other")
+
+
+def _stage_of_error_type(error_type: str) -> str | None:
+    if error_type.endswith("wrong_func_name"):
+        return "wrong function"
+    if error_type.endswith(("missing_required", "missing_optional")):
+        return "missing argument"
+    if error_type.startswith(("value_error", "type_error")):
+        return "wrong value or type"
+    if error_type.endswith("unexpected_param"):
+        return "unexpected argument"
+    return None
+
+
+def failure_stage(verdict: dict[str, Any], output: dict[str, Any] | None = None) -> str | None:
+    """Where a wrong BFCL answer went wrong (one of :data:`FAILURE_STAGES`); None for a right one.
+
+    ``output`` is the answer's line of ``outputs.jsonl``: it tells a reply in words from a call that did not
+    parse, and a question back from other words. For parallel answers BFCL reports only that some expected call
+    found no match; the stage is then the furthest any of the model's calls got against it (a right function with
+    a wrong value counts as a value)."""
+    if verdict.get("valid"):
+        return None
+    error_type = verdict.get("error_type") or ""
+    if error_type == "ast_decoder:decoder_failed":
+        if output and output.get("parse_error"):
+            return "malformed call"
+        # a reply in words: a question back (for a value the request may already give), or anything else
+        # (mostly "none of my tools can do that" where one can)
+        return "asked a question" if ((output or {}).get("raw") or "").strip().endswith("?") else \
+            "replied without a call"
+    if error_type.startswith("irrelevance_error"):
+        return "called when none fits"
+    if error_type.endswith("wrong_count"):
+        calls, expected = len((output or {}).get("decoded") or []), verdict.get("expected_calls")
+        if expected is None or not output:
+            return "other"
+        return "too few calls" if calls < expected else "too many calls"
+    if error_type.endswith("cannot_find_match"):
+        reached = [_stage_of_error_type(detail.get("sub_error_type") or "")
+                   for item in verdict.get("error") or [] if isinstance(item, dict) for detail in item.values()
+                   if isinstance(detail, dict)]
+        for stage in ("unexpected argument", "wrong value or type", "missing argument", "wrong function"):
+            if stage in reached:
+                return stage
+        return "other"
+    return _stage_of_error_type(error_type) or "other"
+
+
+def summarize(verdicts: list[dict[str, Any]], outputs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Per-category accuracy and BFCL's aggregates over the categories that were run; with ``outputs`` (the
+    lines of ``outputs.jsonl`` by id), each category's wrong answers counted by :func:`failure_stage`."""
     per: dict[str, list[bool]] = {}
     for verdict in verdicts:
         per.setdefault(verdict["category"], []).append(bool(verdict["valid"]))
-    categories = {c: {"accuracy": sum(v) / len(v), "correct": sum(v), "total": len(v)} for c, v in per.items()}
+    categories: dict[str, dict[str, Any]] = {c: {"accuracy": sum(v) / len(v), "correct": sum(v), "total": len(v)}
+                                             for c, v in per.items()}
+    if outputs is not None:
+        for verdict in verdicts:
+            output = outputs.get(verdict["id"])
+            if output is not None and verdict.get("expected_calls") is not None:
+                # answers with as many calls as the truth, and the right ones among them: what a category
+                # loses to the count and what to the calls' names and arguments
+                counted = categories[verdict["category"]].setdefault("right_count", {"total": 0, "correct": 0})
+                if len(output.get("decoded") or []) == verdict["expected_calls"]:
+                    counted["total"] += 1
+                    counted["correct"] += bool(verdict["valid"])
+            stage = failure_stage(verdict, output)
+            if stage is not None:
+                failed = categories[verdict["category"]].setdefault("failed_at", {})
+                failed[stage] = failed.get(stage, 0) + 1
     summary: dict[str, Any] = {}
     non_live = [categories[c]["accuracy"] for c in NON_LIVE_AST if c in categories]
     if non_live:
@@ -351,6 +420,22 @@ def markdown_report(report: dict[str, Any], title: str) -> str:
             lines.append(f"| {name} | {c['accuracy']:.1%} | {c['correct']} / {c['total']} |")
     lines += ["", "| aggregate | value |", "| --- | ---: |"]
     lines += [f"| {k} | {v:.1%} |" for k, v in report["summary"].items()]
+    failing = [name for name in BFCL_CATEGORIES if report["categories"].get(name, {}).get("failed_at")]
+    if failing:
+        stages = [s for s in FAILURE_STAGES if any(s in report["categories"][c]["failed_at"] for c in failing)]
+        lines += ["", "Where the wrong answers fail (answers per category): the check BFCL's checker reports, "
+                      "grouped; a parallel answer counts at the furthest any of its calls got.", "",
+                  "| category | " + " | ".join(stages) + " |", "| --- |" + " ---: |" * len(stages)]
+        lines += [f"| {c} | " + " | ".join(str(report["categories"][c]["failed_at"].get(s, 0)) for s in stages)
+                  + " |" for c in failing]
+    counted = [name for name in BFCL_CATEGORIES if report["categories"].get(name, {}).get("right_count")]
+    if counted:
+        lines += ["", "Answers with as many calls as the truth holds, and how many of those are right.", "",
+                  "| category | right number of calls | of those right |", "| --- | ---: | ---: |"]
+        for name in counted:
+            c, n = report["categories"][name], report["categories"][name]["right_count"]
+            share = f"{n['correct'] / n['total']:.1%}" if n["total"] else "n/a"
+            lines.append(f"| {name} | {n['total']} / {c['total']} | {n['correct']} ({share}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -362,7 +447,9 @@ def evaluate_bfcl(config: EvalConfig, backend: Any = None, progress: bool = True
     verdicts_path = score_bfcl(outputs)
     with open(verdicts_path, encoding="utf-8") as handle:
         verdicts = [json.loads(line) for line in handle if line.strip()]
-    report = summarize(verdicts)
+    with open(outputs, encoding="utf-8") as handle:
+        lines = {entry["id"]: entry for entry in map(json.loads, filter(str.strip, handle))}
+    report = summarize(verdicts, lines)
     report.update(model=config.backend.model, adapter=config.adapter, backend=config.backend.backend,
                   limit=config.limit, seconds={"generate": round(generated - started, 1),
                                                "score": round(time.monotonic() - generated, 1)})

@@ -7,7 +7,8 @@ interpreter of ``.venv-bfcl``::
     .venv-bfcl/bin/python src/inftool_hf/evaluate/bfcl_venv/bfcl_score.py outputs.jsonl verdicts.jsonl
 
 Each input line is ``{"id", "category", "decoded": [{func_name: {arg: value}}, ...]}``; each output
-line adds ``valid``, ``error`` and ``error_type`` exactly as BFCL's checkers report them:
+line adds ``valid``, ``error`` and ``error_type`` exactly as BFCL's checkers report them (and, for the AST
+categories, ``expected_calls``: the number of calls in the answer):
 ``ast_checker`` for the AST categories, BFCL's ``is_empty_output`` rule for irrelevance (no call is
 correct) and relevance (some call is correct). Multi-turn entries (``decoded`` per turn and step) go to
 BFCL's multi-turn runner through :mod:`bfcl_executor` (same folder).
@@ -66,6 +67,8 @@ def score(entries: list[dict]) -> list[dict]:
             if category not in questions:
                 questions[category] = load_jsonl(PROMPT_PATH / f"BFCL_v4_{category}.json")
                 answers[category] = load_jsonl(POSSIBLE_ANSWER_PATH / f"BFCL_v4_{category}.json")
+            # how many calls the answer holds, so a wrong count can be told apart as too few or too many
+            verdict["expected_calls"] = len(answers[category][entry["id"]]["ground_truth"])
             if decoded is None or not is_function_calling_format_output(decoded) or is_empty_output(decoded):
                 verdict.update(valid=False, error=["no decodable function call"],
                                error_type="ast_decoder:decoder_failed")
