@@ -123,3 +123,41 @@ def test_the_value_factory_names_places_identifiers_and_hashtags():
                               "ids") not in {"id,name", "name,id"}
     factory.about = "List the songs of an album"
     assert not factory.for_schema({"type": "string"}, "name").endswith(" Station")
+
+
+def test_news_fields_and_place_codes_get_their_own_kind_and_the_audit_sees_the_old_values():
+    def news_row(result: dict, name: str = "get_top_stories", description: str = "Top stories of a section") -> dict:
+        tools = [{"type": "function", "function": {"name": name, "description": description,
+                                                   "parameters": {"type": "object", "properties": {}}}}]
+        return {**_row({}, result), "domain": "nytimes", "tools": json.dumps(tools), "messages": [
+            {"role": "user", "content": "please"},
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": name, "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": json.dumps(result)},
+            {"role": "assistant", "content": "Done."}]}
+
+    old = news_row({"results": [{"title": "Dentist visit", "caption": "Running 8 minutes late, sorry!",
+                                 "locationCode": "Cape Town"}]})
+    assert wrong_kind_values(old) == [
+        "get_top_stories result: title 'Dentist visit': a to-do title outside any task",
+        "get_top_stories result: caption 'Running 8 minutes late, sorry!': a chat message where a caption belongs",
+        "get_top_stories result: locationCode 'Cape Town': a place's name where its code belongs",
+    ]
+    # a to-do title in a task tool is where it belongs
+    assert wrong_kind_values(news_row({"title": "Dentist visit"}, "create_task", "Create a task")) == []
+    factory = ValueFactory(seed=3)
+    factory.context = "get_section_format nytimes"
+    values = {field: factory.for_schema({"type": "string"}, field) for field in
+              ("title", "caption", "locationCode", "des_facet", "geo_facet", "per_facet", "kicker")}
+    assert values["title"] not in ("Dentist visit", "Team retro", "Quarterly planning", "Book club")
+    assert values["locationCode"].isupper() and any(c.isdigit() for c in values["locationCode"])
+    assert "," in values["per_facet"] and values["kicker"][0].isupper()
+    fresh = news_row({"results": [{"title": values["title"], "caption": values["caption"],
+                                   "locationCode": values["locationCode"], "des_facet": [values["des_facet"]]}]})
+    assert wrong_kind_values(fresh) == []
+    # the parts of a headline or byline object are the headline's or byline's text, not codes
+    article = factory.for_schema({"type": "object", "required": ["headline", "byline"], "properties": {
+        "headline": {"type": "object", "required": ["main"], "properties": {"main": {"type": "string"}}},
+        "byline": {"type": "object", "required": ["original"], "properties": {"original": {"type": "string"}}}}})
+    assert len(article["headline"]["main"].split()) >= 4 and article["byline"]["original"].startswith("By ")
+    assert wrong_kind_values(news_row(article)) == []

@@ -19,11 +19,16 @@ from typing import Any
 
 _CITIES = ["Paris", "Lisbon", "Toronto", "Osaka", "Nairobi", "Melbourne", "Denver", "Oslo", "Seville", "Hanoi",
            "Edinburgh", "Bogota", "Krakow", "Austin", "Cape Town", "Vancouver", "Munich", "Porto"]
+# the titles a to-do or calendar entry gets (the audit reads them to see one outside any task)
+TODO_TITLES = ("Quarterly planning", "Dentist visit", "Team retro", "Fix login bug", "Book club",
+               "Update onboarding docs")
+# words of a tool or field about tasks, notes or events: where a to-do sentence or title belongs
+TASK_CONTEXT = re.compile(r"\b(?:tasks?|todos?|to-dos?|issues?|tickets?|reminders?|checklists?|projects?|cards?|"
+                          r"assignments?|notes?|events?|calendars?|meetings?|schedules?)\b")
 _TOPICS = {
     "query": ["dune", "agatha christie", "ocean life", "space history", "italian cooking", "jazz piano"],
     "keyword": ["oat milk", "sourdough bread", "dish soap", "green tea", "basmati rice", "olive oil"],
-    "title": ["Quarterly planning", "Dentist visit", "Team retro", "Fix login bug", "Book club",
-              "Update onboarding docs"],
+    "title": list(TODO_TITLES),
     "artist_name": ["Nina Simone", "Daft Punk", "Miles Davis", "Adele", "Radiohead", "Fela Kuti"],
     "playlist_name": ["Morning run", "Deep focus", "Road trip", "Sunday chill"],
     "project_name": ["Website relaunch", "Mobile app v2", "Office move", "Data migration"],
@@ -42,6 +47,7 @@ TODAY = dt.date(2026, 11, 24)
 _DISTINCT_ENDS = [("source", "target"), ("from", "to"), ("origin", "destination")]
 _DISTINCT_ENDS += [(first.title(), second.title()) for first, second in _DISTINCT_ENDS]  # SourceArn / TargetArn
 # the fields that name a listed thing: several listed things have different ones
+_TEXT_VARIANTS = ("main", "original", "default", "short", "long", "display", "print_headline")
 _NAMING_KEYS = ("title", "name", "subject", "headline", "summary", "label")
 # map keys that name what a server reports, never what a request sets
 _SERVER_SET = re.compile(r"^(?:approximate|created|last_modified)_|_(?:arn|timestamp)$")
@@ -203,8 +209,10 @@ class ValueFactory:
             props = schema.get("properties") or {}
             required = set(schema.get("required", []))
             optional = [k for k in props if k not in required and self.rng.random() < 0.5][: 3 if depth else 6]
-            values = {key: self.for_schema(sub, key, depth + 1) for key, sub in props.items()
-                      if key in required or key in optional}
+            # a headline's "main" and "original" are the headline itself (NYT's {"headline": {"main": ...}})
+            texty = name in (*_NAMING_KEYS, "byline")
+            values = {key: self.for_schema(sub, name if texty and key in _TEXT_VARIANTS else key, depth + 1)
+                      for key, sub in props.items() if key in required or key in optional}
             self.separate_ends(values, props, depth=depth)
             # an optional field is left out rather than sent empty (a stubbed structure gives ``{}``)
             return order_ranges({k: v for k, v in values.items() if k in required or v not in ({}, [], "")})
@@ -399,6 +407,12 @@ class ValueFactory:
         if lowered in ("day_of_week", "weekday", "day_of_the_week"):
             return (self.today + dt.timedelta(days=self.rng.randint(0, 6))).strftime("%A")
         head = lowered.rsplit("_", 1)[-1]
+        if head == "code" and lowered.split("_")[0] in _PLACE_CODE_OWNERS:  # a station's locationCode: no "Paris"
+            return "".join(self.rng.choices(string.ascii_uppercase, k=3)) + str(self.rng.randint(10, 99))
+        if head == "kicker":  # the label above a headline
+            return self.rng.choice(["The Morning", "Analysis", "Opinion", "The Upshot", "Well"])
+        if head in ("facet", "facets") and "_" in lowered:  # an article's index terms: des_facet, geo_facet...
+            return self._facet(lowered.split("_"))
         if head in ("progress", "percent", "percentage"):  # ReplicaStatusPercentProgress is no status word
             return f"{self.rng.randint(5, 95)}%"
         if head == "expression":  # ConditionExpression is no weather condition
@@ -413,6 +427,8 @@ class ValueFactory:
             return self.sentence("comment")
         for kind, keys in _FREE_TEXT_KEYS:
             if any(_word_in(k, lowered) for k in keys):
+                if kind == "description" and not TASK_CONTEXT.search(f"{self.context} {self.about}".lower()):
+                    kind = "remark"  # an order's or a service's description is no to-do
                 return self.sentence(kind)
         words = lowered.split("_")
         owner = words[words.index("name") - 1] if "name" in words[1:] else ""
@@ -545,6 +561,19 @@ class ValueFactory:
         if head in ("ip", "host", "server") or words[-2:] == ["server", "ip"]:
             return self.faker.ipv4()
         return None
+
+    def _facet(self, words: list[str]) -> str:
+        """An index term of the kind its facet names, as news archives write them."""
+        if "geo" in words:
+            return self.rng.choice(_CITIES)
+        if "per" in words or "person" in words:
+            return f"{self.faker.last_name()}, {self.faker.first_name()}"
+        if "org" in words or "organization" in words:
+            return self.faker.company()
+        if "material" in words or "type" in words:
+            return self.rng.choice(["News", "Op-Ed", "Review", "Interview", "Obituary"])
+        return self.rng.choice(["Education and Schools", "Weather", "Real Estate and Housing", "Elections",
+                                "Computers and the Internet", "Art", "Restaurants", "Public Transit"])
 
     def _themed(self, field: str) -> str | None:
         """Titles, names and texts that fit the tool's domain."""
@@ -736,12 +765,20 @@ _NUMBER_RANGES = [
     (("level", "volume", "brightness"), 10, 90, 0), (("calories",), 1400, 2800, 0), (("zoom",), 3, 18, 0),
 ]
 
+_HEADLINES = ["City council approves new bike lanes downtown", "Heat wave expected to break by the weekend",
+              "Local bakery wins national bread award", "Museum reopens after a two-year renovation",
+              "Researchers map the deep ocean floor", "Transit fares to rise next spring",
+              "School board delays vote on later start times"]
+# the first word of a ``<word>_code`` field that holds a place's code (``location_code``: a code, not a city)
+_PLACE_CODE_OWNERS = {"location", "city", "place", "station", "stop", "site", "area", "town", "office", "airport"}
 _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("book",), {"title": ["The Night Circus", "Piranesi", "The Remains of the Day", "Educated", "Dune Messiah",
                            "A Gentleman in Moscow", "The Overstory", "Circe"],
                  "author": lambda v: f"{v.faker.first_name()} {v.faker.last_name()}",
                  "text": ["Couldn't put it down.", "Slow start, brilliant ending.", "Beautifully written.",
                           "Not my kind of book, but well made."]}),
+    (("nytimes", "news", "article", "stories"), {
+        "title": _HEADLINES, "headline": _HEADLINES}),
     (("recipe", "cooking", "meal"), {"title": ["Chickpea curry", "Lemon herb salmon", "Mushroom risotto",
                                                "Tomato lentil soup", "Tofu stir-fry", "Spinach and feta pie"]}),
     (("cooking", "recipe", "meal"), {"item": ["2 onions", "400 g chickpeas", "1 bunch of spinach", "500 g rice",
@@ -804,6 +841,10 @@ _FREE_TEXT = {
     "description": ["Prepare the slides for {topic}.", "Collect feedback from the team and summarise it by {day}.",
                     "Update the budget sheet with the latest invoices.", "Book the venue in {city} and send invites.",
                     "Review the contract and flag anything unusual.", "Fix the broken link on the pricing page."],
+    "remark": ["Created from the mobile app.", "Imported from the {day} export.", "Second try after a timeout.",
+               "For {first}'s team in {city}.", "Paid in two parts, as agreed."],
+    "caption": ["Crowds gather in {city} on {day}.", "{first} at the opening of the new library in {city}.",
+                "The view from the harbour in {city} at dawn.", "Volunteers sort donations at a food bank in {city}."],
     "synopsis": ["An overview of {topic} and what comes next.", "A report from {city} on {topic}.",
                  "How {topic} came together, step by step.", "What {first} learned from {topic}.",
                  "A look back at {topic}, with figures from {day}.", "Notes from {city}: {topic} in {n} parts."],
@@ -822,14 +863,16 @@ _FREE_TEXT_KEYS = [
     ("subject", ("subject", "headline", "summary")),
     ("comment", ("comment", "review", "feedback")),
     ("note", ("note", "notes", "memo", "remark", "instructions")),
-    ("message", ("message", "text", "body", "content", "reply", "caption", "greeting", "auto_reply", "sms")),
+    ("caption", ("caption", "alt_text")),  # what a photo shows, not a chat line
+    ("message", ("message", "text", "body", "content", "reply", "greeting", "auto_reply", "sms")),
     ("description", ("description", "details", "bio", "about")),
 ]
 
 
-def task_sentence_templates() -> list[str]:
-    """The to-do sentences a task's description gets (the audit reads them to see one outside any task)."""
-    return list(_FREE_TEXT["description"])
+def sentence_templates(kind: str) -> list[str]:
+    """The sentences a free-text field of ``kind`` gets ("description": a task's to-do sentences; "message": chat
+    lines), with ``{first}``-style holes: the audit reads them to see one in a field of another kind."""
+    return list(_FREE_TEXT[kind])
 
 
 def _aws_hints() -> dict[str, Any]:

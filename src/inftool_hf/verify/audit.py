@@ -17,7 +17,7 @@ import json
 import random
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ from inftool_hf.synth.values import (
     FIELD_WORDS,
     PLACE_THINGS,
     TAG_WORDS,
+    TASK_CONTEXT,
     TEMPERATURE_NAMES,
+    TODO_TITLES,
     as_instant,
     described_values,
 )
@@ -248,17 +250,15 @@ _STATUS_WORDS = {"active", "inactive", "completed", "pending", "open", "closed",
 _CODE_SHAPE = re.compile(r"[A-Z]{2}\d{3}|[A-Z]{2}-\d{5}|ID-\d{3,}")  # a neutral code or an id naming no resource
 _TEXT_WORDS = {"headline", "title", "abstract", "summary", "snippet", "paragraph", "description", "text", "body",
                "content", "message", "comment", "caption", "keyword", "keywords", "query", "search", "byline", "terms"}
-_TASK_CONTEXT = re.compile(r"\b(?:tasks?|todos?|to-dos?|issues?|tickets?|reminders?|checklists?|projects?|cards?|"
-                           r"assignments?|notes?|events?|calendars?|meetings?|schedules?)\b")
 _SEARCH_TOOL = re.compile(r"\b(?:search|suggest|autocomplete|find|query|lookup)")
 
 
-@lru_cache(maxsize=1)
-def _task_sentences() -> re.Pattern[str]:
-    """The to-do sentences values.py writes for a task's description, as one pattern."""
-    from inftool_hf.synth.values import task_sentence_templates
+@cache
+def _sentences(kind: str) -> re.Pattern[str]:
+    """The sentences values.py writes into a free-text field of ``kind``, as one pattern."""
+    from inftool_hf.synth.values import sentence_templates
 
-    parts = [re.sub(r"\\\{[a-z]+\\\}", ".+?", re.escape(t)) for t in task_sentence_templates()]
+    parts = [re.sub(r"\\\{[a-z]+\\\}", ".+?", re.escape(t)) for t in sentence_templates(kind)]
     return re.compile(rf"(?:{'|'.join(parts)})")
 
 
@@ -297,8 +297,14 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     texty = words & _TEXT_WORDS or (slug == "result" and _SEARCH_TOOL.search(context))
     if _CODE_SHAPE.fullmatch(blank) and not is_reference and texty:
         return "a code where text belongs"
-    if _task_sentences().fullmatch(blank) and not _TASK_CONTEXT.search(f"{hint} {context}"):
+    if _sentences("description").fullmatch(blank) and not TASK_CONTEXT.search(f"{hint} {context}"):
         return "a to-do sentence outside any task"
+    if words & {"title", "headline"} and blank in TODO_TITLES and not TASK_CONTEXT.search(f"{hint} {context}"):
+        return "a to-do title outside any task"  # a news story headlined "Dentist visit"
+    if slug.endswith("-code") and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*", blank):
+        return "a place's name where its code belongs"  # a station's locationCode "Paris"
+    if words & {"caption", "alt"} and _sentences("message").fullmatch(blank):
+        return "a chat message where a caption belongs"  # a photo captioned "Running 8 minutes late, sorry!"
     if (words & {"identifier", "id"} or is_reference) and re.fullmatch(r"[A-Z][a-z]+(?: [a-z]+)+", blank):
         return "a title where an identifier belongs"  # a subject identified as "Quarterly planning"
     if slug == "name" and PLACE_THINGS.search(context) and _is_person(blank):
