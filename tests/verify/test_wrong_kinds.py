@@ -161,3 +161,8 @@ def test_news_fields_and_place_codes_get_their_own_kind_and_the_audit_sees_the_o
         "byline": {"type": "object", "required": ["original"], "properties": {"original": {"type": "string"}}}}})
     assert len(article["headline"]["main"].split()) >= 4 and article["byline"]["original"].startswith("By ")
     assert wrong_kind_values(news_row(article)) == []
+    # a JSONP callback is a function's name whatever its description links to; a region code is a CLDR code
+    callback = factory.for_schema({"type": "string", "description": "The [JSON-P](http://json-p.org/) callback"},
+                                  "callback")
+    assert callback.isidentifier() and factory.for_schema({"type": "string"}, "regionCode") in (
+        "US", "GB", "FR", "DE", "JP", "BR", "CA", "ES")

@@ -407,6 +407,8 @@ class ValueFactory:
         if lowered in ("day_of_week", "weekday", "day_of_the_week"):
             return (self.today + dt.timedelta(days=self.rng.randint(0, 6))).strftime("%A")
         head = lowered.rsplit("_", 1)[-1]
+        if head == "code" and lowered.split("_")[0] in ("region", "country"):  # CLDR region codes: "US", "FR"
+            return self.rng.choice(["US", "GB", "FR", "DE", "JP", "BR", "CA", "ES"])
         if head == "code" and lowered.split("_")[0] in _PLACE_CODE_OWNERS:  # a station's locationCode: no "Paris"
             return "".join(self.rng.choices(string.ascii_uppercase, k=3)) + str(self.rng.randint(10, 99))
         if head == "kicker":  # the label above a headline
@@ -489,6 +491,8 @@ class ValueFactory:
                 fields = self.rng.sample(["id", "name", "date", "status", "amount", "year", "state", "type"], k=2)
                 return ",".join(fields)
         words = set(lowered.split("_"))
+        if words & {"callback", "jsonp"} or "callback" in described[:40]:  # JSONP: a JavaScript function's name
+            return self.rng.choice(["handleResponse", "onResults", "renderData", "jsonpCallback"])
         if words & {"sign", "signature", "hmac"} or described.startswith("signature"):
             return "".join(self.rng.choices("0123456789abcdef", k=64))
         if lowered.endswith("address") and re.search(r"deposit|wallet|crypto|coin|bitcoin|btc|ethereum",
