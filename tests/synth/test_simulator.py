@@ -155,3 +155,18 @@ def test_an_id_named_another_way_resolves_and_keeps_its_record():
     forgot = state_inconsistencies(messages + call(1, "calendar_events_get", {"calendarId": "C1", "eventId": "E1"},
                                                    {"id": "E1", "summary": "Retro"}))
     assert forgot and "Retro" in forgot[0]
+
+
+def test_a_plain_text_answer_says_what_the_tool_returns():
+    from inftool_hf.synth.simulator import plain_text_answer
+    from inftool_hf.synth.values import ValueFactory
+
+    factory = ValueFactory(seed=0)
+    suggestions = plain_text_answer("Suggest search terms based on a partial query.", {"q": "sea ice"}, factory)
+    assert suggestions is not None and [s.startswith("sea ice ") for s in suggestions.split(", ")] == [True] * 3
+    page = plain_text_answer("Search documents using OpenSearch.", {"searchTerms": "snow", "count": 1,
+                                                                     "startIndex": 81}, factory)
+    assert page is not None and page.endswith("results for 'snow'; showing 81-81.") and int(page.split()[0]) >= 81
+    assert plain_text_answer("Describes the web interface of NSIDC's data search engine", {}, factory) == \
+        "The web interface of NSIDC's data search engine."
+    assert plain_text_answer("Reboot the router.", {}, factory) is None

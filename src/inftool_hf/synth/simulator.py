@@ -82,6 +82,33 @@ def _scalars(node: dict[str, Any]) -> dict[str, Any]:
             (isinstance(v, list) and all(isinstance(i, (str, int, float)) for i in v))}
 
 
+def plain_text_answer(description: str, arguments: dict[str, Any], factory: ValueFactory) -> str | None:
+    """The text a tool whose response is one plain string sends back, from what its description says it does:
+    suggestions for a partial query, a count of what a search found, a description of itself; None where the
+    description says none of these (the value factory answers)."""
+    said = description.strip().lower()
+    query = next((v for k, v in arguments.items() if isinstance(v, str) and k.lower() in (
+        "q", "query", "term", "search", "keyword", "searchterms", "search_terms")), "")
+
+    def number(*names: str) -> int | None:
+        found = [v for k, v in arguments.items() if k.lower().replace("_", "") in names and isinstance(v, int)]
+        return found[0] if found and found[0] > 0 else None
+
+    if re.match(r"(?:suggest|autocomplete|complete)", said):
+        stem = query or factory.rng.choice(["sea ice", "snow cover", "glacier"])
+        return ", ".join(f"{stem} {word}" for word in factory.rng.sample(
+            ["data", "extent", "map", "index", "trends", "daily", "monthly", "archive"], k=3))
+    if re.match(r"(?:search|find|query|view the facet|list)", said):
+        # the page the call asked for (startIndex 81, count 1 → "showing 81-81")
+        start, count = number("startindex", "start", "offset") or 1, number("count", "limit", "perpage") or 10
+        total = max(factory.rng.randint(3, 240), start + count - 1)
+        return f"{total} results{f' for {query!r}' if query else ''}; showing {start}-{start + count - 1}."
+    if re.match(r"describes?\b", said):
+        what = re.sub(r"(?i)^describes?\s+", "", description.strip().split(". ")[0]).rstrip(".")
+        return what[:1].upper() + what[1:] + "."  # "The web interface of NSIDC's data search engine."
+    return None
+
+
 @dataclass
 class SimulatorState:
     """What one conversation's server knows: ids issued (by tools or given by the user), the resources
@@ -373,6 +400,10 @@ class ToolSimulator:
                  if k in ("units", "unit", "temperature_unit", "scale")]
         factory.context = " ".join([tool.name, tool.domain, *units])
         factory.about = tool.description or ""
+        if schema == {"type": "string"}:  # the whole answer is text: what the tool says it returns
+            text = plain_text_answer(tool.description or "", arguments, factory)
+            if text is not None:
+                return text
         result = factory.for_schema(_all_required(_parameter_choices(schema, tool.parameters, arguments)), tool.name)
         if isinstance(result, dict):
             _requested_entries(result, schema, tool.parameters, arguments, factory)
