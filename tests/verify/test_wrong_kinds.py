@@ -166,3 +166,15 @@ def test_news_fields_and_place_codes_get_their_own_kind_and_the_audit_sees_the_o
                                   "callback")
     assert callback.isidentifier() and factory.for_schema({"type": "string"}, "regionCode") in (
         "US", "GB", "FR", "DE", "JP", "BR", "CA", "ES")
+
+
+def test_a_city_lies_in_the_state_beside_it():
+    old = _row({}, {"city": "Oslo", "province": "CO"})
+    assert wrong_kind_values(old) == ["lookup: city 'Oslo': a city outside its state (CO)"]
+    assert wrong_kind_values(_row({}, {"city": "Denver", "province": "CO"})) == []
+    factory = ValueFactory(seed=5)
+    schema = {"type": "object", "required": ["city", "province"], "properties": {
+        "city": {"type": "string"}, "province": {"type": "string", "description": "State or Province (ex: 'CO', 'AZ')"}}}
+    for _ in range(10):
+        place = factory.for_schema(schema)
+        assert place["province"] in ("CO", "AZ") and wrong_kind_values(_row({}, place)) == []

@@ -19,6 +19,7 @@ from typing import Any
 
 _CITIES = ["Paris", "Lisbon", "Toronto", "Osaka", "Nairobi", "Melbourne", "Denver", "Oslo", "Seville", "Hanoi",
            "Edinburgh", "Bogota", "Krakow", "Austin", "Cape Town", "Vancouver", "Munich", "Porto"]
+CITIES = tuple(_CITIES)  # the cities values are drawn from (the audit reads them)
 # the titles a to-do or calendar entry gets (the audit reads them to see one outside any task)
 TODO_TITLES = ("Quarterly planning", "Dentist visit", "Team retro", "Fix login bug", "Book club",
                "Update onboarding docs")
@@ -221,7 +222,13 @@ class ValueFactory:
     def separate_ends(self, values: dict[str, Any], properties: dict[str, Any], keep: AbstractSet[str] = frozenset(),
                       depth: int = 0) -> dict[str, Any]:
         """Draw the second of two ends again while it equals the first: a conversion from Asia/Tokyo to
-        Asia/Tokyo, or from USD to USD, is no request a person makes. Values in ``keep`` stay."""
+        Asia/Tokyo, or from USD to USD, is no request a person makes. A city beside a US state's code is one of
+        that state's (not Oslo in CO). Values in ``keep`` stay."""
+        state = next((str(values[k]) for k in values if snake_name(k) in _STATE_KEYS and values[k] in STATE_CITIES),
+                     "")
+        for key in [k for k in values if snake_name(k) in ("city", "town") and k not in keep] if state else []:
+            if isinstance(values[key], str) and values[key] not in STATE_CITIES[state]:
+                values[key] = self.rng.choice(STATE_CITIES[state])
         for first, second in _DISTINCT_ENDS:
             for key in list(values):
                 other = key.replace(first, second, 1)
@@ -773,6 +780,14 @@ _HEADLINES = ["City council approves new bike lanes downtown", "Heat wave expect
               "Local bakery wins national bread award", "Museum reopens after a two-year renovation",
               "Researchers map the deep ocean floor", "Transit fares to rise next spring",
               "School board delays vote on later start times"]
+# cities of the US states a spec's examples name most ("State or Province (ex: 'CO', 'AZ')"), so that a city and
+# its state agree; the audit reads them too
+STATE_CITIES = {"CO": ("Denver", "Boulder", "Colorado Springs"), "AZ": ("Phoenix", "Tucson", "Flagstaff"),
+                "CA": ("San Diego", "Sacramento", "Oakland"), "TX": ("Austin", "Houston", "Dallas"),
+                "NY": ("Buffalo", "Albany", "Rochester"), "WA": ("Seattle", "Spokane", "Tacoma"),
+                "FL": ("Miami", "Orlando", "Tampa"), "IL": ("Chicago", "Springfield", "Peoria"),
+                "MA": ("Boston", "Worcester", "Cambridge"), "OR": ("Portland", "Eugene", "Salem")}
+_STATE_KEYS = {"state", "province", "state_code", "state_or_province", "us_state"}
 # the first word of a ``<word>_code`` field that holds a place's code (``location_code``: a code, not a city)
 _PLACE_CODE_OWNERS = {"location", "city", "place", "station", "stop", "site", "area", "town", "office", "airport"}
 _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [

@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from inftool_hf.synth.values import (
+    CITIES,
     COMMA_LIST,
     FIELD_WORDS,
     PLACE_THINGS,
+    STATE_CITIES,
     TAG_WORDS,
     TASK_CONTEXT,
     TEMPERATURE_NAMES,
@@ -262,6 +264,18 @@ def _sentences(kind: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{'|'.join(parts)})")
 
 
+def _city_outside_state(node: dict[str, Any]) -> str | None:
+    """A city the value factory knows beside a US state's code it does not lie in (``city: Oslo, state: CO``)."""
+    state = next((v for k, v in node.items() if _field_slug(k).replace("-", "_") in ("state", "province",
+                                                                                     "state_code")
+                  and v in STATE_CITIES), "")
+    for key, value in node.items() if state else ():
+        known = set(CITIES).union(*STATE_CITIES.values())
+        if _field_slug(key) in ("city", "town") and value in known and value not in STATE_CITIES[state]:
+            return f"{key} {value!r}: a city outside its state ({state})"
+    return None
+
+
 def _kind_problem(key: str, value: str, description: str, context: str) -> str | None:
     """Why ``value`` is not the kind of value field ``key`` (with ``description``) holds; None when it may be."""
     slug = _field_slug(key)
@@ -331,6 +345,10 @@ def wrong_kind_values(row: dict[str, Any]) -> list[str]:
         tool: dict[str, Any] = tools.get(name) or {}
         context = f"{name} {tool.get('description') or ''} {row.get('domain') or ''}".lower()
         properties: dict[str, Any] = (tool.get("parameters") or {}).get("properties") or {}
+        for node in [arguments, *(n for _, n in _keyed_dicts(result))]:
+            outside = _city_outside_state(node)
+            if outside:
+                found.append(f"{name}: {outside}")
         for key, value in arguments.items():
             spec: dict[str, Any] = properties[key] if isinstance(properties.get(key), dict) else {}
             if isinstance(value, str) and not spec.get("enum") and not spec.get("format"):
