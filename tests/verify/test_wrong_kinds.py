@@ -178,3 +178,12 @@ def test_a_city_lies_in_the_state_beside_it():
     for _ in range(10):
         place = factory.for_schema(schema)
         assert place["province"] in ("CO", "AZ") and wrong_kind_values(_row({}, place)) == []
+
+
+def test_one_tax_number_pattern_for_the_factory_and_the_audit():
+    factory = ValueFactory(seed=2)
+    ssn = factory.for_schema({"type": "string", "description": "Social security number (SSN)"}, "ssn")
+    assert [len(part) for part in ssn.split("-")] == [3, 2, 4]
+    assert wrong_kind_values(_row({"ein": ssn}, {})) == []  # a number: the shape the audit accepts
+    assert wrong_kind_values(_row({}, {"ssn": "Jane Doe"})) == ["lookup result: ssn 'Jane Doe': a tax number that "
+                                                                "is not a number"]

@@ -482,7 +482,10 @@ class ValueFactory:
                            r"((?:`[^`]{1,30}`[,\s]*(?:or\s+)?)+)", description, re.IGNORECASE)
         if quoted:
             return self.rng.choice(re.findall(r"['\"`]([^'\"`]{1,30})['\"`]", quoted.group(1) or quoted.group(2)))
-        if re.search(r"\b(?:ein|employer identification number|tax (?:id|number)|vat (?:id|number))\b", hint):
+        tax = TAX_NUMBER.search(hint)
+        if tax and tax.group(0) == "ssn":
+            return f"{self.rng.randint(100, 899)}-{self.rng.randint(10, 99)}-{self.rng.randint(1000, 9999)}"
+        if tax:
             return f"{self.rng.randint(10, 99)}-{self.rng.randint(1_000_000, 9_999_999)}"
         if "sparql" in hint and "query" in hint:
             topic = self.rng.choice(_TOPICS["query"])
@@ -669,6 +672,12 @@ _PERSON_WORDS = {"person", "full", "first", "last", "display", "given", "family"
                  "member", "payee", "payer", "passenger", "contact", "owner", "author", "attendee", "patient",
                  "recipient", "sender", "holder", "cardholder", "traveler", "traveller", "student", "employee",
                  "driver", "pet", "child", "manager", "assignee", "reviewer", "organizer", "speaker"}
+# Words of a field (its name, or the last words of its description) that say it holds a person: the keys a person's
+# name is drawn for, the owners of a ``<word>_name``, the heads of people lists and the audit's own words (a person's
+# name in any other field is a misplaced one).
+PERSON_FIELD_WORDS = frozenset(_PERSON_KEYS).union(_PERSON_WORDS, _PEOPLE_HEADS, {
+    "agent", "authors", "beneficiary", "buyer", "byline", "candidate", "client", "doctor", "friend", "host", "name",
+    "nickname", "people", "player", "seller", "signatory", "surname", "teacher", "tenant"})
 # what a query or condition expression field holds (DynamoDB's syntax, the common real-world case)
 _EXPRESSIONS = ["attribute_exists(id)", "attribute_not_exists(id)", "#status = :status", "price < :max_price",
                 "SET #name = :name", "begins_with(title, :prefix)"]
@@ -780,6 +789,8 @@ _HEADLINES = ["City council approves new bike lanes downtown", "Heat wave expect
               "Local bakery wins national bread award", "Museum reopens after a two-year renovation",
               "Researchers map the deep ocean floor", "Transit fares to rise next spring",
               "School board delays vote on later start times"]
+# what a field's name or description calls a tax number (the value factory writes one, the audit checks its shape)
+TAX_NUMBER = re.compile(r"\b(?:ein|employer identification number|tax (?:id|number)|vat (?:id|number)|ssn)\b")
 # cities of the US states a spec's examples name most ("State or Province (ex: 'CO', 'AZ')"), so that a city and
 # its state agree; the audit reads them too
 STATE_CITIES = {"CO": ("Denver", "Boulder", "Colorado Springs"), "AZ": ("Phoenix", "Tucson", "Flagstaff"),

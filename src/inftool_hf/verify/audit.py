@@ -25,10 +25,12 @@ from inftool_hf.synth.values import (
     CITIES,
     COMMA_LIST,
     FIELD_WORDS,
+    PERSON_FIELD_WORDS,
     PLACE_THINGS,
     STATE_CITIES,
     TAG_WORDS,
     TASK_CONTEXT,
+    TAX_NUMBER,
     TEMPERATURE_NAMES,
     TODO_TITLES,
     as_instant,
@@ -208,14 +210,6 @@ def range_absurdities(row: dict[str, Any]) -> list[str]:
     return found
 
 
-# Words of a field (its name, or the last words of its description) that say it holds a person.
-_PERSON_WORDS = {"assignee", "reviewer", "owner", "author", "authors", "user", "member", "recipient", "sender",
-                 "guest", "passenger", "customer", "patient", "contact", "person", "people", "attendee", "artist",
-                 "payer", "payee", "driver", "doctor", "director", "writer", "actor", "cast", "producer", "creator",
-                 "organizer", "host", "speaker", "student", "teacher", "employee", "manager", "agent", "client",
-                 "buyer", "seller", "tenant", "holder", "beneficiary", "friend", "byline", "first", "last", "full",
-                 "given", "family", "surname", "nickname", "signatory", "candidate", "player", "name"}
-
 
 @lru_cache(maxsize=1)
 def _person_names() -> tuple[frozenset[str], frozenset[str]]:
@@ -232,7 +226,7 @@ def misplaced_person_names(row: dict[str, Any]) -> list[str]:
         for node in [arguments, *_dicts(result)]:
             for key, value in node.items():
                 words = set(_field_slug(key).split("-"))
-                if not isinstance(value, str) or words & _PERSON_WORDS:
+                if not isinstance(value, str) or words & PERSON_FIELD_WORDS:
                     continue
                 if _is_person(value):
                     found.append(f"{name}: {key} {value!r}")
@@ -240,7 +234,6 @@ def misplaced_person_names(row: dict[str, Any]) -> list[str]:
 
 
 # What a field's description or name says it holds, and what such a value must look like.
-_TAX_NUMBER = re.compile(r"\b(?:ein|employer identification number|tax (?:id|number)|vat (?:id|number)|ssn)\b")
 _QUERY_LANGUAGE = re.compile(r"\b(?:sparql|sql|graphql|cypher|xpath|jsonpath)\b")
 _QUERY_SYNTAX = re.compile(r"\b(?:select|where|ask|construct|describe|match|from)\b|[{}=<>()*?$]", re.IGNORECASE)
 _FIELD_NAME = re.compile(r"[A-Za-z_$][\w.$]*(?:\s+(?:asc|desc))?", re.IGNORECASE)
@@ -284,7 +277,7 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     listed = described_values({"type": "string", "description": description}) if description else []
     if listed and value not in listed:
         return f"not one of the values its description lists ({', '.join(listed[:4])})"
-    if _TAX_NUMBER.search(hint) and not re.fullmatch(r"[\d\- ]{6,}", blank):
+    if TAX_NUMBER.search(hint) and not re.fullmatch(r"[\d\- ]{6,}", blank):
         return "a tax number that is not a number"
     language = _QUERY_LANGUAGE.search(hint)
     if language and "query" in hint and not _QUERY_SYNTAX.search(blank):
