@@ -174,7 +174,8 @@ def test_a_city_lies_in_the_state_beside_it():
     assert wrong_kind_values(_row({}, {"city": "Denver", "province": "CO"})) == []
     factory = ValueFactory(seed=5)
     schema = {"type": "object", "required": ["city", "province"], "properties": {
-        "city": {"type": "string"}, "province": {"type": "string", "description": "State or Province (ex: 'CO', 'AZ')"}}}
+        "city": {"type": "string"},
+        "province": {"type": "string", "description": "State or Province (ex: 'CO', 'AZ')"}}}
     for _ in range(10):
         place = factory.for_schema(schema)
         assert place["province"] in ("CO", "AZ") and wrong_kind_values(_row({}, place)) == []
