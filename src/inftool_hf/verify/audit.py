@@ -257,14 +257,16 @@ def _sentences(kind: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{'|'.join(parts)})")
 
 
+_KNOWN_CITIES = frozenset(CITIES).union(*STATE_CITIES.values())
+
+
 def _city_outside_state(node: dict[str, Any]) -> str | None:
     """A city the value factory knows beside a US state's code it does not lie in (``city: Oslo, state: CO``)."""
     state = next((v for k, v in node.items() if _field_slug(k).replace("-", "_") in ("state", "province",
                                                                                      "state_code")
                   and v in STATE_CITIES), "")
     for key, value in node.items() if state else ():
-        known = set(CITIES).union(*STATE_CITIES.values())
-        if _field_slug(key) in ("city", "town") and value in known and value not in STATE_CITIES[state]:
+        if _field_slug(key) in ("city", "town") and value in _KNOWN_CITIES and value not in STATE_CITIES[state]:
             return f"{key} {value!r}: a city outside its state ({state})"
     return None
 
