@@ -321,3 +321,17 @@ def test_a_reply_that_pretends_to_do_what_no_tool_does_is_no_decline(pool, prete
     assert row["messages"][-1]["content"] == blueprint.messages[-1]["content"]  # the decline that names the action
     declined = "Sorry, none of the tools I have can do that."
     assert irrelevance_reward([pretends, declined, "Which date should I use?"], ["{}"] * 3) == [0.5, 1.0, 1.0]
+
+
+def test_whole_word_search_matches_the_regex_it_replaces():
+    import random
+    import re
+
+    from inftool_hf.verify.faithfulness import _whole
+
+    rng = random.Random(0)
+    alphabet = "ab_1 -.é"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        form = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3)))
+        assert _whole(form, text) == bool(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text)), (form, text)
