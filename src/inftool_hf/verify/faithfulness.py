@@ -93,6 +93,22 @@ def _loads(text: str) -> Any:
         return None
 
 
+def _split_fields(text: str) -> str:
+    """Field names as words: nextSyncToken → next sync token, message_ts → message ts."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).casefold().replace("_", " ")
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", text)}
+
+
+@lru_cache(maxsize=256)  # a row's tools come back at every turn, and rows share them
+def _tool_vocabulary(dumped: str) -> tuple[str, frozenset[str]]:
+    """The tools' text as the checks read it, and the stemmed words of it (field names split too)."""
+    text = dumped.casefold().replace("_", " ")
+    return text, frozenset(_stems(_split_fields(dumped)) | _stems(text))
+
+
 class Context:
     """Everything the assistant may state: the user's words, its calls' arguments, the tools' results."""
 
@@ -126,13 +142,14 @@ class Context:
         self.dates = {(int(m[1]), int(m[2])) for m in _ISO.findall(self.text)}
         self.dates |= {(_month(a or d), int(b or c)) for a, b, c, d in _MONTH_DAY.findall(self.text)}
         # tool names, descriptions and parameter names may be named, never counted on for values
-        self.vocabulary = self.text + " " + json.dumps(tools or [], ensure_ascii=False).casefold().replace("_", " ")
+        dumped = json.dumps(tools or [], ensure_ascii=False)
+        tool_text, tool_words = _tool_vocabulary(dumped)
+        self.vocabulary = self.text + " " + tool_text
         # words of the conversation and the tools; field names split too (nextSyncToken → next sync token)
-        raw = " ".join(texts) + " " + json.dumps(tools or [], ensure_ascii=False)
-        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", raw).casefold().replace("_", " ")
-        self.words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", words + " " + self.vocabulary)}
-        if re.search(r'(?:_|")ts"', raw):  # chat APIs' message_ts: "the message timestamp is 1764472302.315889"
-            self.words.add(_stem("timestamp"))
+        said = " ".join(texts)
+        self.words = set(tool_words) | _stems(_split_fields(said)) | _stems(self.text)
+        if re.search(r'(?:_|")ts"', said) or re.search(r'(?:_|")ts"', dumped):  # chat APIs' message_ts: "the
+            self.words.add(_stem("timestamp"))  # message timestamp is 1764472302.315889"
         self.tool_names = [t["function"]["name"] for t in tools or [] if "_" in t["function"]["name"]]
 
     def supports_number(self, token: str) -> bool:
