@@ -224,7 +224,7 @@ class ValueFactory:
         """Draw the second of two ends again while it equals the first: a conversion from Asia/Tokyo to
         Asia/Tokyo, or from USD to USD, is no request a person makes. A city beside a US state's code is one of
         that state's (not Oslo in CO). Values in ``keep`` stay."""
-        state = next((str(values[k]) for k in values if snake_name(k) in _STATE_KEYS and values[k] in STATE_CITIES),
+        state = next((str(values[k]) for k in values if snake_name(k) in STATE_KEYS and values[k] in STATE_CITIES),
                      "")
         for key in [k for k in values if snake_name(k) in ("city", "town") and k not in keep] if state else []:
             if isinstance(values[key], str) and values[key] not in STATE_CITIES[state]:
@@ -415,7 +415,7 @@ class ValueFactory:
             return (self.today + dt.timedelta(days=self.rng.randint(0, 6))).strftime("%A")
         head = lowered.rsplit("_", 1)[-1]
         if head == "code" and lowered.split("_")[0] in ("region", "country"):  # CLDR region codes: "US", "FR"
-            return self.rng.choice(["US", "GB", "FR", "DE", "JP", "BR", "CA", "ES"])
+            return self.rng.choice(_COUNTRY_CODES)
         if head == "code" and lowered.split("_")[0] in _PLACE_CODE_OWNERS:  # a station's locationCode: no "Paris"
             return "".join(self.rng.choices(string.ascii_uppercase, k=3)) + str(self.rng.randint(10, 99))
         if head == "kicker":  # the label above a headline
@@ -798,7 +798,10 @@ STATE_CITIES = {"CO": ("Denver", "Boulder", "Colorado Springs"), "AZ": ("Phoenix
                 "NY": ("Buffalo", "Albany", "Rochester"), "WA": ("Seattle", "Spokane", "Tacoma"),
                 "FL": ("Miami", "Orlando", "Tampa"), "IL": ("Chicago", "Springfield", "Peoria"),
                 "MA": ("Boston", "Worcester", "Cambridge"), "OR": ("Portland", "Eugene", "Salem")}
-_STATE_KEYS = {"state", "province", "state_code", "state_or_province", "us_state"}
+# the fields that name a US state (snake_case); a city beside one lies in it
+STATE_KEYS = frozenset({"state", "province", "state_code", "state_or_province", "us_state"})
+# CLDR region codes, for a country or a region code
+_COUNTRY_CODES = ["US", "GB", "FR", "DE", "JP", "BR", "CA", "ES"]
 # the first word of a ``<word>_code`` field that holds a place's code (``location_code``: a code, not a city)
 _PLACE_CODE_OWNERS = {"location", "city", "place", "station", "stop", "site", "area", "town", "office", "airport"}
 _THEMES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -945,7 +948,7 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
     (("origin", "destination"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
     (("address", "street"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
     (("postcode", "zip", "zipcode", "postal_code"), lambda v: v.faker.postcode()),
-    (("country",), lambda v: v.rng.choice(["US", "GB", "FR", "DE", "JP", "BR", "CA", "ES"])),
+    (("country",), lambda v: v.rng.choice(_COUNTRY_CODES)),
     (("currency",), lambda v: v.rng.choice(_CURRENCIES)),
     (("language", "lang", "locale"), lambda v: v.rng.choice(["en", "es", "fr", "de", "pt"])),
     (("timezone", "time_zone", "tz"), lambda v: v.rng.choice(["Europe/Paris", "America/New_York", "Asia/Tokyo"])),

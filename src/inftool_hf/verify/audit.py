@@ -28,6 +28,7 @@ from inftool_hf.synth.values import (
     PERSON_FIELD_WORDS,
     PLACE_THINGS,
     STATE_CITIES,
+    STATE_KEYS,
     TAG_WORDS,
     TASK_CONTEXT,
     TAX_NUMBER,
@@ -262,9 +263,8 @@ _KNOWN_CITIES = frozenset(CITIES).union(*STATE_CITIES.values())
 
 def _city_outside_state(node: dict[str, Any]) -> str | None:
     """A city the value factory knows beside a US state's code it does not lie in (``city: Oslo, state: CO``)."""
-    state = next((v for k, v in node.items() if _field_slug(k).replace("-", "_") in ("state", "province",
-                                                                                     "state_code")
-                  and v in STATE_CITIES), "")
+    state = next((v for k, v in node.items() if _field_slug(k).replace("-", "_") in STATE_KEYS and v in STATE_CITIES),
+                 "")
     for key, value in node.items() if state else ():
         if _field_slug(key) in ("city", "town") and value in _KNOWN_CITIES and value not in STATE_CITIES[state]:
             return f"{key} {value!r}: a city outside its state ({state})"
