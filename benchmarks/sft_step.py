@@ -67,6 +67,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 steps on 24 rows")
     parser.add_argument("--compare-dropout", type=float, nargs="*", default=[],
                         help="also time these LoRA dropouts on the same rows (the recipe's own is timed last)")
+    parser.add_argument("--compare-full", action="store_true",
+                        help="also time full fine-tuning (train.method full: float32 weights, bf16 autocast) on the "
+                             "same rows")
     args = parser.parse_args()
     steps, num_rows = (2, 24) if args.quick else (args.steps, args.rows)
     loop = load_loop_config(str(RECIPE))
@@ -102,20 +105,27 @@ def main() -> None:
         lever_runtime, _ = timed_run(lever_config)
         baselines[f"lora_dropout={dropout}"] = {"seconds_per_row": round(lever_runtime / len(trained), 2),
                                                 "trained_tokens_per_s": round(sum(trained) / lever_runtime, 1)}
-    runtime, seconds = timed_run(config)
-    from transformers import AutoConfig
+    from transformers import AutoConfig, AutoModelForCausalLM
 
     model_config = AutoConfig.from_pretrained(resolve_model(config.model))
-    from transformers import AutoModelForCausalLM
-
     parameters = sum(p.numel() for p in AutoModelForCausalLM.from_config(model_config).parameters())
-    tokens_per_s = sum(trained) / runtime
     roof_file = RESULTS / "hardware_roof.json"
     roof = json.loads(roof_file.read_text())["roof_gflops"] if roof_file.exists() else {}
+    if args.compare_full:
+        full_runtime, _ = timed_run(replace(config, method="full"))
+        full_tokens_per_s = sum(trained) / full_runtime
+        full_gflops = 6 * parameters * full_tokens_per_s / 1e9  # forward + activation and weight gradients
+        baselines["method=full"] = {
+            "seconds_per_row": round(full_runtime / len(trained), 2),
+            "trained_tokens_per_s": round(full_tokens_per_s, 1), "achieved_gflops": round(full_gflops, 1),
+            "fraction_of_roof": {name: round(full_gflops / value, 3) for name, value in roof.items()}}
+    runtime, seconds = timed_run(config)
+    tokens_per_s = sum(trained) / runtime
     achieved = 4 * parameters * tokens_per_s / 1e9  # LoRA: forward + activation gradients
     result = {
         "recipe": str(RECIPE.relative_to(ROOT)), "steps": steps, "rows_per_step": per_step,
-        "max_length": config.sft.max_length, "lora_r": config.lora.r, "lora_dropout": config.lora.dropout,
+        "max_length": config.sft.max_length, "method": config.method, "lora_r": config.lora.r,
+        "lora_dropout": config.lora.dropout,
         "dtype": config.dtype, "decision_weight": config.sft.decision_weight,
         **counts, "trained_tokens": sum(trained), "seconds_per_row": round(runtime / len(trained), 2),
         "trained_tokens_per_s": round(tokens_per_s, 1), "parameters": parameters,

@@ -337,3 +337,50 @@ def test_decision_weighted_sft_loss_weighs_each_turns_opening_tokens(rows, token
         with torch.no_grad():
             loss = trainer.compute_loss(trainer.model, inputs)
         assert loss.item() == pytest.approx(value, rel=1e-4), weight
+
+
+def test_train_method_is_checked_when_the_recipe_loads():
+    with pytest.raises(ConfigError, match="train.method must be one of"):
+        TrainConfig(method="qlora")
+    with pytest.raises(ConfigError, match="cannot train 4-bit ones"):
+        TrainConfig(method="full", quantization="nf4")
+
+
+def test_full_fine_tuning_trains_every_weight_in_float32_and_chains_sft_into_grpo(rows, tokenizer, tmp_path):
+    """``method: full``: SFT without adapters writes ``sft/model/`` (float32 weights trained under bf16 autocast),
+    GRPO starts from that checkpoint, and the merged model is the last stage's weights in the recipe's dtype."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from inftool_hf.train.trainer import lora_config, sft_args, train
+
+    torch.manual_seed(0)
+    base = tmp_path / "base"
+    LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                 num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=True)
+                     ).to(torch.bfloat16).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    config = TrainConfig(model=str(base), output_dir=str(tmp_path / "out"), method="full", merge=True,
+                         heldout_fraction=0.0)
+    config.sft.max_steps, config.sft.max_length, config.sft.learning_rate = 2, 512, 1e-2
+    config.grpo.max_steps, config.grpo.num_generations, config.grpo.batch_size = 1, 2, 2
+    config.grpo.max_completion_length, config.grpo.learning_rate = 8, 1e-2
+    assert lora_config(config) is None and sft_args(config, tmp_path / "args").bf16  # CPU autocast, fp32 weights
+    result = train(config, rows.select(range(4)), measure=False)
+
+    out = tmp_path / "out"
+    assert result["adapter"] == str(out / "grpo" / "model")
+    assert not list(out.rglob("adapter_config.json"))
+    before = load_file(str(base / "model.safetensors"))
+    after_sft = load_file(str(out / "sft" / "model" / "model.safetensors"))
+    assert {tensor.dtype for tensor in after_sft.values()} == {torch.float32}
+    changed = [name for name, tensor in after_sft.items() if not torch.equal(tensor.to(torch.bfloat16), before[name])]
+    assert sorted(changed) == sorted(before)  # every weight trained, embeddings and norms included
+    after_grpo = load_file(str(out / "grpo" / "model" / "model.safetensors"))
+    # GRPO started from SFT's weights, not from the base (its own step may not move them: equal rewards, no advantage)
+    assert all(not torch.equal(after_grpo[name].to(torch.bfloat16), before[name]) for name in before)
+    merged = load_file(str(out / "merged" / "model.safetensors"))
+    assert {tensor.dtype for tensor in merged.values()} == {torch.bfloat16}
+    assert all(torch.equal(merged[name], after_grpo[name].to(torch.bfloat16)) for name in merged)
+    assert "Fully fine-tuned model" in (out / "README.md").read_text()

@@ -188,3 +188,45 @@ def test_one_tax_number_pattern_for_the_factory_and_the_audit():
     assert wrong_kind_values(_row({"ein": ssn}, {})) == []  # a number: the shape the audit accepts
     assert wrong_kind_values(_row({}, {"ssn": "Jane Doe"})) == ["lookup result: ssn 'Jane Doe': a tax number that "
                                                                 "is not a number"]
+
+
+def _search_row(tool_name: str, description: str, domain: str, arguments: dict) -> dict:
+    row = _row(arguments, {"results": []})
+    tools = [{"type": "function", "function": {"name": tool_name, "description": description, "parameters": {
+        "type": "object", "properties": {key: {"type": "string"} for key in arguments}}}}]
+    row["tools"], row["domain"] = json.dumps(tools), domain
+    call = row["messages"][1]["tool_calls"][0]["function"]
+    call["name"] = tool_name
+    return row
+
+
+def test_a_search_asks_about_its_services_subject_and_the_audit_sees_one_that_does_not():
+    """A query is a phrase of what the service is about (its tool's words, else its API's description); the audit
+    flags one of the factory's phrases sent to a service of another subject."""
+    from pathlib import Path
+
+    from inftool_hf.sources.specs import load_spec
+    from inftool_hf.synth.values import query_subject, subject_queries
+
+    ice = "Search NSIDC data sets of the Arctic and Antarctic snow and ice"
+    old = _search_row("open_search", ice, "nsidc", {"searchTerms": "agatha christie"})
+    assert wrong_kind_values(old) == ["open_search: searchTerms 'agatha christie': a search about books sent to a "
+                                      "service about snow and ice"]
+    assert wrong_kind_values(_search_row("open_search", ice, "nsidc", {"searchTerms": "sea ice extent"})) == []
+    # a service of no subject the factory knows: no judgement
+    assert wrong_kind_values(_search_row("find", "Find things.", "misc", {"q": "agatha christie"})) == []
+    assert query_subject("aucklandmuseum get_search Search the museum's collections") == "museums"
+    assert query_subject("Find things.") is None
+
+    spec = Path(__file__).parent.parent / "data" / "public_specs"
+    for file, subject in (("nsidc.org_1.0.0.yaml", "snow and ice"), ("orghunter.com_1.0.0.yaml", "charities"),
+                          ("nrel.gov_building-case-studies-1.0.yaml", "buildings and energy")):
+        tools = [t for t in load_spec(spec / file).tools if any(
+            k.lower().startswith(("search", "q")) for k in t.parameters.get("properties", {}))]
+        assert tools, file
+        for tool in tools:
+            factory = ValueFactory(seed=4)
+            factory.context, factory.about, factory.api = f"{tool.name} {tool.domain}", tool.description, tool.api
+            key = next(k for k in tool.parameters["properties"] if k.lower().startswith(("search", "q")))
+            value = factory.for_schema(tool.parameters["properties"][key], key)
+            assert value in subject_queries(subject), (file, tool.name, key, value)

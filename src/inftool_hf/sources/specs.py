@@ -56,6 +56,9 @@ class ToolSpec:
     response_schema: dict[str, Any] | None = None
     # OpenAPI context (method and path) or the Python qualified name, for simulators and real calls.
     endpoint: str | None = None
+    # What the whole API says it is (an OpenAPI document's info title and description, the operation's tags): the
+    # subject a tool's values fall back on where its own name and description name none (values.query_subject).
+    api: str = ""
 
     def to_openai(self) -> dict[str, Any]:
         return {"type": "function", "function": {
@@ -71,6 +74,7 @@ class ToolSpec:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ToolSpec:
         data: dict[str, Any] = {k: row.get(k) for k in ("name", "description", "domain", "source", "endpoint")}
+        data["api"] = row.get("api") or ""
         data["parameters"] = json.loads(row["parameters"])
         data["response_schema"] = json.loads(row["response_schema"]) if row.get("response_schema") else None
         return cls(**data)
@@ -465,6 +469,7 @@ def load_openapi(path: str | Path, document: Any = None, domain: str | None = No
     load = SpecLoad()
     seen: dict[str, str] = {}
     auth_names = _auth_parameter_names(document)
+    api_text = " ".join(str(info.get(key) or "") for key in ("title", "description")).strip()
     for route, item in document["paths"].items():
         if not isinstance(item, dict):
             load.warnings.append(f"{path}: {_pointer('paths', route)}: path item is not a mapping; skipped")
@@ -494,6 +499,7 @@ def load_openapi(path: str | Path, document: Any = None, domain: str | None = No
                     name=name, description=description.strip()[:1024], parameters=parameters, domain=domain,
                     source=f"{path.name}{where}", response_schema=_operation_response(op, version),
                     endpoint=f"{method.upper()} {route}",
+                    api=" ".join([api_text, *(str(t) for t in op.get("tags") or [] if isinstance(t, str))])[:512],
                 ))
             except (ValueError, TypeError, AttributeError, RecursionError) as err:
                 message = str(err) if str(err).startswith("#") else f"{where}: {err}"

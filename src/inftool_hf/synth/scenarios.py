@@ -185,6 +185,7 @@ class _Sampler:
         required = set(schema.get("required", []))
         self.values.context = f"{name} {self.pool.tools[name].domain}"
         self.values.about = self.pool.tools[name].description or ""
+        self.values.api = self.pool.tools[name].api
         fixed = fixed or {}
         args = {}
         optional = 0

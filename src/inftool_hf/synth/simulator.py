@@ -400,6 +400,7 @@ class ToolSimulator:
                  if k in ("units", "unit", "temperature_unit", "scale")]
         factory.context = " ".join([tool.name, tool.domain, *units])
         factory.about = tool.description or ""
+        factory.api = tool.api
         if schema == {"type": "string"}:  # the whole answer is text: what the tool says it returns
             text = plain_text_answer(tool.description or "", arguments, factory)
             if text is not None:

