@@ -26,7 +26,7 @@ def _row(arguments: dict, result: dict) -> dict:
         {"role": "assistant", "content": "", "tool_calls": [
             {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": json.dumps(arguments)}}]},
         {"role": "tool", "tool_call_id": "c1", "content": json.dumps(result)},
-        {"role": "assistant", "content": "Done."}]}
+        {"role": "assistant", "content": "Here's what I found."}]}
 
 
 def test_values_of_the_wrong_kind_are_named_with_their_field_and_why():
@@ -230,3 +230,38 @@ def test_a_search_asks_about_its_services_subject_and_the_audit_sees_one_that_do
             key = next(k for k in tool.parameters["properties"] if k.lower().startswith(("search", "q")))
             value = factory.for_schema(tool.parameters["properties"][key], key)
             assert value in subject_queries(subject), (file, tool.name, key, value)
+
+
+def test_the_fifth_readings_facet_list_and_read_answered_as_a_write_are_seen():
+    """Rows 6 and 30 of the fifth reading (docs/values.md): a facet list the description gives one name a line, and
+    a POST whose summary says "Get details!" answered as a write."""
+    from pathlib import Path
+
+    from inftool_hf.sources.specs import load_spec
+    from inftool_hf.synth.tool_pool import operation_kind
+    from inftool_hf.verify.audit import echo_mismatches
+
+    specs = Path(__file__).parent.parent / "data" / "public_specs"
+    search = load_spec(specs / "nytimes.com_article_search-1.0.0.yaml").tools[0]
+    facet = search.parameters["properties"]["facet_field"]
+    assert described_values(facet) == ["section_name", "document_type", "type_of_material", "source", "day_of_week"]
+    row = _row({}, {})
+    row["tools"] = json.dumps([search.to_openai()])
+    row["messages"][1]["tool_calls"][0]["function"].update(name=search.name,
+                                                           arguments=json.dumps({"facet_field": "date,id"}))
+    assert wrong_kind_values(row) == [f"{search.name}: facet_field 'date,id': not one of the values its description "
+                                      "lists (section_name, document_type, type_of_material, source)"]
+    row["messages"][1]["tool_calls"][0]["function"]["arguments"] = json.dumps({"facet_field": "section_name,source"})
+    assert wrong_kind_values(row) == []  # a comma list of listed facets
+    assert ValueFactory(seed=1).for_schema(facet, "facet_field") in described_values(facet)
+
+    premium = next(t for t in load_spec(specs / "orghunter.com_1.0.0.yaml").tools if t.name == "post_v1_charitypremium")
+    assert operation_kind(premium.name, premium.description) == "read" and operation_kind(premium.name) == "write"
+    assert operation_kind("post_message", "Post a message to a channel.") == "write"
+    row = _row({}, {"status": "ok"})
+    row["tools"] = json.dumps([premium.to_openai()])
+    row["messages"][1]["tool_calls"][0]["function"].update(name=premium.name, arguments="{}")
+    row["messages"][-1]["content"] = "Done, it's taken care of. The status is ok."
+    assert echo_mismatches(row) == ["post_v1_charitypremium: a read answered as a write (Done, it's taken care of.)"]
+    row["messages"][-1]["content"] = "Here are the details. The status is ok."
+    assert echo_mismatches(row) == []

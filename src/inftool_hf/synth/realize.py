@@ -322,7 +322,8 @@ def parallel_sentence(description: str, tool_name: str, calls: list[dict[str, An
 # --- answers ---------------------------------------------------------------------------------------
 
 _READ_OPENERS = ["Here's what I found.", "Sure, here you go.", "I looked that up for you.", "Here are the details."]
-_WRITE_OPENERS = ["Done.", "All set.", "That went through.", "Done, it's taken care of."]
+# what a final answer after a write opens with (the audit reads them to see a read answered as a write)
+WRITE_OPENERS = ("Done.", "All set.", "That went through.", "Done, it's taken care of.")
 _LABEL_FIELDS = ("name", "title", "full_name", "label", "nickname", "subject", "summary", "description", "city",
                  "symbol")
 
@@ -482,7 +483,7 @@ def answer_text(calls: list[str], results: list[Any], kinds: list[str],
                 rng: random.Random) -> str:
     """A final answer that states what the results say, and nothing else."""
     writes = any(kind != "read" for kind in kinds)
-    sentences = [rng.choice(_WRITE_OPENERS if writes else _READ_OPENERS)]
+    sentences = [rng.choice(WRITE_OPENERS if writes else _READ_OPENERS)]
     for result in results:
         sentences += result_sentences(result, limit=4 if len(results) == 1 else 2)
     return tidy(" ".join(dict.fromkeys(sentences)))  # two identical results are reported once

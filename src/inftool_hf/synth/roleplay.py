@@ -363,8 +363,9 @@ class Episode:
                 calls.insert(0, previous.get("name") or "")
                 results.insert(0, json.loads(previous["content"]))
         rng = random.Random(self.scenario.seed * 31 + self.assistant_turns)
-        return {"content": realize.answer_text(calls, results, [operation_kind(c) for c in calls], rng)
-                if results else "Done."}
+        descriptions = {t["function"]["name"]: t["function"].get("description") or "" for t in self.openai_tools}
+        kinds = [operation_kind(c, descriptions.get(c, "")) for c in calls]
+        return {"content": realize.answer_text(calls, results, kinds, rng) if results else "Done."}
 
     def to_row(self, iteration: int, generator: dict[str, str]) -> dict[str, Any]:
         scenario = self.scenario

@@ -179,11 +179,16 @@ _READ_VERBS = {"get", "list", "search", "find", "read", "check", "lookup", "look
                "recommend", "geocode", "batch_get", "scan", "select", "watch", "test", "validate"}
 
 
-def operation_kind(tool_name: str) -> str:
+def operation_kind(tool_name: str, description: str = "") -> str:
     """``delete`` (the resource is gone afterwards), ``cancel`` (it stays, its status changes), ``write`` (creates
     or changes what it names) or ``read``, from the first verb in the tool's name (``shop_track_order`` reads an
-    order; ``invest_place_order`` writes one) or a word that names something read (``maps_place_details``)."""
+    order; ``invest_place_order`` writes one) or a word that names something read (``maps_place_details``). A name
+    an OpenAPI loader built from the HTTP method (``post_v1_charitypremium``: no operationId) says how it is sent,
+    not what it does: there the ``description``'s first verb decides ("Get details!" reads)."""
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool_name).lower()
+    first = re.match(r"(?:<[^>]+>|\W)*([a-z]+)", description.lower())
+    if first and first.group(1) in _READ_VERBS and re.match(r"(post|put|patch)_", name):
+        return "read"
     if re.search(r"(^|_)(check_in|log_in|sign_in|check_out)(_|$)", name):
         return "write"
     tokens = [t for t in re.split(r"[_.\-]+", name) if t]

@@ -755,6 +755,9 @@ def _word_in(key: str, text: str) -> bool:
     return re.search(rf"(?:^|[^a-z]){re.escape(key)}(?:$|[^a-z])", text) is not None
 
 
+# "the list of valid facets:" followed by one name a line
+_BARE_LIST = re.compile(r"\blist of (?:the )?(?:valid|possible|allowed|supported|accepted) [a-z ]{1,30}:[ \t]*\n(.*)",
+                        re.IGNORECASE | re.DOTALL)
 _LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) values(?: (?:are|include)\b:?|:)(.*)",
                             re.IGNORECASE | re.DOTALL)
 
@@ -791,6 +794,8 @@ def described_values(schema: dict[str, Any]) -> list[str]:
     if match:
         listed = re.findall(r'"([A-Za-z0-9_.:/-]{1,40})"', match.group(1)) or \
             re.findall(r"^\s*[*-]\s+`([^`\s]{1,40})`", match.group(1), re.MULTILINE)  # "Possible values:\n* `a`"
+    elif bare := _BARE_LIST.search(description):  # NYT's "Below is the list of valid facets:\n\nsection_name\n\n..."
+        listed = re.findall(r"^[ \t]*([a-z][a-z0-9_]{1,40})[ \t]*$", bare.group(1), re.MULTILINE)
     elif mapping := re.findall(r"[(,]\s*(\d{1,6}):\s*'", description):  # "Use integer from mapping (256: '1A'..."
         listed = mapping
     else:  # "local branches ('local'), remote branches ('remote') or all branches('all')"

@@ -297,7 +297,8 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     words, hint = set(slug.split("-")), f"{slug.replace('-', ' ')} {description.lower()}"
     blank = value.strip()
     listed = described_values({"type": "string", "description": description}) if description else []
-    if listed and value not in listed:
+    chosen = [item.strip() for item in value.split(",")] if COMMA_LIST.search(description.lower()) else [value]
+    if listed and any(item not in listed for item in chosen):
         return f"not one of the values its description lists ({', '.join(listed[:4])})"
     if TAX_NUMBER.search(hint) and not re.fullmatch(r"[\d\- ]{6,}", blank):
         return "a tax number that is not a number"
@@ -403,13 +404,37 @@ def _same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _reads_answered_as_writes(row: dict[str, Any]) -> list[str]:
+    """A final answer that opens as a write does ("Done, it's taken care of.") after calls that all read (their
+    kind by name and description, ``tool_pool.operation_kind``)."""
+    from inftool_hf.synth.realize import WRITE_OPENERS
+    from inftool_hf.synth.tool_pool import operation_kind
+
+    descriptions = {t["function"]["name"]: t["function"].get("description") or ""
+                    for t in json.loads(row.get("tools") or "[]") if isinstance(t, dict) and "function" in t}
+    found, called = [], []
+    for message in row.get("messages") or []:
+        if message.get("role") == "user":
+            called = []
+        for call in message.get("tool_calls") or []:
+            called.append(call["function"]["name"])
+        text = message.get("content") or ""
+        if message.get("role") == "assistant" and text and called and not message.get("tool_calls"):
+            if text.startswith(WRITE_OPENERS) and all(
+                    operation_kind(name, descriptions.get(name, "")) == "read" for name in called):
+                found.append(f"{called[-1]}: a read answered as a write ({text.split('.')[0]}.)")
+            called = []
+    return found
+
+
 def echo_mismatches(row: dict[str, Any]) -> list[str]:
-    """Results that contradict their own call: a post to channel CH-40892 answered for ``#design``, a read of
-    message MS-11111 returning MS-22222, an account opened with 850.33 reporting cash 37.55, a 5-day forecast of 3
-    days. Compared: the call's scalar arguments with the same-named fields of the result object and of the objects
-    directly inside it (not inside lists: a search's hits need not repeat its filters), and a count with the
-    same-named list (never longer; a forecast exactly as long)."""
-    found: list[str] = []
+    """Results and answers that contradict their own call: a read answered "Done, it's taken care of.", a post to
+    channel CH-40892 answered for ``#design``, a read of message MS-11111 returning MS-22222, an account opened
+    with 850.33 reporting cash 37.55, a 5-day forecast of 3 days. Compared: the call's scalar arguments with the
+    same-named fields of the result object and of the objects directly inside it (not inside lists: a search's
+    hits need not repeat its filters), and a count with the same-named list (never longer; a forecast exactly as
+    long)."""
+    found = _reads_answered_as_writes(row)
     for name, arguments, result in _calls_and_results(row):
         if not isinstance(result, dict) or "error" in result:
             continue
