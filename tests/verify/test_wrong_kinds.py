@@ -265,3 +265,53 @@ def test_the_fifth_readings_facet_list_and_read_answered_as_a_write_are_seen():
     assert echo_mismatches(row) == ["post_v1_charitypremium: a read answered as a write (Done, it's taken care of.)"]
     row["messages"][-1]["content"] = "Here are the details. The status is ok."
     assert echo_mismatches(row) == []
+
+
+def test_the_sixth_readings_kinds_are_written_and_seen():
+    """Rows 6, 15, 19, 21 and 26 of the sixth reading (docs/values.md): the old values are flagged, and the factory
+    writes what the descriptions ask for."""
+    from pathlib import Path
+
+    from inftool_hf.sources.specs import load_spec
+    from inftool_hf.synth.tool_pool import operation_kind
+    from inftool_hf.synth.values import TODAY
+    from inftool_hf.verify.audit import range_absurdities
+
+    specs = Path(__file__).parent.parent / "data" / "public_specs"
+    summary = next(t for t in load_spec(specs / "orghunter.com_1.0.0.yaml").tools if t.name == "get_summary")
+    row = _row({}, {})
+    row["tools"] = json.dumps([summary.to_openai()])
+    call = row["messages"][1]["tool_calls"][0]["function"]
+    call.update(name="get_summary", arguments=json.dumps({"state": "confirmed", "eligible": "OI941", "rows": "LN179"}))
+    assert wrong_kind_values(row) == [
+        "get_summary: state 'confirmed': a US state that is no state code",
+        "get_summary: eligible 'OI941': not the value its description spells (eligible=1)",
+        "get_summary: rows 'LN179': a count that is no number"]
+    factory = ValueFactory(seed=2)
+    factory.context, factory.about = "get_summary orghunter", summary.description
+    properties = summary.parameters["properties"]
+    written = {key: factory.for_schema(properties[key], key) for key in ("state", "eligible", "rows")}
+    assert written["eligible"] == "1" and written["rows"] == "20" and len(written["state"]) == 2
+    call["arguments"] = json.dumps(written)
+    assert wrong_kind_values(row) == []
+
+    search = load_spec(specs / "nsidc.org_1.0.0.yaml").tools[0]
+    row["tools"] = json.dumps([search.to_openai()])
+    call.update(name=search.name, arguments=json.dumps({"facetFilters": "https://www.vazquez.org/", "spatial": "PP262"}))
+    assert wrong_kind_values(row) == [
+        f"{search.name}: facetFilters 'https://www.vazquez.org/': a JSON object that is no JSON object",
+        f"{search.name}: spatial 'PP262': a bounding box that is not four numbers"]
+    properties = search.parameters["properties"]
+    call["arguments"] = json.dumps({key: factory.for_schema(properties[key], key) for key in ("facetFilters", "spatial")})
+    assert wrong_kind_values(row) == []
+
+    future = (TODAY + __import__("datetime").timedelta(days=45)).isoformat()
+    assert range_absurdities(_row({}, {"results": [{"created_date": future}]})) == [
+        f"lookup: created_date {future} (after the world's today, {TODAY}: it has not happened)"]
+    assert range_absurdities(_row({}, {"results": [{"due_date": future}]})) == []  # a plan may lie ahead
+    for name in ("created_date", "published_date", "last_updated_time"):
+        assert factory.for_schema({"type": "string"}, name) <= TODAY.isoformat() + "T23", name
+
+    sparql = next(t for t in load_spec(specs / "aucklandmuseum.com_2.0.0.yaml").tools if t.name == "post_sparql")
+    assert operation_kind(sparql.name, sparql.description) == "read"
+    assert operation_kind("postUsers", "Create a new Tradeworks User") == "write"

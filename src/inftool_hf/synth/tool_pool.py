@@ -184,11 +184,16 @@ def operation_kind(tool_name: str, description: str = "") -> str:
     or changes what it names) or ``read``, from the first verb in the tool's name (``shop_track_order`` reads an
     order; ``invest_place_order`` writes one) or a word that names something read (``maps_place_details``). A name
     an OpenAPI loader built from the HTTP method (``post_v1_charitypremium``: no operationId) says how it is sent,
-    not what it does: there the ``description``'s first verb decides ("Get details!" reads)."""
+    not what it does: there the ``description``'s first verb decides ("Get details!" reads), and one that names a
+    search or query and no write reads too."""
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool_name).lower()
-    first = re.match(r"(?:<[^>]+>|\W)*([a-z]+)", description.lower())
-    if first and first.group(1) in _READ_VERBS and re.match(r"(post|put|patch)_", name):
-        return "read"
+    if re.match(r"(post|put|patch)_", name) and description:
+        words = re.findall(r"[a-z]+", re.sub(r"<[^>]+>", " ", description.lower()))
+        if words and words[0] in _READ_VERBS:
+            return "read"
+        if {"search", "query", "queries", "sparql"} & set(words[:12]) and not any(
+                _WRITE_VERB.fullmatch(word) or _DELETE_VERB.fullmatch(word) for word in words[:12]):
+            return "read"  # "Auckland Museum SPARQL endpoint": a query sent by POST
     if re.search(r"(^|_)(check_in|log_in|sign_in|check_out)(_|$)", name):
         return "write"
     tokens = [t for t in re.split(r"[_.\-]+", name) if t]

@@ -16,6 +16,7 @@ import re
 import string
 from collections.abc import Set as AbstractSet
 from typing import Any
+from urllib.parse import quote
 
 _CITIES = ["Paris", "Lisbon", "Toronto", "Osaka", "Nairobi", "Melbourne", "Denver", "Oslo", "Seville", "Hanoi",
            "Edinburgh", "Bogota", "Krakow", "Austin", "Cape Town", "Vancouver", "Munich", "Porto"]
@@ -392,6 +393,8 @@ class ValueFactory:
             if "birth" in name or "dob" in name:
                 year, month, day = self.rng.randint(1948, 2004), self.rng.randint(1, 12), self.rng.randint(1, 28)
                 return dt.date(year, month, day).isoformat()
+            if _PAST_WORDS & set(snake_name(name).split("_")):  # what happened lies before today
+                return (self.today - dt.timedelta(days=self.rng.randint(0, 30))).isoformat()
             if any(k in name for k in ("since", "history", "created", "past", "from", "observed", "last")):
                 return (self.today + dt.timedelta(days=self.rng.randint(-30, 20))).isoformat()
             return (self.today + dt.timedelta(days=self.rng.randint(1, 90))).isoformat()  # plans are ahead
@@ -453,6 +456,9 @@ class ValueFactory:
     def _by_name(self, name: str, description: str = "") -> str:
         lowered = snake_name(name)
         hint = f"{lowered} {description.lower()}"
+        spelled = spelled_value(name, description)
+        if spelled is not None:
+            return spelled
         kind = self._by_kind(lowered, description)
         if kind is not None:
             return kind
@@ -516,6 +522,10 @@ class ValueFactory:
                 return self.rng.choice(["ThrottlingException", "ResourceNotFoundException", "ValidationException",
                                         "AccessDeniedException", "TimeoutError"])
             return f"{self.rng.choice(_OWNER_WORDS)} {owner}".capitalize()  # "North sensor", not "sensor-12"
+        happened = _PAST_WORDS & set(words) and {"date", "day", "time", "timestamp", "datetime"} & set(words)
+        meant = self._by_meaning(lowered, description) if happened else None
+        if meant is not None:  # a created_date happened: not the date provider's plans
+            return meant
         for keys, provider in _PROVIDERS:
             if any(_word_in(k, lowered) for k in keys):
                 return provider(self)
@@ -549,6 +559,18 @@ class ValueFactory:
                            r"((?:`[^`]{1,30}`[,\s]*(?:or\s+)?)+)", description, re.IGNORECASE)
         if quoted:
             return self.rng.choice(re.findall(r"['\"`]([^'\"`]{1,30})['\"`]", quoted.group(1) or quoted.group(2)))
+        if STATE_CODE_FIELD.search(described):
+            return self.rng.choice(sorted(STATE_CITIES))
+        if COUNT_FIELD.search(described):
+            default = re.search(r"\bdefault(?: value)?\s*(?:=|:|is)\s*(\d{1,4})\b", described)
+            return default.group(1) if default else str(self.rng.choice([0, 10, 20, 50]))
+        if BOUNDING_BOX_FIELD.search(described):  # west, south, east, north in degrees
+            west, south = self.rng.randint(-170, 150), self.rng.randint(-80, 60)
+            return f"{west},{south},{west + self.rng.randint(5, 20)},{south + self.rng.randint(5, 20)}"
+        if JSON_OBJECT_FIELD.search(described):
+            keyed = re.search(r"\bkeys are the names of (?:the |a )?([a-z]+)", described)
+            text = json.dumps({(keyed.group(1) if keyed else "filter"): [self.search_phrase()]})
+            return quote(text, safe="") if "url-encoded" in described or "url encoded" in described else text
         tax = TAX_NUMBER.search(hint)
         if tax and tax.group(0) == "ssn":
             return f"{self.rng.randint(100, 899)}-{self.rng.randint(10, 99)}-{self.rng.randint(1000, 9999)}"
@@ -683,6 +705,7 @@ _TIME_WORDS = {"created", "updated", "modified", "deleted", "released", "publish
                "begin", "finish", "epoch", "date", "when"}
 _PAST_WORDS = {"created", "updated", "modified", "deleted", "released", "published", "occurred", "started", "ended",
                "finished", "expired", "reported", "closed", "opened", "seen", "last", "since"}
+HAPPENED_WORDS = frozenset(_PAST_WORDS)  # a time so named lies before the world's today (the audit reads them)
 # words of quantities that _typical_range does not know: a string field so named holds a number ("value": "65.5")
 _QUANTITY_WORDS = {"value", "magnitude", "diameter", "velocity", "speed", "ratio", "score", "factor", "height",
                    "width", "length", "depth", "number", "ele", "elevation", "altitude", "runtime", "duration",
@@ -763,6 +786,24 @@ _LISTED_VALUES = re.compile(r"\b(?:possible|acceptable|valid|allowed|supported) 
 
 
 # a description that says the field holds a comma list ("Fields to return, separated by commas.")
+# kinds a string field's description names that the factory writes and the audit checks: a US state's code ("State
+# Name - Two letter state abbreviation"), a count ("Records Per Page"), a JSON object ("A URL-encoded JSON object")
+STATE_CODE_FIELD = re.compile(r"\b(?:two[- ]letter state|state (?:abbreviation|code)|u\.?s\.? state)\b")
+COUNT_FIELD = re.compile(r"\b(?:per page|number of (?:records|results|rows|items|entries|pages)|start position|"
+                         r"how many)\b")
+JSON_OBJECT_FIELD = re.compile(r"\bjson object\b")
+# NSIDC's "4 comma separated values - W, S, E, N"
+BOUNDING_BOX_FIELD = re.compile(r"\b(?:bounding box|bbox|w, ?s, ?e, ?n)\b")
+
+
+def spelled_value(name: str, description: str) -> str | None:
+    """The value a description spells for its own field ("eligible=1 will return only ..." → ``1``)."""
+    if not name:
+        return None
+    match = re.search(rf"(?<![\w$]){re.escape(name)}\s*=\s*([\w.-]{{1,30}})", description)
+    return match.group(1) if match else None
+
+
 COMMA_LIST = re.compile(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))")
 # what a comma list of field names is called ("fields to return", "columns", "$select"); other lists hold values
 FIELD_WORDS = re.compile(r"\b(?:fields?|columns?|attributes?|propert(?:y|ies)|select)\b")

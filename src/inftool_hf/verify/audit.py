@@ -13,6 +13,7 @@ renders a few random rows for reading. ``inftool-hf audit <dataset>`` prints it 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -20,24 +21,33 @@ from collections import Counter
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from inftool_hf.synth.values import (
+    BOUNDING_BOX_FIELD,
     CITIES,
     COMMA_LIST,
+    COUNT_FIELD,
     FIELD_WORDS,
+    HAPPENED_WORDS,
+    JSON_OBJECT_FIELD,
     PERSON_FIELD_WORDS,
     PLACE_THINGS,
     QUERY_SUBJECTS,
     STATE_CITIES,
+    STATE_CODE_FIELD,
     STATE_KEYS,
     TAG_WORDS,
     TASK_CONTEXT,
     TAX_NUMBER,
     TEMPERATURE_NAMES,
+    TODAY,
     TODO_TITLES,
     as_instant,
     described_values,
     query_subject,
+    snake_name,
+    spelled_value,
     subject_queries,
 )
 from inftool_hf.verify import gates
@@ -179,7 +189,8 @@ def _paired(node: dict[str, Any], low: str, high: str):
 
 def range_absurdities(row: dict[str, Any]) -> list[str]:
     """Numbers and times no reader believes, in calls and results: past a bound no real value crosses (a latitude
-    of 120, humidity 140%), a temperature impossible in the units the call asked for (metric 59.5), a low above
+    of 120, humidity 140%), a time of what happened after the world's today (``created_date: 2027-01-08``), a
+    temperature impossible in the units the call asked for (metric 59.5), a low above
     its high or a start after its end, a current value outside that day's low and high."""
     found: list[str] = []
     for name, arguments, result in _calls_and_results(row, with_defaults=True):
@@ -188,6 +199,10 @@ def range_absurdities(row: dict[str, Any]) -> list[str]:
         for node in [arguments, *_dicts(result)]:
             for key, value in node.items():
                 number = _number(value)
+                when = as_instant(value) if isinstance(value, str) and number is None else None
+                if isinstance(when, dt.datetime) and when.date() > TODAY + dt.timedelta(days=1) and \
+                        HAPPENED_WORDS & set(snake_name(key).split("_")):
+                    found.append(f"{name}: {key} {value} (after the world's today, {TODAY}: it has not happened)")
                 if number is None:
                     continue
                 bounds = _HARD_BOUNDS.get(_field_slug(key).replace("-", "_")) or _HARD_BOUNDS.get(_last_word(key))
@@ -300,6 +315,19 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     chosen = [item.strip() for item in value.split(",")] if COMMA_LIST.search(description.lower()) else [value]
     if listed and any(item not in listed for item in chosen):
         return f"not one of the values its description lists ({', '.join(listed[:4])})"
+    described = description.lower()
+    spelled = spelled_value(key, description)
+    if spelled is not None and blank != spelled:
+        return f"not the value its description spells ({key}={spelled})"
+    if STATE_CODE_FIELD.search(described) and not re.fullmatch(r"[A-Z]{2}", blank):
+        return "a US state that is no state code"
+    if COUNT_FIELD.search(described) and not re.fullmatch(r"\d{1,9}", blank):
+        return "a count that is no number"
+    if JSON_OBJECT_FIELD.search(described) and not isinstance(_json_or_none(unquote(blank)), dict):
+        return "a JSON object that is no JSON object"
+    if BOUNDING_BOX_FIELD.search(described) and not re.fullmatch(r"\s*(?:-?\d+(?:\.\d+)?\s*,\s*){3}-?\d+(?:\.\d+)?\s*",
+                                                                   blank):
+        return "a bounding box that is not four numbers"
     if TAX_NUMBER.search(hint) and not re.fullmatch(r"[\d\- ]{6,}", blank):
         return "a tax number that is not a number"
     language = _QUERY_LANGUAGE.search(hint)
@@ -340,6 +368,13 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     if slug == "name" and PLACE_THINGS.search(context) and _is_person(blank):
         return "a person's name as the name of a place"  # a station called "Mark Grant"
     return _query_off_subject(words, blank, context)
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _is_person(value: str) -> bool:
@@ -412,7 +447,8 @@ def _reads_answered_as_writes(row: dict[str, Any]) -> list[str]:
 
     descriptions = {t["function"]["name"]: t["function"].get("description") or ""
                     for t in json.loads(row.get("tools") or "[]") if isinstance(t, dict) and "function" in t}
-    found, called = [], []
+    found: list[str] = []
+    called: list[str] = []
     for message in row.get("messages") or []:
         if message.get("role") == "user":
             called = []
