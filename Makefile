@@ -69,7 +69,7 @@ notebooks: model
 # comes from benchmarks/report.py. `make bench-quick` runs every script at a small size (a few minutes).
 bench: model
 	$(BIN)/python benchmarks/hardware_roof.py
-	$(BIN)/python benchmarks/sft_step.py
+	$(BIN)/python benchmarks/sft_step.py --compare-method
 	$(BIN)/python benchmarks/verify_rewards.py
 	$(BIN)/python benchmarks/backend_throughput.py
 	$(BIN)/python benchmarks/synthesis.py

@@ -39,6 +39,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--rollouts", default="decision_points", choices=("decision_points", "environment"))
     parser.add_argument("--gradient-checkpointing", choices=("recipe", "on", "off"), default="recipe")
+    parser.add_argument("--method", choices=("lora", "full"), default="lora",
+                        help="train.method: LoRA adapters (the recipe) or full fine-tuning")
     parser.add_argument("--quick", action="store_true", help="3 steps")
     args = parser.parse_args()
     steps = 3 if args.quick else args.steps
@@ -50,22 +52,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         if args.gradient_checkpointing != "recipe":
             config = replace(config, gradient_checkpointing=args.gradient_checkpointing == "on")
-        config = replace(config, output_dir=out, grpo=replace(config.grpo, max_steps=steps, save_steps=10_000,
-                                                             rollouts=args.rollouts))
+        grpo = replace(config.grpo, max_steps=steps, save_steps=10_000, rollouts=args.rollouts)
+        config = replace(config, method=args.method, output_dir=out, grpo=grpo)
         started = time.monotonic()
         run_grpo(config, rows, tokenizer, Path(out) / "grpo", None)
         seconds = time.monotonic() - started
         history = json.loads((Path(out) / "grpo" / "log_history.json").read_text())
     runtime = next((e["train_runtime"] for e in history if "train_runtime" in e), seconds)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    result = {"recipe": "recipes/train_cpu.yaml", "rollouts": args.rollouts, "steps": steps,
+    result = {"recipe": "recipes/train_cpu.yaml", "rollouts": args.rollouts, "method": args.method, "steps": steps,
               "gradient_checkpointing": config.gradient_checkpointing,
               "num_generations": config.grpo.num_generations, "batch_size": config.grpo.batch_size,
               "max_completion_length": config.grpo.max_completion_length,
               "seconds_per_step": round(runtime / steps, 1), "train_runtime_s": round(runtime, 1),
               "wall_s_including_setup": round(seconds, 1), "peak_rss_gib": round(peak_gib, 2)}
     print(json.dumps(result, indent=2))
-    write_result(f"grpo_step_{args.rollouts}", result)
+    write_result(f"grpo_step_{args.rollouts}" + ("_full" if args.method == "full" else ""), result)
 
 
 if __name__ == "__main__":

@@ -35,10 +35,14 @@ def main() -> None:
     if t:
         dates.add(t["date"])
         fractions = ", ".join(f"{t['fraction_of_roof'][k]:.0%} of {k}" for k in t["fraction_of_roof"])
-        rows.append((f"SFT on the demo recipe's rows (LoRA r={t['lora_r']}, {t['rows_per_step']} rows a step, "
+        method = "full fine-tuning" if t.get("method") == "full" else f"LoRA r={t['lora_r']}"
+        others = "; ".join(f"{name.split('=')[1]}: {v['seconds_per_row']} s/row, {v['trained_tokens_per_s']} "
+                           f"tokens/s" for name, v in t.get("same_rows_with", {}).items() if name.startswith("method="))
+        rows.append((f"SFT on the demo recipe's rows ({method}, {t['rows_per_step']} rows a step, "
                      f"{t['dtype']})", f"{t['seconds_per_row']} s/row, {t['trained_tokens_per_s']} trained tokens/s"
                      f" ({t['tokens_per_row']} tokens a row, {t['tool_schema_share']:.0%} of them tool schemas); "
-                     f"~{t['achieved_gflops_lora']} GFLOP/s = {fractions or 'no roof measured'}",
+                     f"~{t.get('achieved_gflops', t.get('achieved_gflops_lora'))} GFLOP/s = "
+                     f"{fractions or 'no roof measured'}" + (f" (same rows, {others})" if others else ""),
                      "benchmarks/sft_step.py"))
     if s := load("synthesis"):
         machine = s["machine"]
