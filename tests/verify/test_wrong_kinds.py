@@ -297,12 +297,13 @@ def test_the_sixth_readings_kinds_are_written_and_seen():
 
     search = load_spec(specs / "nsidc.org_1.0.0.yaml").tools[0]
     row["tools"] = json.dumps([search.to_openai()])
-    call.update(name=search.name, arguments=json.dumps({"facetFilters": "https://www.vazquez.org/", "spatial": "PP262"}))
+    old = {"facetFilters": "https://www.vazquez.org/", "spatial": "PP262"}
+    call.update(name=search.name, arguments=json.dumps(old))
     assert wrong_kind_values(row) == [
         f"{search.name}: facetFilters 'https://www.vazquez.org/': a JSON object that is no JSON object",
         f"{search.name}: spatial 'PP262': a bounding box that is not four numbers"]
     properties = search.parameters["properties"]
-    call["arguments"] = json.dumps({key: factory.for_schema(properties[key], key) for key in ("facetFilters", "spatial")})
+    call["arguments"] = json.dumps({key: factory.for_schema(properties[key], key) for key in old})
     assert wrong_kind_values(row) == []
 
     future = (TODAY + __import__("datetime").timedelta(days=45)).isoformat()
