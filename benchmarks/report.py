@@ -107,10 +107,11 @@ def main() -> None:
                          f"{d['concurrency']} episodes at once, one vLLM server)",
                          f"{summary[runner]['episodes_per_s']} episodes/s, {summary[runner]['tokens_per_s']} "
                          "generated tokens/s", "benchmarks/datatrove_runner.py"))
-    for rollouts in ("decision_points", "environment"):
-        if g := load(f"grpo_step_{rollouts}"):
+    for name in ("decision_points", "environment", "decision_points_full"):
+        if g := load(f"grpo_step_{name}"):
             dates.add(g["date"])
-            rows.append((f"GRPO step on the CPU recipe ({rollouts} rollouts, {g['batch_size']} completions × "
+            rollouts = g["rollouts"] + (" rollouts, full fine-tuning" if g.get("method") == "full" else " rollouts")
+            rows.append((f"GRPO step on the CPU recipe ({rollouts}, {g['batch_size']} completions × "
                          f"≤ {g['max_completion_length']} tokens)", f"{g['seconds_per_step']} s/step, peak RSS "
                          f"{g['peak_rss_gib']} GiB", "benchmarks/grpo_step.py"))
     records = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
