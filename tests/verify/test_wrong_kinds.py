@@ -316,3 +316,16 @@ def test_the_sixth_readings_kinds_are_written_and_seen():
     sparql = next(t for t in load_spec(specs / "aucklandmuseum.com_2.0.0.yaml").tools if t.name == "post_sparql")
     assert operation_kind(sparql.name, sparql.description) == "read"
     assert operation_kind("postUsers", "Create a new Tradeworks User") == "write"
+
+
+def test_a_description_that_spells_several_values_accepts_each():
+    schema = {"type": "string", "description": "sort=asc for oldest first, sort=desc for newest first"}
+    factory = ValueFactory(seed=3)
+    assert {factory.for_schema(schema, "sort") for _ in range(12)} == {"asc", "desc"}
+    row = _row({"sort": "desc"}, {})
+    row["tools"] = json.dumps([{"type": "function", "function": {"name": "lookup", "description": "Search",
+                                "parameters": {"type": "object", "properties": {"sort": schema}}}}])
+    assert wrong_kind_values(row) == []
+    row["messages"][1]["tool_calls"][0]["function"]["arguments"] = json.dumps({"sort": "newest"})
+    assert wrong_kind_values(row) == ["lookup: sort 'newest': not the value its description spells (sort=asc, "
+                                      "sort=desc)"]

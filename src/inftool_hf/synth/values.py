@@ -456,9 +456,9 @@ class ValueFactory:
     def _by_name(self, name: str, description: str = "") -> str:
         lowered = snake_name(name)
         hint = f"{lowered} {description.lower()}"
-        spelled = spelled_value(name, description)
-        if spelled is not None:
-            return spelled
+        spelled = spelled_values(name, description)
+        if spelled:
+            return self.rng.choice(spelled)
         kind = self._by_kind(lowered, description)
         if kind is not None:
             return kind
@@ -796,12 +796,13 @@ JSON_OBJECT_FIELD = re.compile(r"\bjson object\b")
 BOUNDING_BOX_FIELD = re.compile(r"\b(?:bounding box|bbox|w, ?s, ?e, ?n)\b")
 
 
-def spelled_value(name: str, description: str) -> str | None:
-    """The value a description spells for its own field ("eligible=1 will return only ..." → ``1``)."""
+def spelled_values(name: str, description: str) -> list[str]:
+    """The values a description spells for its own field ("eligible=1 will return only ..." → ``["1"]``; "sort=asc
+    or sort=desc" → both)."""
     if not name:
-        return None
-    match = re.search(rf"(?<![\w$]){re.escape(name)}\s*=\s*([\w.-]{{1,30}})", description)
-    return match.group(1) if match else None
+        return []
+    found = re.findall(rf"(?<![\w$]){re.escape(name)}\s*=\s*([\w.-]{{1,30}})", description)
+    return list(dict.fromkeys(found))
 
 
 COMMA_LIST = re.compile(r"\b(?:separated by commas|comma[- ](?:separated|delimited)|fields to (?:return|group|order))")

@@ -47,7 +47,7 @@ from inftool_hf.synth.values import (
     described_values,
     query_subject,
     snake_name,
-    spelled_value,
+    spelled_values,
     subject_queries,
 )
 from inftool_hf.verify import gates
@@ -316,9 +316,9 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     if listed and any(item not in listed for item in chosen):
         return f"not one of the values its description lists ({', '.join(listed[:4])})"
     described = description.lower()
-    spelled = spelled_value(key, description)
-    if spelled is not None and blank != spelled:
-        return f"not the value its description spells ({key}={spelled})"
+    spelled = spelled_values(key, description)
+    if spelled and blank not in spelled:
+        return f"not the value its description spells ({', '.join(f'{key}={v}' for v in spelled)})"
     if STATE_CODE_FIELD.search(described) and not re.fullmatch(r"[A-Z]{2}", blank):
         return "a US state that is no state code"
     if COUNT_FIELD.search(described) and not re.fullmatch(r"\d{1,9}", blank):
