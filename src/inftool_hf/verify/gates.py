@@ -333,6 +333,11 @@ def _dedup_key(row: dict[str, Any]) -> str:
 Judge = Callable[[list[dict[str, Any]]], list[tuple[bool, str]]]
 
 
+def _batch_rows(batch: dict[str, list]) -> list[dict[str, Any]]:
+    """The rows of a batched ``Dataset.map`` batch (column → values), in order."""
+    return [dict(zip(batch, values, strict=True)) for values in zip(*batch.values(), strict=True)]
+
+
 def verify_trajectories(dataset, judge: Judge | None = None, judge_batch_size: int = 64):
     """Trajectories → ``DatasetDict(train=verified, rejected=failed)``, each row with ``verification``.
 
@@ -346,18 +351,18 @@ def verify_trajectories(dataset, judge: Judge | None = None, judge_batch_size: i
                                 "reasons": List(Value("string"))}
 
     def gate(batch: dict[str, list]) -> dict[str, list]:
-        # batched: datasets turns a whole batch into Python objects at once, not row by row (1.3-1.5x the rows/s
-        # on one core, benchmarks/verify_rewards.py)
+        # batched: datasets turns a whole batch into Python objects at once, not row by row (one core, alternating
+        # runs: 628-834 rows/s row by row, 832-1,131 batched; benchmarks/README.md)
         out = []
-        for values in zip(*batch.values(), strict=True):
-            failed, reasons = check_trajectory(dict(zip(batch, values, strict=True)))
+        for row in _batch_rows(batch):
+            failed, reasons = check_trajectory(row)
             out.append({"passed": failed is None, "failed_gate": failed, "reasons": reasons})
         return {"verification": out}
 
     checked = dataset.map(gate, batched=True, batch_size=256, features=features, desc="verify")
     if judge is not None and len(checked):
         def judged(batch: dict[str, list]) -> dict[str, list]:
-            rows = [dict(zip(batch, values, strict=True)) for values in zip(*batch.values(), strict=True)]
+            rows = _batch_rows(batch)
             todo = [i for i, row in enumerate(rows) if row["verification"]["passed"]]
             verdicts = judge([rows[i] for i in todo]) if todo else []
             out = list(batch["verification"])
@@ -371,8 +376,7 @@ def verify_trajectories(dataset, judge: Judge | None = None, judge_batch_size: i
 
     def dedup(batch: dict[str, list]) -> dict[str, list]:
         out = []
-        for values in zip(*batch.values(), strict=True):
-            row = dict(zip(batch, values, strict=True))
+        for row in _batch_rows(batch):
             verification = row["verification"]
             if verification["passed"]:
                 key = _dedup_key(row)
