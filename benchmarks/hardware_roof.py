@@ -6,7 +6,8 @@
 The roof every stage's speed is compared with (benchmarks/README.md): a 135M model costs ~2 FLOP per parameter
 per token forward and ~6 per trained token, so matmul GFLOP/s bounds prefill and training, and bytes/s of
 memory bounds decode at small batches (each token reads every weight). Best of several repeats, all threads
-PyTorch uses here (``torch.get_num_threads()``). Writes benchmarks/results/hardware_roof.json.
+PyTorch uses here (``torch.get_num_threads()``). Writes benchmarks/results/hardware_roof.json
+(``--label avx2``: hardware_roof_avx2.json, for another kind of machine).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from common import write_result  # noqa: E402
+
+from inftool_hf.precision import resolve_dtype  # noqa: E402
 
 
 def best_seconds(run, repeats: int) -> float:
@@ -58,6 +61,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="512,1024,2048")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="sizes 256,512; 2 repeats")
+    parser.add_argument("--label", default="", help="writes hardware_roof_<label>.json (another kind of machine)")
     args = parser.parse_args()
     sizes = [256, 512] if args.quick else [int(s) for s in args.sizes.split(",")]
     repeats = 2 if args.quick else args.repeats
@@ -68,11 +72,13 @@ def main() -> None:
     bandwidth = round(copy_gbytes(64 if args.quick else 512, repeats), 2)
     print(f"memory bandwidth (copy, read + write): {bandwidth} GB/s")
     roof = {name: max(values.values()) for name, values in matmul.items()}
-    write_result("hardware_roof", {
+    write_result(f"hardware_roof_{args.label}" if args.label else "hardware_roof", {
         "settings": {"sizes": sizes, "repeats": repeats, "threads": torch.get_num_threads(),
                      "torch": torch.__version__, "quick": args.quick},
         "matmul_gflops": matmul, "roof_gflops": roof, "copy_gbytes_per_s": bandwidth,
         "bf16_vs_fp32": round(roof["bf16"] / roof["fp32"], 2),
+        # what a recipe's dtype: auto becomes here (src/inftool_hf/precision.py)
+        "auto_dtype": resolve_dtype("auto"),
     })
 
 

@@ -8,7 +8,8 @@ Rows: the make-demo recipe's blueprint rows (its specs, distractors and tool com
 writes the final replies, so no engine starts), SFT settings from the same recipe (LoRA, batch 1 x accumulation
 4, max_length). FLOP per token: 2 x parameters forward; backward 2 x more for the activations' gradients (LoRA
 needs no gradient of the frozen weights), so ~4 x parameters per trained token with LoRA and ~6 x with full
-fine-tuning; attention's own FLOP are left out (small at these lengths). Writes benchmarks/results/sft_step.json.
+fine-tuning; attention's own FLOP are left out (small at these lengths). Writes benchmarks/results/sft_step.json
+(``--label avx2``: sft_step_avx2.json, against hardware_roof_avx2.json).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def main() -> None:
     parser.add_argument("--compare-method", action="store_true",
                         help="also time the other train.method on the same rows (lora, or full: float32 weights "
                              "under bf16 autocast)")
+    parser.add_argument("--label", default="",
+                        help="another kind of machine: writes sft_step_<label>.json against hardware_roof_<label>.json")
     args = parser.parse_args()
     steps, num_rows = (2, 24) if args.quick else (args.steps, args.rows)
     loop = load_loop_config(str(RECIPE))
@@ -109,7 +112,7 @@ def main() -> None:
 
     model_config = AutoConfig.from_pretrained(resolve_model(config.model))
     parameters = sum(p.numel() for p in AutoModelForCausalLM.from_config(model_config).parameters())
-    roof_file = RESULTS / "hardware_roof.json"
+    roof_file = RESULTS / (f"hardware_roof_{args.label}.json" if args.label else "hardware_roof.json")
     roof = json.loads(roof_file.read_text())["roof_gflops"] if roof_file.exists() else {}
     def gflops(method: str, tokens_per_s: float) -> float:
         # LoRA: forward + activation gradients (~4 x parameters a token); full: also the weight gradients (~6 x)
@@ -140,7 +143,7 @@ def main() -> None:
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
     }
     print(json.dumps(result, indent=2))
-    write_result("sft_step", result)
+    write_result(f"sft_step_{args.label}" if args.label else "sft_step", result)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ CASES = [
      "backend 'openai' needs at least one entry in base_urls"),
     ("--backend openai without base_urls", _recipe(), ["--backend", "openai"], "needs at least one entry in base_urls"),
     ("backend.batch_size: 0", _recipe(**{"backend.batch_size": 0}), [], "batch_size must be >= 1"),
+    ("backend.dtype: bf16", _recipe(**{"backend.dtype": "bf16"}), [],
+     "backend.dtype must be one of auto, bfloat16, float16, float32; got 'bf16'"),
     ("category_mix: a misspelt category", _recipe(**{"scenarios.category_mix": {"simpel": 1}}), [],
      "unknown categories ['simpel']"),
     ("category_mix: all zero", _recipe(**{"scenarios.category_mix": {"simple": 0}}), [], "at least one category"),

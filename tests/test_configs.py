@@ -127,3 +127,20 @@ def test_loop_refuses_keys_it_sets_every_round(tmp_path):
     from inftool_hf.generate import GenerateConfig
 
     assert config_from_dict(GenerateConfig, {"replay_failures": True}).replay_failures is True
+
+
+def test_dtype_auto_is_bfloat16_only_where_the_machine_has_bf16_kernels(monkeypatch):
+    """An AVX2-only CPU computed bf16 matmul ~100x slower than float32 (benchmarks/results/hardware_roof_avx2.json):
+    ``auto`` is float32 there, bfloat16 where the GPU or CPU has the kernels; the config records what ran."""
+    from inftool_hf import precision
+    from inftool_hf.train.trainer import TrainConfig
+
+    monkeypatch.setattr(precision, "bfloat16_is_fast", lambda: False)
+    assert BackendConfig().dtype == TrainConfig().dtype == "float32"
+    assert BackendConfig(dtype="bfloat16").dtype == TrainConfig(dtype="bfloat16").dtype == "bfloat16"
+    monkeypatch.setattr(precision, "bfloat16_is_fast", lambda: True)
+    assert BackendConfig().dtype == TrainConfig().dtype == "bfloat16"
+    assert TrainConfig(dtype="float32").dtype == "float32"
+    with pytest.raises(ConfigError, match="train.dtype must be one of auto, bfloat16, float16, float32; got 'fp32'"):
+        TrainConfig(dtype="fp32")
+

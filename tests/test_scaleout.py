@@ -8,6 +8,7 @@ import pytest
 
 from inftool_hf.configs import BackendConfig, ConfigError, SamplingConfig
 from inftool_hf.generate import GenerateConfig, generate
+from inftool_hf.precision import resolve_dtype
 from inftool_hf.scaleout import DatatroveConfig, build_executor, role_play_on_datatrove, slurm_dry_run
 from inftool_hf.sources.specs import load_specs, spec_pack_dir
 from inftool_hf.synth.roleplay import RolePlayConfig
@@ -185,7 +186,7 @@ def test_datatrove_starts_its_own_vllm_server_on_the_default_model(tmp_path, def
     roleplay = RolePlayConfig(assistant="model", sampling=SamplingConfig(max_new_tokens=48))
     rows = role_play_on_datatrove(
         scenarios, pool, roleplay, DatatroveConfig(server="vllm_module", max_concurrent_episodes=6,
-                                                   server_kwargs={"dtype": "bfloat16"}),
+                                                   server_kwargs={"dtype": resolve_dtype("auto")}),
         backend=BackendConfig(backend="vllm", model="default", max_model_len=4096), iteration=0, work=tmp_path)
     assert len(rows) == 6 and [r["id"] for r in rows] == list(scenarios["id"])
     turns = [m for r in rows for m in r["messages"] if m["role"] == "assistant"]

@@ -13,6 +13,7 @@ import pytest
 from inftool_hf.backends import TransformersBackend, make_backend
 from inftool_hf.cli import main as cli_main
 from inftool_hf.configs import BackendConfig, SamplingConfig
+from inftool_hf.precision import resolve_dtype
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def openai_server(default_model_path, tmp_path_factory):
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1"}
     command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", default_model_path,
                "--served-model-name", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-               "--dtype", "bfloat16", "--max-model-len", "2048",
+               "--dtype", resolve_dtype("auto"), "--max-model-len", "2048",
                "--enable-auto-tool-choice", "--tool-call-parser", "hermes"]
     with open(log, "w") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
@@ -133,7 +134,7 @@ def test_vllm_serves_a_lora_adapter_like_transformers_applies_it(default_model_p
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
-    base = AutoModelForCausalLM.from_pretrained(default_model_path, dtype=torch.bfloat16)
+    base = AutoModelForCausalLM.from_pretrained(default_model_path, dtype=getattr(torch, resolve_dtype("auto")))
     lora = get_peft_model(base, LoraConfig(r=8, lora_alpha=64, target_modules=["q_proj", "v_proj"],
                                            init_lora_weights=False, task_type="CAUSAL_LM"))
     lora.save_pretrained(str(tmp_path / "adapter"))

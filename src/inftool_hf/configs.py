@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from inftool_hf.precision import DTYPES, resolve_dtype
+
 _ABSENT = object()
 
 T = TypeVar("T")
@@ -82,7 +84,11 @@ class BackendConfig:
         default=SYSTEM_PROMPT,
         metadata={"help": "System prompt added to conversations that have none (the one training uses)."},
     )
-    dtype: str = field(default="bfloat16", metadata={"help": "weights and compute dtype"})
+    dtype: str = field(
+        default="auto",
+        metadata={"help": "weights and compute dtype: auto (bfloat16 where the GPU or CPU has bf16 kernels, else "
+                          "float32: an AVX2-only CPU computes bf16 ~100x slower), bfloat16, float16 or float32"},
+    )
     max_model_len: int = field(
         default=4096,
         metadata={"help": "context length: longer prompts are answered with a recorded error"},
@@ -125,6 +131,9 @@ class BackendConfig:
             raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
         if self.backend == "openai" and not self.base_urls:
             raise ConfigError("backend 'openai' needs at least one entry in base_urls")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"backend.dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
+        self.dtype = resolve_dtype(self.dtype)  # what ran is what the run records
         for name in ("batch_size", "max_concurrency", "tensor_parallel_size", "data_parallel_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")

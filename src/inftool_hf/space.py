@@ -185,7 +185,7 @@ def chat_messages(messages: list[dict[str, Any]]) -> list[Any]:
 class BackendCache:
     """One loaded checkpoint at a time (a free Space has 16 GB), shared by all visitors."""
 
-    def __init__(self, dtype: str = "bfloat16"):
+    def __init__(self, dtype: str = "auto"):
         self.key: tuple[str, str | None] | None = None
         self.backend: Any = None
         self.dtype = dtype

@@ -362,7 +362,7 @@ def test_full_fine_tuning_trains_every_weight_in_float32_and_chains_sft_into_grp
                      ).to(torch.bfloat16).save_pretrained(base)
     tokenizer.save_pretrained(base)
     config = TrainConfig(model=str(base), output_dir=str(tmp_path / "out"), method="full", merge=True,
-                         heldout_fraction=0.0)
+                         heldout_fraction=0.0, dtype="bfloat16")
     config.sft.max_steps, config.sft.max_length, config.sft.learning_rate = 2, 512, 1e-2
     config.grpo.max_steps, config.grpo.num_generations, config.grpo.batch_size = 1, 2, 2
     config.grpo.max_completion_length, config.grpo.learning_rate = 8, 1e-2

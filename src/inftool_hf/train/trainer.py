@@ -31,6 +31,7 @@ from inftool_hf.atomic import atomic_write_text
 from inftool_hf.chat_format import load_tokenizer, render_prompt, to_template_messages
 from inftool_hf.configs import SYSTEM_PROMPT, ConfigError, load_recipe
 from inftool_hf.default_model import resolve_model
+from inftool_hf.precision import DTYPES, resolve_dtype
 from inftool_hf.train.rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
 from inftool_hf.verify.trajectories import (
     DECLINE_CATEGORIES,
@@ -152,7 +153,11 @@ class TrainConfig:
     model: str = field(default="default", metadata={"help": "base: 'default', a local folder, or a Hub id"})
     output_dir: str = field(default="outputs/train", metadata={"help": "stage folders, card and metrics go here"})
     stages: list[str] = field(default_factory=lambda: list(STAGES), metadata={"help": "sft, grpo or both, in order"})
-    dtype: str = field(default="bfloat16", metadata={"help": "model dtype (bfloat16)"})
+    dtype: str = field(
+        default="auto",
+        metadata={"help": "model dtype: auto (bfloat16 where the GPU or CPU has bf16 kernels, else float32), "
+                          "bfloat16, float16 or float32"},
+    )
     method: str = field(
         default="lora",
         metadata={"help": "lora: train adapters (train.lora) on frozen weights; full: train every weight, held in "
@@ -190,6 +195,9 @@ class TrainConfig:
     grpo: GRPOSection = field(default_factory=GRPOSection)
 
     def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"train.dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
+        self.dtype = resolve_dtype(self.dtype)  # what ran is what the run records
         unknown = [s for s in self.stages if s not in STAGES]
         if unknown or not self.stages:
             raise ConfigError(f"train.stages must be a non-empty list of {STAGES}, got {self.stages}")
