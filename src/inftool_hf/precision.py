@@ -2,7 +2,7 @@
 
 bfloat16 is fast only where the hardware computes it: a CUDA device that supports it, or a CPU whose oneDNN has
 bf16 kernels (AVX-512 BF16 / AMX, or AVX-512 emulation). On an AVX2-only CPU such as AMD EPYC Zen 3, torch's bf16
-matmul ran at 0.3-1.3 GFLOP/s against 120-128 in float32 (benchmarks/results/hardware_roof_avx2.json), so there
+matmul ran at 0.3-1.3 GFLOP/s against 154-176 in float32 (benchmarks/results/hardware_roof_avx2.json), so there
 ``auto`` is float32; on the AVX-512 BF16 EPYC of benchmarks/results/hardware_roof.json bf16 was 2.5x float32.
 """
 
