@@ -58,6 +58,13 @@ class SamplingConfig:
             raise ConfigError(f"sampling.max_new_tokens must be >= 1, got {self.max_new_tokens}")
 
 
+def checked_dtype(dtype: str, key: str) -> str:
+    """``dtype`` as it will run (``auto`` resolved, so the run records what ran), or a ConfigError naming ``key``."""
+    if dtype not in DTYPES:
+        raise ConfigError(f"{key} must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    return resolve_dtype(dtype)
+
+
 @dataclass
 class BackendConfig:
     """Which engine generates, with which model.
@@ -131,9 +138,7 @@ class BackendConfig:
             raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
         if self.backend == "openai" and not self.base_urls:
             raise ConfigError("backend 'openai' needs at least one entry in base_urls")
-        if self.dtype not in DTYPES:
-            raise ConfigError(f"backend.dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
-        self.dtype = resolve_dtype(self.dtype)  # what ran is what the run records
+        self.dtype = checked_dtype(self.dtype, "backend.dtype")
         for name in ("batch_size", "max_concurrency", "tensor_parallel_size", "data_parallel_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -8,9 +8,12 @@ matmul ran at 0.3-1.3 GFLOP/s against 154-176 in float32 (benchmarks/results/har
 
 from __future__ import annotations
 
+from functools import cache
+
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 
 
+@cache  # every backend and train config asks; the hardware does not change within a process
 def bfloat16_is_fast() -> bool:
     """Whether this machine has bf16 kernels: the CUDA device when there is one, else the CPU."""
     import torch

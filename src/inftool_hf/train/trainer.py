@@ -29,9 +29,8 @@ from typing import Any
 
 from inftool_hf.atomic import atomic_write_text
 from inftool_hf.chat_format import load_tokenizer, render_prompt, to_template_messages
-from inftool_hf.configs import SYSTEM_PROMPT, ConfigError, load_recipe
+from inftool_hf.configs import SYSTEM_PROMPT, ConfigError, checked_dtype, load_recipe
 from inftool_hf.default_model import resolve_model
-from inftool_hf.precision import DTYPES, resolve_dtype
 from inftool_hf.train.rewards import RewardWeights, gate_indicators, make_gated_reward, make_irrelevance_reward
 from inftool_hf.verify.trajectories import (
     DECLINE_CATEGORIES,
@@ -195,9 +194,7 @@ class TrainConfig:
     grpo: GRPOSection = field(default_factory=GRPOSection)
 
     def __post_init__(self) -> None:
-        if self.dtype not in DTYPES:
-            raise ConfigError(f"train.dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
-        self.dtype = resolve_dtype(self.dtype)  # what ran is what the run records
+        self.dtype = checked_dtype(self.dtype, "train.dtype")
         unknown = [s for s in self.stages if s not in STAGES]
         if unknown or not self.stages:
             raise ConfigError(f"train.stages must be a non-empty list of {STAGES}, got {self.stages}")
