@@ -7,8 +7,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "inftool_hf"
 
-CORE = {"aio", "atomic", "backends", "chat_format", "configs", "default_model", "hub", "significance", "tool_calls",
-        "vllm_launcher"}
+CORE = {"aio", "atomic", "backends", "chat_format", "configs", "default_model", "hub", "precision", "significance",
+        "tool_calls", "vllm_launcher"}
 APPS = {"cli", "exporters", "generate", "loop", "mcp_server", "publish", "release", "scaleout", "space"}
 # a package may import its own modules and those of lower ranks; train and evaluate share a rank and never meet
 RANKS = {"core": 0, "sources": 1, "synth": 2, "verify": 3, "train": 4, "evaluate": 4, "apps": 5}
