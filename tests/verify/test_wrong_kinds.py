@@ -111,8 +111,10 @@ def test_the_third_readings_misses_are_seen():
 
 def test_the_value_factory_names_places_identifiers_and_hashtags():
     factory = ValueFactory(seed=1)
-    factory.context, factory.about = "get_betriebsstellen_abbrev deutschebahn", "Get a specific station or stop"
+    factory.context, factory.about = "get_betriebsstellen_abbrev transit", "Get a specific station or stop"
     assert factory.for_schema({"type": "string"}, "name").endswith(" Station")
+    factory.context = "get_betriebsstellen_abbrev deutschebahn"  # a German railway's station: "Leipzig Hbf"
+    assert factory.for_schema({"type": "string"}, "name").split()[-1] in ("Hbf", "Ost", "West", "Süd", "Nord")
     assert factory.for_schema({"type": "string", "description": "The identifier path of the `subject`"},
                               "identifier").startswith("SU-")
     tags = factory.for_schema({"type": "string", "description": "Comma separated list of hashtags and @mentions"},
@@ -329,3 +331,101 @@ def test_a_description_that_spells_several_values_accepts_each():
     row["messages"][1]["tool_calls"][0]["function"]["arguments"] = json.dumps({"sort": "newest"})
     assert wrong_kind_values(row) == ["lookup: sort 'newest': not the value its description spells (sort=asc, "
                                       "sort=desc)"]
+
+
+def test_the_seventh_readings_kinds_are_written_and_seen():
+    """Rows 5, 9, 13, 19 and 24 of the seventh reading (docs/values.md): a suggestion repeating its query's last
+    word, a news abstract about an office matter, a ZIP code outside its state, a Deutsche Bahn station in Nairobi.
+    The old values are flagged and the factory and simulator write ones the audit passes."""
+    from pathlib import Path
+
+    from inftool_hf.sources.specs import load_spec
+    from inftool_hf.synth.simulator import plain_text_answer
+    from inftool_hf.synth.values import STATE_ZIP_PREFIXES, STORY_TOPICS
+
+    assert wrong_kind_values(_row({}, {"result": "sea ice extent extent, sea ice extent map"})) == [
+        "lookup result: 'extent extent': a word said twice"]
+    factory = ValueFactory(seed=4)
+    for _ in range(20):
+        answer = plain_text_answer("Suggest search terms based on a partial query", {"q": "sea ice extent"}, factory)
+        assert answer and "extent extent" not in answer and answer.startswith("sea ice extent ")
+
+    assert wrong_kind_values(_row({}, {"docs": [{"abstract": "A look back at next week's offsite."}]})) == [
+        "lookup result: abstract \"A look back at next week's offsite.\": an office matter in a story's synopsis"]
+    for seed in range(10):
+        abstract = ValueFactory(seed=seed).for_schema({"type": "string"}, "abstract")
+        assert any(topic in abstract for topic in STORY_TOPICS), abstract
+    # a to-do's summary may be about the offsite
+    assert wrong_kind_values(_row({}, {"task": {"summary": "Prepare the slides for next week's offsite."}})) == []
+
+    specs = Path(__file__).parent.parent / "data" / "public_specs"
+    summary = next(t for t in load_spec(specs / "orghunter.com_1.0.0.yaml").tools if t.name == "get_summary")
+    row = _row({}, {})
+    row["tools"] = json.dumps([summary.to_openai()])
+    call = row["messages"][1]["tool_calls"][0]["function"]
+    call.update(name="get_summary", arguments=json.dumps({"city": "Tampa", "state": "FL", "zipCode": "97589"}))
+    assert wrong_kind_values(row) == ["get_summary: zipCode '97589': a ZIP code outside its state (FL: 320-349)"]
+    for seed in range(10):
+        written = ValueFactory(seed=seed).separate_ends({"city": "Tampa", "state": "FL", "zipCode": "97589"},
+                                                        summary.parameters["properties"])
+        low, high = STATE_ZIP_PREFIXES["FL"]
+        assert low <= int(written["zipCode"][:3]) <= high and len(written["zipCode"]) == 5, written
+
+    stations = next(t for t in load_spec(specs / "deutschebahn.com_betriebsstellen-v1.yaml").tools
+                    if t.name == "get_betriebsstellen")
+    row = _row({}, {"result": [{"name": "Nairobi North Station", "abbrev": "TQC"}]})
+    row.update(domain="deutschebahn", tools=json.dumps([stations.to_openai()]))
+    row["messages"][1]["tool_calls"][0]["function"].update(name="get_betriebsstellen", arguments="{}")
+    assert wrong_kind_values(row) == ["get_betriebsstellen result: name 'Nairobi North Station': a place in Nairobi, "
+                                      "outside the API's country (Germany)"]
+    factory = ValueFactory(seed=5)
+    factory.context, factory.about, factory.api = "get_betriebsstellen deutschebahn", stations.description, \
+        stations.api
+    names = {factory.for_schema({"type": "string"}, "name") for _ in range(8)}
+    assert all(name.split()[0] in ("Berlin", "Hamburg", "München", "Köln", "Frankfurt", "Leipzig", "Dresden",
+                                   "Stuttgart") for name in names), names
+    row["messages"][2]["content"] = json.dumps({"result": [{"name": sorted(names)[0], "abbrev": "TQC"}]})
+    assert wrong_kind_values(row) == []
+    row["messages"][2]["content"] = json.dumps({"result": [{"name": "Munich Hbf", "abbrev": "MH"}]})
+    assert wrong_kind_values(row) == []  # an English name of a German city is still in Germany
+    # a service that names no country keeps the factory's cities everywhere
+    assert wrong_kind_values(_row({}, {"stations": [{"city": "Nairobi"}]})) == []
+
+
+def test_the_eighth_readings_kinds_are_written_and_seen():
+    """Rows 5, 13 and 16 of the eighth reading (docs/values.md): a station's UIC number given letters, a chat line to
+    a colleague sent as a tweet about a show."""
+    from pathlib import Path
+
+    from inftool_hf.sources.specs import load_spec
+
+    specs = Path(__file__).parent.parent / "data" / "public_specs"
+    stations = next(t for t in load_spec(specs / "deutschebahn.com_betriebsstellen-v1.yaml").tools
+                    if t.name == "get_betriebsstellen_abbrev")
+    row = _row({}, {"UIC": "OI719", "name": "Leipzig Nord"})
+    row.update(domain="deutschebahn", tools=json.dumps([stations.to_openai()]))
+    row["messages"][1]["tool_calls"][0]["function"].update(name=stations.name, arguments='{"abbrev": "VXU"}')
+    assert wrong_kind_values(row) == [
+        f"{stations.name} result: UIC 'OI719': a UIC station number that is no number"]
+    factory = ValueFactory(seed=6)
+    factory.context, factory.api = f"{stations.name} deutschebahn", stations.api
+    uic = factory.for_schema({"type": "string", "description": "UIC RICS code"}, "UIC")
+    assert uic.isdigit() and uic.startswith("80") and len(uic) == 7  # 80: Germany's UIC country code
+    row["messages"][2]["content"] = json.dumps({"UIC": uic, "name": "Leipzig Nord"})
+    assert wrong_kind_values(row) == []
+
+    tunein = next(t for t in load_spec(specs / "peel-ci.com_1.0.0.yaml").tools if t.name == "getTuneinLinks")
+    row = _row({}, {})
+    row["tools"] = json.dumps([tunein.to_openai()])
+    call = row["messages"][1]["tool_calls"][0]["function"]
+    call.update(name=tunein.name, arguments=json.dumps(
+        {"tweet": "Can you send me the slides for the team trip before Thursday?"}))
+    assert wrong_kind_values(row) == [
+        "getTuneinLinks: tweet 'Can you send me the slides for the team trip before Thursday?': a chat message to a "
+        "colleague where a social post belongs"]
+    factory.context, factory.about = "getTuneinLinks peel-ci", tunein.description
+    tweets = {factory.for_schema(tunein.parameters["properties"]["tweet"], "tweet") for _ in range(6)}
+    assert all(any(show in t for show in ("Bake Off", "Planet Earth", "Doctor Who", "The Crown", "Saturday Night",
+                                          "Jeopardy", "Succession", "Top Chef")) for t in tweets), tweets
+    call["arguments"] = json.dumps({"tweet": sorted(tweets)[0]})
+    assert wrong_kind_values(row) == []

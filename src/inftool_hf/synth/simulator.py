@@ -96,8 +96,10 @@ def plain_text_answer(description: str, arguments: dict[str, Any], factory: Valu
 
     if re.match(r"(?:suggest|autocomplete|complete)", said):
         stem = query or factory.rng.choice(["sea ice", "snow cover", "glacier"])
-        return ", ".join(f"{stem} {word}" for word in factory.rng.sample(
-            ["data", "extent", "map", "index", "trends", "daily", "monthly", "archive"], k=3))
+        # a word the query already holds is not suggested again ("sea ice extent extent")
+        words = [w for w in ["data", "extent", "map", "index", "trends", "daily", "monthly", "archive"]
+                 if w not in stem.lower().split()]
+        return ", ".join(f"{stem} {word}" for word in factory.rng.sample(words, k=3))
     if re.match(r"(?:search|find|query|view the facet|list)", said):
         # the page the call asked for (startIndex 81, count 1 → "showing 81-81")
         start, count = number("startindex", "start", "offset") or 1, number("count", "limit", "perpage") or 10

@@ -204,6 +204,11 @@ class ValueFactory:
         # what the tool's whole API says it is (ToolSpec.api), where the tool's own words name no subject
         self.api = ""
 
+    def city(self) -> str:
+        """A city of the country the tool's API names, else one of the factory's cities."""
+        named = country_places(f"{self.context} {self.about} {self.api}")
+        return self.rng.choice(named[1] if named else _CITIES)
+
     def search_phrase(self) -> str:
         """What a person types into this tool's search: a phrase of the tool's subject (``query_subject``)."""
         subject = query_subject(f"{self.context} {self.about}") or query_subject(self.api)
@@ -289,12 +294,16 @@ class ValueFactory:
                       depth: int = 0) -> dict[str, Any]:
         """Draw the second of two ends again while it equals the first: a conversion from Asia/Tokyo to
         Asia/Tokyo, or from USD to USD, is no request a person makes. A city beside a US state's code is one of
-        that state's (not Oslo in CO). Values in ``keep`` stay."""
+        that state's (not Oslo in CO), and so is a ZIP code. Values in ``keep`` stay."""
         state = next((str(values[k]) for k in values if snake_name(k) in STATE_KEYS and values[k] in STATE_CITIES),
                      "")
         for key in [k for k in values if snake_name(k) in ("city", "town") and k not in keep] if state else []:
             if isinstance(values[key], str) and values[key] not in STATE_CITIES[state]:
                 values[key] = self.rng.choice(STATE_CITIES[state])
+        for key in [k for k in values if snake_name(k) in ZIP_KEYS and k not in keep] if state else []:
+            if isinstance(values[key], str) and not zip_in_state(values[key], state):
+                low, high = STATE_ZIP_PREFIXES[state]
+                values[key] = f"{self.rng.randint(low, high):03d}{self.rng.randint(0, 99):02d}"
         for first, second in _DISTINCT_ENDS:
             for key in list(values):
                 other = key.replace(first, second, 1)
@@ -467,7 +476,10 @@ class ValueFactory:
             return self.minted_id(f"{of.group(1)}_id" if of else "id")
         place = PLACE_THINGS.search(f"{self.context} {self.about}".lower()) if lowered == "name" else None
         if place:  # a station's name is a place's, not a person's
-            return f"{self.rng.choice(_CITIES)} {self.rng.choice(_PLACE_QUALIFIERS)} {place.group(1).capitalize()}"
+            country = country_places(f"{self.context} {self.about} {self.api}")
+            if country and place.group(1) in ("station", "stop"):  # "Leipzig Hbf", not "Leipzig North Station"
+                return f"{self.rng.choice(country[1])} {self.rng.choice(country[2])}"
+            return f"{self.city()} {self.rng.choice(_PLACE_QUALIFIERS)} {place.group(1).capitalize()}"
         themed = self._themed(lowered)
         if themed is not None:
             return themed
@@ -561,6 +573,10 @@ class ValueFactory:
             return self.rng.choice(re.findall(r"['\"`]([^'\"`]{1,30})['\"`]", quoted.group(1) or quoted.group(2)))
         if STATE_CODE_FIELD.search(described):
             return self.rng.choice(sorted(STATE_CITIES))
+        if RAILWAY_NUMBER_FIELD.search(hint):  # a UIC station number: country code, then five digits
+            named = country_places(f"{self.context} {self.api}")
+            prefix = {"Germany": 80, "France": 87, "Japan": 0}.get(named[0], 0) if named else 0
+            return f"{prefix or self.rng.randint(10, 99)}{self.rng.randint(10000, 99999)}"
         if COUNT_FIELD.search(described):
             default = re.search(r"\bdefault(?: value)?\s*(?:=|:|is)\s*(\d{1,4})\b", described)
             return default.group(1) if default else str(self.rng.choice([0, 10, 20, 50]))
@@ -668,7 +684,7 @@ class ValueFactory:
     def _facet(self, words: list[str]) -> str:
         """An index term of the kind its facet names, as news archives write them."""
         if "geo" in words:
-            return self.rng.choice(_CITIES)
+            return self.city()
         if "per" in words or "person" in words:
             return f"{self.faker.last_name()}, {self.faker.first_name()}"
         if "org" in words or "organization" in words:
@@ -694,9 +710,14 @@ class ValueFactory:
         """A sentence a person would write into a free-text field of this kind (never lorem-ipsum words)."""
         template = self.rng.choice(_FREE_TEXT[kind])
         day = self.today + dt.timedelta(days=self.rng.randint(1, 20))
-        return template.format(first=self.faker.first_name(), day=day.strftime("%A"), city=self.rng.choice(_CITIES),
-                               n=self.rng.randint(2, 9), time=f"{self.rng.choice([9, 10, 11, 14, 15, 16])}:00",
-                               item=self.rng.choice(_ITEMS), topic=self.rng.choice(_SUBJECTS))
+        # a story's synopsis is about what news is about, not an office's to-dos ("A look back at next week's
+        # offsite"); the audit flags an office subject in one
+        topics = STORY_TOPICS if kind == "synopsis" else _SUBJECTS
+        show = self.rng.choice(_SHOWS) if "{show}" in template else ""  # drawn only where a post names one
+        return template.format(show=show, tag=re.sub(r"\W", "", show), first=self.faker.first_name(),
+                               day=day.strftime("%A"), city=self.city(), n=self.rng.randint(2, 9),
+                               time=f"{self.rng.choice([9, 10, 11, 14, 15, 16])}:00",
+                               item=self.rng.choice(_ITEMS), topic=self.rng.choice(topics))
 
 
 # what a field whose name says only what it is gets (values.ValueFactory._by_meaning)
@@ -704,7 +725,7 @@ _TIME_WORDS = {"created", "updated", "modified", "deleted", "released", "publish
                "finished", "expired", "reported", "closed", "opened", "seen", "start", "end", "since", "until",
                "begin", "finish", "epoch", "date", "when"}
 _PAST_WORDS = {"created", "updated", "modified", "deleted", "released", "published", "occurred", "started", "ended",
-               "finished", "expired", "reported", "closed", "opened", "seen", "last", "since"}
+               "finished", "expired", "reported", "closed", "opened", "seen", "last", "since", "pub", "posted"}
 HAPPENED_WORDS = frozenset(_PAST_WORDS)  # a time so named lies before the world's today (the audit reads them)
 # words of quantities that _typical_range does not know: a string field so named holds a number ("value": "65.5")
 _QUANTITY_WORDS = {"value", "magnitude", "diameter", "velocity", "speed", "ratio", "score", "factor", "height",
@@ -912,8 +933,44 @@ STATE_CITIES = {"CO": ("Denver", "Boulder", "Colorado Springs"), "AZ": ("Phoenix
                 "NY": ("Buffalo", "Albany", "Rochester"), "WA": ("Seattle", "Spokane", "Tacoma"),
                 "FL": ("Miami", "Orlando", "Tampa"), "IL": ("Chicago", "Springfield", "Peoria"),
                 "MA": ("Boston", "Worcester", "Cambridge"), "OR": ("Portland", "Eugene", "Salem")}
+# a railway station's UIC (RICS) number: digits, never letters (the audit reads it)
+RAILWAY_NUMBER_FIELD = re.compile(r"\b(?:uic|rics)\b")
 # the fields that name a US state (snake_case); a city beside one lies in it
 STATE_KEYS = frozenset({"state", "province", "state_code", "state_or_province", "us_state"})
+# the ZIP codes of those states (their first three digits, USPS): a ZIP beside a state's code lies in it (not
+# Tampa, FL 97589, an Oregon code); the audit reads them too
+STATE_ZIP_PREFIXES = {"CO": (800, 816), "AZ": (850, 865), "CA": (900, 961), "TX": (750, 799), "NY": (100, 149),
+                      "WA": (980, 994), "FL": (320, 349), "IL": (600, 629), "MA": (10, 27), "OR": (970, 979)}
+ZIP_KEYS = frozenset({"zip", "zipcode", "zip_code", "postcode", "postal_code", "postalcode"})
+# an API that names its country (its domain, title or description) has its places there: a Deutsche Bahn station
+# lies in Germany (not "Nairobi North Station"); cue, cities, what a station's name ends with
+COUNTRY_PLACES: tuple[tuple[re.Pattern[str], str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (re.compile(r"\b(?:deutsche|bahn|germany|german|gmbh)"), "Germany",
+     ("Berlin", "Hamburg", "München", "Köln", "Frankfurt", "Leipzig", "Dresden", "Stuttgart"),
+     ("Hbf", "Ost", "West", "Süd", "Nord")),
+    (re.compile(r"\b(?:sncf|france|french)\b"), "France",
+     ("Paris", "Lyon", "Marseille", "Bordeaux", "Lille", "Nantes"), ("Centre", "Nord", "Sud", "Est")),
+    (re.compile(r"\b(?:japan|japanese)\b"), "Japan", ("Osaka", "Tokyo", "Kyoto", "Sapporo", "Fukuoka"),
+     ("Central", "North", "South", "East", "West")),
+    (re.compile(r"\b(?:new zealand|auckland|aotearoa)\b"), "New Zealand",
+     ("Auckland", "Wellington", "Christchurch", "Dunedin", "Hamilton"), ("Central", "North", "South")),
+)
+
+
+# English names of cities the table above spells as their country does (the audit reads a city by either)
+EXONYMS = {"Munich": "München", "Cologne": "Köln", "Lisbon": "Lisboa"}
+
+
+def country_places(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """The country ``text`` (a tool's and its API's words) names, with its cities and station endings."""
+    lowered = text.lower()
+    return next(((country, cities, endings) for cue, country, cities, endings in COUNTRY_PLACES
+                 if cue.search(lowered)), None)
+
+
+def zip_in_state(zip_code: str, state: str) -> bool:
+    low, high = STATE_ZIP_PREFIXES[state]
+    return not re.fullmatch(r"\d{5}", zip_code) or low <= int(zip_code[:3]) <= high
 # CLDR region codes, for a country or a region code
 _COUNTRY_CODES = ["US", "GB", "FR", "DE", "JP", "BR", "CA", "ES"]
 # the first word of a ``<word>_code`` field that holds a place's code (``location_code``: a code, not a city)
@@ -966,6 +1023,11 @@ _ITEMS = ["the blue backpack", "two bags of coffee", "the winter jacket", "a bir
           "the printer cartridges", "my headphones", "the signed contract"]
 _SUBJECTS = ["the budget review", "next week's offsite", "the invoice from March", "the new hire's onboarding",
              "the kitchen renovation", "the team trip", "the quarterly report", "the school fundraiser"]
+_SHOWS = ["The Great British Bake Off", "Planet Earth", "Doctor Who", "The Crown", "Saturday Night Live",
+          "Jeopardy", "Succession", "Top Chef"]
+OFFICE_SUBJECTS = tuple(_SUBJECTS)  # the audit reads them (an office subject in a news synopsis)
+STORY_TOPICS = ("the city's new housing plan", "last winter's storms", "the transit strike", "the river clean-up",
+                "the school budget vote", "the mayoral race", "the drought in the south", "the new stadium deal")
 _FREE_TEXT = {
     "note": ["Please leave it at the front desk if I'm not home.", "Call me when you arrive, the buzzer is broken.",
              "Running {n} minutes late, start without me.", "Remember to bring {item}.",
@@ -1000,6 +1062,8 @@ _FREE_TEXT = {
                "Sampling of the most accessed keys is running.", "Access to the stream was denied; check the role."],
     "subject": ["Question about {topic}", "Meeting on {day}", "Invoice for {topic}", "Quick update on {topic}",
                 "Plans for {day}", "Your order is ready", "Follow-up from {day}"],
+    "post": ["Can't wait for tonight's episode of {show}! #{tag}", "Who else is watching {show} right now?",
+             "That ending of {show} though. #{tag}", "Catching up on {show} this weekend, no spoilers please!"],
     "request": ["Late check-in, around 11 pm.", "A quiet room on a high floor, please.", "Two extra pillows, please.",
                 "Early check-in if possible.", "A cot for a toddler.", "Non-smoking room, please."],
 }
@@ -1011,6 +1075,7 @@ _FREE_TEXT_KEYS = [
     ("comment", ("comment", "review", "feedback")),
     ("note", ("note", "notes", "memo", "remark", "instructions")),
     ("caption", ("caption", "alt_text")),  # what a photo shows, not a chat line
+    ("post", ("tweet", "tweets")),  # a social post about a show, not a chat line to a colleague
     ("message", ("message", "text", "body", "content", "reply", "greeting", "auto_reply", "sms")),
     ("description", ("description", "details", "bio", "about")),
 ]
@@ -1058,9 +1123,9 @@ _PROVIDERS: list[tuple[tuple[str, ...], Any]] = [
     (("table", "bucket", "queue", "stream", "topic", "backup", "index", "cluster", "repository", "function"),
      lambda v: f"{v.rng.choice(['orders', 'customers', 'billing', 'sessions', 'audit', 'inventory'])}-"
                f"{v.rng.choice(['prod', 'staging', 'dev', '2026'])}"),
-    (("city", "location", "region", "place", "town", "destination_city"), lambda v: v.rng.choice(_CITIES)),
-    (("origin", "destination"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
-    (("address", "street"), lambda v: f"{v.faker.street_address()}, {v.rng.choice(_CITIES)}"),
+    (("city", "location", "region", "place", "town", "destination_city"), lambda v: v.city()),
+    (("origin", "destination"), lambda v: f"{v.faker.street_address()}, {v.city()}"),
+    (("address", "street"), lambda v: f"{v.faker.street_address()}, {v.city()}"),
     (("postcode", "zip", "zipcode", "postal_code"), lambda v: v.faker.postcode()),
     (("country",), lambda v: v.rng.choice(_COUNTRY_CODES)),
     (("currency",), lambda v: v.rng.choice(_CURRENCIES)),

@@ -28,27 +28,35 @@ from inftool_hf.synth.values import (
     CITIES,
     COMMA_LIST,
     COUNT_FIELD,
+    COUNTRY_PLACES,
+    EXONYMS,
     FIELD_WORDS,
     HAPPENED_WORDS,
     JSON_OBJECT_FIELD,
+    OFFICE_SUBJECTS,
     PERSON_FIELD_WORDS,
     PLACE_THINGS,
     QUERY_SUBJECTS,
+    RAILWAY_NUMBER_FIELD,
     STATE_CITIES,
     STATE_CODE_FIELD,
     STATE_KEYS,
+    STATE_ZIP_PREFIXES,
     TAG_WORDS,
     TASK_CONTEXT,
     TAX_NUMBER,
     TEMPERATURE_NAMES,
     TODAY,
     TODO_TITLES,
+    ZIP_KEYS,
     as_instant,
+    country_places,
     described_values,
     query_subject,
     snake_name,
     spelled_values,
     subject_queries,
+    zip_in_state,
 )
 from inftool_hf.verify import gates
 
@@ -276,16 +284,38 @@ def _sentences(kind: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{'|'.join(parts)})")
 
 
-_KNOWN_CITIES = frozenset(CITIES).union(*STATE_CITIES.values())
+_KNOWN_CITIES = frozenset(CITIES).union(*STATE_CITIES.values(), *(cities for _, _, cities, _ in COUNTRY_PLACES))
+_PLACE_KEYS = {"city", "town", "location", "place", "destination", "origin", "address", "geo-facet"}
+_STORY_WORDS = {"abstract", "synopsis", "summary", "snippet", "plot", "overview", "lead", "paragraph", "blurb",
+                "excerpt", "tagline"}
+_REPEATED_WORD = re.compile(r"\b([a-z]{3,})\s+\1\b", re.IGNORECASE)
 
 
 def _city_outside_state(node: dict[str, Any]) -> str | None:
-    """A city the value factory knows beside a US state's code it does not lie in (``city: Oslo, state: CO``)."""
+    """A city the value factory knows, or a ZIP code, beside a US state's code it does not lie in (``city: Oslo,
+    state: CO``; ``city: Tampa, state: FL, zipCode: 97589``)."""
     state = next((v for k, v in node.items() if _field_slug(k).replace("-", "_") in STATE_KEYS and v in STATE_CITIES),
                  "")
     for key, value in node.items() if state else ():
         if _field_slug(key) in ("city", "town") and value in _KNOWN_CITIES and value not in STATE_CITIES[state]:
             return f"{key} {value!r}: a city outside its state ({state})"
+        if snake_name(key) in ZIP_KEYS and isinstance(value, str) and not zip_in_state(value, state):
+            low, high = STATE_ZIP_PREFIXES[state]
+            return f"{key} {value!r}: a ZIP code outside its state ({state}: {low:03d}-{high:03d})"
+    return None
+
+
+def _place_outside_country(key: str, value: str, context: str) -> str | None:
+    """A city of another country where the tool's API names its own (a Deutsche Bahn station in Nairobi)."""
+    slug = _field_slug(key)
+    if not (slug.rsplit("-", 1)[-1] in _PLACE_KEYS or slug in _PLACE_KEYS
+            or (slug.endswith("name") and PLACE_THINGS.search(context))):
+        return None
+    named = country_places(context)
+    city = next((c for c in _KNOWN_CITIES if value == c or value.startswith(f"{c} ") or value.endswith(f", {c}")),
+                None)
+    if named and city and EXONYMS.get(city, city) not in named[1]:
+        return f"a place in {city}, outside the API's country ({named[0]})"
     return None
 
 
@@ -361,6 +391,16 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
         return "a to-do title outside any task"  # a news story headlined "Dentist visit"
     if slug.endswith("-code") and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*", blank):
         return "a place's name where its code belongs"  # a station's locationCode "Paris"
+    if words & _STORY_WORDS and any(subject in blank for subject in OFFICE_SUBJECTS) and \
+            not TASK_CONTEXT.search(f"{hint} {context}"):
+        return "an office matter in a story's synopsis"  # an article's abstract about "next week's offsite"
+    outside = _place_outside_country(key, blank, context)
+    if outside:
+        return outside
+    if RAILWAY_NUMBER_FIELD.search(hint) and not re.fullmatch(r"\d{2,8}", blank):
+        return "a UIC station number that is no number"
+    if words & {"tweet", "tweets", "post"} and _sentences("message").fullmatch(blank):
+        return "a chat message to a colleague where a social post belongs"  # a tweet asking for the slides
     if words & {"caption", "alt"} and _sentences("message").fullmatch(blank):
         return "a chat message where a caption belongs"  # a photo captioned "Running 8 minutes late, sorry!"
     if (words & {"identifier", "id"} or is_reference) and re.fullmatch(r"[A-Z][a-z]+(?: [a-z]+)+", blank):
@@ -406,6 +446,10 @@ def wrong_kind_values(row: dict[str, Any]) -> list[str]:
                 problem = _kind_problem(key, value, str(spec.get("description") or ""), context)
                 if problem:
                     found.append(f"{name}: {key} {value!r}: {problem}")
+        for text in (v for _, v in _strings(result) if isinstance(v, str)):
+            repeated = _REPEATED_WORD.search(text)
+            if repeated:  # a template that glued a word onto text that already ended with it
+                found.append(f"{name} result: {repeated.group(0)!r}: a word said twice")
         for parent, node in _keyed_dicts(result):
             for key, value in node.items():
                 if isinstance(value, str) and key != "error":  # a headline's "main" is the headline's text
