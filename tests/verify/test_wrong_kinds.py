@@ -29,6 +29,20 @@ def _row(arguments: dict, result: dict) -> dict:
         {"role": "assistant", "content": "Here's what I found."}]}
 
 
+def _spec_row(spec_file: str, tool_name: str, arguments: dict, result: dict | None = None, domain: str = "exchange"):
+    """A row calling one tool of a held-out public spec (tests/data/public_specs), and that tool."""
+    from pathlib import Path
+
+    from inftool_hf.sources.specs import load_spec
+
+    tool = next(t for t in load_spec(Path(__file__).parent.parent / "data" / "public_specs" / spec_file).tools
+                if t.name == tool_name)
+    row = _row({}, result or {})
+    row.update(domain=domain, tools=json.dumps([tool.to_openai()]))
+    row["messages"][1]["tool_calls"][0]["function"].update(name=tool_name, arguments=json.dumps(arguments))
+    return tool, row
+
+
 def test_values_of_the_wrong_kind_are_named_with_their_field_and_why():
     wrong = _row({"query": "agatha christie", "ein": "Hamilton, Steele and Smith", "index": "orders-2026",
                   "$select": "DY678", "$callback": "A quiet room, please.", "sign": "desc"},
@@ -280,11 +294,9 @@ def test_the_sixth_readings_kinds_are_written_and_seen():
     from inftool_hf.verify.audit import range_absurdities
 
     specs = Path(__file__).parent.parent / "data" / "public_specs"
-    summary = next(t for t in load_spec(specs / "orghunter.com_1.0.0.yaml").tools if t.name == "get_summary")
-    row = _row({}, {})
-    row["tools"] = json.dumps([summary.to_openai()])
+    summary, row = _spec_row("orghunter.com_1.0.0.yaml", "get_summary",
+                             {"state": "confirmed", "eligible": "OI941", "rows": "LN179"})
     call = row["messages"][1]["tool_calls"][0]["function"]
-    call.update(name="get_summary", arguments=json.dumps({"state": "confirmed", "eligible": "OI941", "rows": "LN179"}))
     assert wrong_kind_values(row) == [
         "get_summary: state 'confirmed': a US state that is no state code",
         "get_summary: eligible 'OI941': not the value its description spells (eligible=1)",
@@ -337,9 +349,7 @@ def test_the_seventh_readings_kinds_are_written_and_seen():
     """Rows 5, 9, 13, 19 and 24 of the seventh reading (docs/values.md): a suggestion repeating its query's last
     word, a news abstract about an office matter, a ZIP code outside its state, a Deutsche Bahn station in Nairobi.
     The old values are flagged and the factory and simulator write ones the audit passes."""
-    from pathlib import Path
 
-    from inftool_hf.sources.specs import load_spec
     from inftool_hf.synth.simulator import plain_text_answer
     from inftool_hf.synth.values import STATE_ZIP_PREFIXES, STORY_TOPICS
 
@@ -358,12 +368,8 @@ def test_the_seventh_readings_kinds_are_written_and_seen():
     # a to-do's summary may be about the offsite
     assert wrong_kind_values(_row({}, {"task": {"summary": "Prepare the slides for next week's offsite."}})) == []
 
-    specs = Path(__file__).parent.parent / "data" / "public_specs"
-    summary = next(t for t in load_spec(specs / "orghunter.com_1.0.0.yaml").tools if t.name == "get_summary")
-    row = _row({}, {})
-    row["tools"] = json.dumps([summary.to_openai()])
-    call = row["messages"][1]["tool_calls"][0]["function"]
-    call.update(name="get_summary", arguments=json.dumps({"city": "Tampa", "state": "FL", "zipCode": "97589"}))
+    summary, row = _spec_row("orghunter.com_1.0.0.yaml", "get_summary",
+                             {"city": "Tampa", "state": "FL", "zipCode": "97589"})
     assert wrong_kind_values(row) == ["get_summary: zipCode '97589': a ZIP code outside its state (FL: 320-349)"]
     for seed in range(10):
         written = ValueFactory(seed=seed).separate_ends({"city": "Tampa", "state": "FL", "zipCode": "97589"},
@@ -371,11 +377,8 @@ def test_the_seventh_readings_kinds_are_written_and_seen():
         low, high = STATE_ZIP_PREFIXES["FL"]
         assert low <= int(written["zipCode"][:3]) <= high and len(written["zipCode"]) == 5, written
 
-    stations = next(t for t in load_spec(specs / "deutschebahn.com_betriebsstellen-v1.yaml").tools
-                    if t.name == "get_betriebsstellen")
-    row = _row({}, {"result": [{"name": "Nairobi North Station", "abbrev": "TQC"}]})
-    row.update(domain="deutschebahn", tools=json.dumps([stations.to_openai()]))
-    row["messages"][1]["tool_calls"][0]["function"].update(name="get_betriebsstellen", arguments="{}")
+    stations, row = _spec_row("deutschebahn.com_betriebsstellen-v1.yaml", "get_betriebsstellen", {},
+                              {"result": [{"name": "Nairobi North Station", "abbrev": "TQC"}]}, domain="deutschebahn")
     assert wrong_kind_values(row) == ["get_betriebsstellen result: name 'Nairobi North Station': a place in Nairobi, "
                                       "outside the API's country (Germany)"]
     factory = ValueFactory(seed=5)
@@ -395,16 +398,8 @@ def test_the_seventh_readings_kinds_are_written_and_seen():
 def test_the_eighth_readings_kinds_are_written_and_seen():
     """Rows 5, 13 and 16 of the eighth reading (docs/values.md): a station's UIC number given letters, a chat line to
     a colleague sent as a tweet about a show."""
-    from pathlib import Path
-
-    from inftool_hf.sources.specs import load_spec
-
-    specs = Path(__file__).parent.parent / "data" / "public_specs"
-    stations = next(t for t in load_spec(specs / "deutschebahn.com_betriebsstellen-v1.yaml").tools
-                    if t.name == "get_betriebsstellen_abbrev")
-    row = _row({}, {"UIC": "OI719", "name": "Leipzig Nord"})
-    row.update(domain="deutschebahn", tools=json.dumps([stations.to_openai()]))
-    row["messages"][1]["tool_calls"][0]["function"].update(name=stations.name, arguments='{"abbrev": "VXU"}')
+    stations, row = _spec_row("deutschebahn.com_betriebsstellen-v1.yaml", "get_betriebsstellen_abbrev",
+                              {"abbrev": "VXU"}, {"UIC": "OI719", "name": "Leipzig Nord"}, domain="deutschebahn")
     assert wrong_kind_values(row) == [
         f"{stations.name} result: UIC 'OI719': a UIC station number that is no number"]
     factory = ValueFactory(seed=6)
@@ -414,12 +409,9 @@ def test_the_eighth_readings_kinds_are_written_and_seen():
     row["messages"][2]["content"] = json.dumps({"UIC": uic, "name": "Leipzig Nord"})
     assert wrong_kind_values(row) == []
 
-    tunein = next(t for t in load_spec(specs / "peel-ci.com_1.0.0.yaml").tools if t.name == "getTuneinLinks")
-    row = _row({}, {})
-    row["tools"] = json.dumps([tunein.to_openai()])
+    tunein, row = _spec_row("peel-ci.com_1.0.0.yaml", "getTuneinLinks",
+                            {"tweet": "Can you send me the slides for the team trip before Thursday?"})
     call = row["messages"][1]["tool_calls"][0]["function"]
-    call.update(name=tunein.name, arguments=json.dumps(
-        {"tweet": "Can you send me the slides for the team trip before Thursday?"}))
     assert wrong_kind_values(row) == [
         "getTuneinLinks: tweet 'Can you send me the slides for the team trip before Thursday?': a chat message to a "
         "colleague where a social post belongs"]
