@@ -204,9 +204,13 @@ class ValueFactory:
         # what the tool's whole API says it is (ToolSpec.api), where the tool's own words name no subject
         self.api = ""
 
+    def country(self) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+        """The country the tool or its API names (``country_places``), if any."""
+        return country_places(f"{self.context} {self.about} {self.api}")
+
     def city(self) -> str:
         """A city of the country the tool's API names, else one of the factory's cities."""
-        named = country_places(f"{self.context} {self.about} {self.api}")
+        named = self.country()
         return self.rng.choice(named[1] if named else _CITIES)
 
     def search_phrase(self) -> str:
@@ -476,7 +480,7 @@ class ValueFactory:
             return self.minted_id(f"{of.group(1)}_id" if of else "id")
         place = PLACE_THINGS.search(f"{self.context} {self.about}".lower()) if lowered == "name" else None
         if place:  # a station's name is a place's, not a person's
-            country = country_places(f"{self.context} {self.about} {self.api}")
+            country = self.country()
             if country and place.group(1) in ("station", "stop"):  # "Leipzig Hbf", not "Leipzig North Station"
                 return f"{self.rng.choice(country[1])} {self.rng.choice(country[2])}"
             return f"{self.city()} {self.rng.choice(_PLACE_QUALIFIERS)} {place.group(1).capitalize()}"
@@ -574,8 +578,8 @@ class ValueFactory:
         if STATE_CODE_FIELD.search(described):
             return self.rng.choice(sorted(STATE_CITIES))
         if RAILWAY_NUMBER_FIELD.search(hint):  # a UIC station number: country code, then five digits
-            named = country_places(f"{self.context} {self.api}")
-            prefix = {"Germany": 80, "France": 87, "Japan": 0}.get(named[0], 0) if named else 0
+            named = self.country()
+            prefix = _UIC_COUNTRY_CODES.get(named[0]) if named else None
             return f"{prefix or self.rng.randint(10, 99)}{self.rng.randint(10000, 99999)}"
         if COUNT_FIELD.search(described):
             default = re.search(r"\bdefault(?: value)?\s*(?:=|:|is)\s*(\d{1,4})\b", described)
@@ -935,6 +939,7 @@ STATE_CITIES = {"CO": ("Denver", "Boulder", "Colorado Springs"), "AZ": ("Phoenix
                 "MA": ("Boston", "Worcester", "Cambridge"), "OR": ("Portland", "Eugene", "Salem")}
 # a railway station's UIC (RICS) number: digits, never letters (the audit reads it)
 RAILWAY_NUMBER_FIELD = re.compile(r"\b(?:uic|rics)\b")
+_UIC_COUNTRY_CODES = {"Germany": 80, "France": 87}  # the first two digits of a station's UIC number
 # the fields that name a US state (snake_case); a city beside one lies in it
 STATE_KEYS = frozenset({"state", "province", "state_code", "state_or_province", "us_state"})
 # the ZIP codes of those states (their first three digits, USPS): a ZIP beside a state's code lies in it (not

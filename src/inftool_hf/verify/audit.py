@@ -285,6 +285,7 @@ def _sentences(kind: str) -> re.Pattern[str]:
 
 
 _KNOWN_CITIES = frozenset(CITIES).union(*STATE_CITIES.values(), *(cities for _, _, cities, _ in COUNTRY_PLACES))
+_CITIES_LONGEST_FIRST = sorted(_KNOWN_CITIES, key=lambda c: (-len(c), c))  # a place names one city, the same each run
 _PLACE_KEYS = {"city", "town", "location", "place", "destination", "origin", "address", "geo-facet"}
 _STORY_WORDS = {"abstract", "synopsis", "summary", "snippet", "plot", "overview", "lead", "paragraph", "blurb",
                 "excerpt", "tagline"}
@@ -305,15 +306,14 @@ def _city_outside_state(node: dict[str, Any]) -> str | None:
     return None
 
 
-def _place_outside_country(key: str, value: str, context: str) -> str | None:
+def _place_outside_country(slug: str, value: str, context: str) -> str | None:
     """A city of another country where the tool's API names its own (a Deutsche Bahn station in Nairobi)."""
-    slug = _field_slug(key)
     if not (slug.rsplit("-", 1)[-1] in _PLACE_KEYS or slug in _PLACE_KEYS
             or (slug.endswith("name") and PLACE_THINGS.search(context))):
         return None
     named = country_places(context)
-    city = next((c for c in _KNOWN_CITIES if value == c or value.startswith(f"{c} ") or value.endswith(f", {c}")),
-                None)
+    city = next((c for c in _CITIES_LONGEST_FIRST
+                 if value == c or value.startswith(f"{c} ") or value.endswith(f", {c}")), None)
     if named and city and EXONYMS.get(city, city) not in named[1]:
         return f"a place in {city}, outside the API's country ({named[0]})"
     return None
@@ -394,7 +394,7 @@ def _kind_problem(key: str, value: str, description: str, context: str) -> str |
     if words & _STORY_WORDS and any(subject in blank for subject in OFFICE_SUBJECTS) and \
             not TASK_CONTEXT.search(f"{hint} {context}"):
         return "an office matter in a story's synopsis"  # an article's abstract about "next week's offsite"
-    outside = _place_outside_country(key, blank, context)
+    outside = _place_outside_country(slug, blank, context)
     if outside:
         return outside
     if RAILWAY_NUMBER_FIELD.search(hint) and not re.fullmatch(r"\d{2,8}", blank):
