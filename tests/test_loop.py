@@ -131,7 +131,7 @@ TINY = {
         "generate": {"scenarios": {"num_scenarios": 12, "seed": 3}, "roleplay": {"shard_size": 4,
                      "sampling": {"max_new_tokens": 24}}, "backend": {"backend": "transformers", "batch_size": 12}},
         "train": {"heldout_fraction": 0.25, "sft": {"max_steps": 3, "batch_size": 2, "save_steps": 1,
-                                                     "max_length": 1024},
+                                                     "gradient_accumulation_steps": 1, "max_length": 1024},
                   "grpo": {"max_steps": 1, "batch_size": 2, "num_generations": 2, "max_completion_length": 16,
                            "save_steps": 1}},
         "eval": {"backend": {"backend": "transformers", "batch_size": 8}, "sampling": {"max_new_tokens": 32},
