@@ -2,6 +2,7 @@
 and the value factory writes the kind those descriptions ask for."""
 
 import json
+import re
 
 from inftool_hf.synth.values import ValueFactory, described_values
 from inftool_hf.verify.audit import audit_dataset, audit_markdown, wrong_kind_values
@@ -421,3 +422,33 @@ def test_the_eighth_readings_kinds_are_written_and_seen():
                                           "Jeopardy", "Succession", "Top Chef")) for t in tweets), tweets
     call["arguments"] = json.dumps({"tweet": sorted(tweets)[0]})
     assert wrong_kind_values(row) == []
+
+
+def test_the_ninth_readings_kinds_are_written_and_seen():
+    """Row 27 of the ninth reading (docs/values.md): an article's MongoDB ``_id`` given the code ``_I-37941``, and
+    a byline printed "By Connor Soto" above three other writers."""
+    from inftool_hf.verify.audit import placeholder_values
+
+    search, row = _spec_row("nytimes.com_article_search-1.0.0.yaml", "get_articlesearch_json", {"q": "election"},
+                            {"response": {"docs": [{"_id": "_I-37941", "byline": {
+                                "original": "By Connor Soto", "person": ["Scott Williams", "Emily Walsh"]}}]}},
+                            domain="nytimes")
+    assert placeholder_values(row) == ["_id: _I-37941"]
+    assert wrong_kind_values(row) == [
+        "get_articlesearch_json result: byline 'By Connor Soto' names none of its people (Scott Williams, Emily "
+        "Walsh)"]
+    factory = ValueFactory(seed=9)
+    factory.context, factory.about, factory.api = "get_articlesearch_json nytimes", search.description, search.api
+    ids = {factory.minted_id("_id") for _ in range(5)}
+    assert all(re.fullmatch(r"[A-Z]{2,3}-\d{5}", i) for i in ids), ids
+    byline = factory.for_schema({"type": "object", "required": ["original", "person"], "properties": {
+        "original": {"type": "string"}, "person": {"type": "array", "items": {"type": "string"}}}}, "byline")
+    assert byline["person"] and byline["original"].startswith("By ")
+    assert all(person in byline["original"] for person in byline["person"]), byline
+    structured = {"original": "By Someone", "person": [{"firstname": "Ana", "lastname": "Ruiz"}]}
+    from inftool_hf.synth.values import credit_people
+
+    assert credit_people(structured)["original"] == "By Ana Ruiz"
+    docs = {"response": {"docs": [{"_id": ids.pop(), "byline": byline}]}}
+    row["messages"][2]["content"] = json.dumps(docs)
+    assert placeholder_values(row) == [] and wrong_kind_values(row) == []

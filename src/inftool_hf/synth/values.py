@@ -188,6 +188,27 @@ def order_ranges(args: dict[str, Any], keep: AbstractSet[str] = frozenset()) -> 
     return args
 
 
+def byline_people(byline: dict[str, Any]) -> list[str]:
+    """The people a byline object lists (NYT's ``person``: names, or objects of first and last name)."""
+    people = byline.get("person")
+    names = []
+    for person in people if isinstance(people, list) else []:
+        if isinstance(person, str):
+            names.append(person)
+        elif isinstance(person, dict):
+            names.append(" ".join(str(person[k]) for k in ("firstname", "middlename", "lastname") if person.get(k)))
+    return [n for n in names if n.strip()]
+
+
+def credit_people(byline: dict[str, Any]) -> dict[str, Any]:
+    """A byline's printed credit (``original``) names the people it lists: "By Connor Soto" above three other
+    writers was one article credited to four people (the ninth reading, docs/values.md)."""
+    names = byline_people(byline)
+    if names and isinstance(byline.get("original"), str):
+        byline["original"] = "By " + (names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}")
+    return byline
+
+
 class ValueFactory:
     """Schema-valid, realistic values from one seed."""
 
@@ -230,6 +251,7 @@ class ValueFactory:
 
     def minted_id(self, name: str) -> str:
         """An id a tool hands out, e.g. ``booking_id`` → ``BK-48213``."""
+        name = name.strip("_") or name  # MongoDB's ``_id`` (NYT's articles) is an ``id``, not an ``_I`` code
         stem = re.sub(r"(_id|_token|_number|_ts)$", "", name) or name
         if name.endswith("_ts") or name == "ts":  # a message timestamp as chat APIs hand it out: epoch.micros
             return f"{self.rng.randint(1_764_000_000, 1_766_000_000)}.{self.rng.randint(0, 999_999):06d}"
@@ -300,6 +322,8 @@ class ValueFactory:
             values = {key: self.for_schema(sub, name if texty and key in _TEXT_VARIANTS else key, depth + 1)
                       for key, sub in props.items() if key in required or key in optional}
             self.separate_ends(values, props, depth=depth)
+            if name == "byline":
+                credit_people(values)
             # an optional field is left out rather than sent empty (a stubbed structure gives ``{}``)
             return order_ranges({k: v for k, v in values.items() if k in required or v not in ({}, [], "")})
         return None

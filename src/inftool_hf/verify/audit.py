@@ -50,6 +50,7 @@ from inftool_hf.synth.values import (
     TODO_TITLES,
     ZIP_KEYS,
     as_instant,
+    byline_people,
     country_places,
     described_values,
     query_subject,
@@ -94,6 +95,10 @@ def _strings(value: Any, key: str = ""):
         yield key, value
 
 
+# a code whose prefix starts with punctuation: the field's own name cut to letters (``_id`` → ``_I-37941``)
+_PUNCTUATION_CODE = re.compile(r"[_\W]+[A-Za-z]*-\d+")
+
+
 def placeholder_values(row: dict[str, Any]) -> list[str]:
     """Values built from their own field's name and a number (``created_at: "created-at-59"``, ``scope:
     "scope-value-92"``) in the row's calls and tool results: what no reader believes, whatever the spec."""
@@ -111,7 +116,8 @@ def placeholder_values(row: dict[str, Any]) -> list[str]:
                 continue
             for key, value in _strings(data):
                 slug = _field_slug(key)
-                if slug and re.fullmatch(rf"{re.escape(slug)}(?:-[a-z]+)*-\d+", value.casefold()):
+                if slug and re.fullmatch(rf"{re.escape(slug)}(?:-[a-z]+)*-\d+", value.casefold()) or \
+                        _PUNCTUATION_CODE.fullmatch(value):
                     found.append(f"{key}: {value}")
     return found
 
@@ -423,6 +429,16 @@ def _is_person(value: str) -> bool:
     return len(parts) == 2 and parts[0] in firsts and parts[1] in lasts
 
 
+def _byline_disagrees(parent: str, node: dict[str, Any]) -> str | None:
+    """A byline whose printed credit names none of the people it lists (``original: By Connor Soto`` beside
+    ``person: [Scott Williams, ...]``)."""
+    names = byline_people(node) if parent == "byline" else []
+    credit = node.get("original")
+    if names and isinstance(credit, str) and not any(n.casefold() in credit.casefold() for n in names):
+        return f"byline {credit!r} names none of its people ({', '.join(names)})"
+    return None
+
+
 def wrong_kind_values(row: dict[str, Any]) -> list[str]:
     """Values of the wrong kind for their field, read from what the field's description or name says it holds: a
     value its description's list does not offer (``index: orders-2026`` where ``collectionsonline`` and
@@ -440,6 +456,10 @@ def wrong_kind_values(row: dict[str, Any]) -> list[str]:
             outside = _city_outside_state(node)
             if outside:
                 found.append(f"{name}: {outside}")
+        for parent, node in _keyed_dicts(result):
+            credit = _byline_disagrees(parent, node)
+            if credit:
+                found.append(f"{name} result: {credit}")
         for key, value in arguments.items():
             spec: dict[str, Any] = properties[key] if isinstance(properties.get(key), dict) else {}
             if isinstance(value, str) and not spec.get("enum") and not spec.get("format"):
