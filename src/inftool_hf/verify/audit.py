@@ -456,10 +456,6 @@ def wrong_kind_values(row: dict[str, Any]) -> list[str]:
             outside = _city_outside_state(node)
             if outside:
                 found.append(f"{name}: {outside}")
-        for parent, node in _keyed_dicts(result):
-            credit = _byline_disagrees(parent, node)
-            if credit:
-                found.append(f"{name} result: {credit}")
         for key, value in arguments.items():
             spec: dict[str, Any] = properties[key] if isinstance(properties.get(key), dict) else {}
             if isinstance(value, str) and not spec.get("enum") and not spec.get("format"):
@@ -471,6 +467,9 @@ def wrong_kind_values(row: dict[str, Any]) -> list[str]:
             if repeated:  # a template that glued a word onto text that already ended with it
                 found.append(f"{name} result: {repeated.group(0)!r}: a word said twice")
         for parent, node in _keyed_dicts(result):
+            credit = _byline_disagrees(parent, node)
+            if credit:
+                found.append(f"{name} result: {credit}")
             for key, value in node.items():
                 if isinstance(value, str) and key != "error":  # a headline's "main" is the headline's text
                     problem = _kind_problem(f"{parent}_{key}" if parent else key, value, "", context)
