@@ -27,7 +27,7 @@
 # logged so the curves show which gate improves.
 
 # %% tags=["parameters"]
-# CPU defaults: LoRA on SmolLM2-135M, a few optimizer steps of each stage (~3-5 min).
+# CPU defaults: LoRA on SmolLM2-135M, a few optimizer steps of each stage (~3 min).
 # Full CPU run: RECIPE = "recipes/train_cpu.yaml", SFT_MAX_STEPS = -1, GRPO_MAX_STEPS = 50.
 # One GPU: RECIPE = "recipes/train_gpu_qwen7b.yaml" (Qwen2.5-7B-Instruct, QLoRA nf4, vLLM colocate generation).
 RECIPE = "recipes/train_cpu.yaml"
@@ -125,8 +125,9 @@ table
 # the model's completion parses, is schema-valid, and matches exactly.
 
 # %%
+# one row per optimizer step (the recipe accumulates four): a few steps are enough to see the curves move
 config = replace(config, output_dir=str(OUT / "train"), heldout_fraction=HELDOUT_FRACTION,
-                 sft=replace(config.sft, max_steps=SFT_MAX_STEPS, save_steps=2),
+                 sft=replace(config.sft, max_steps=SFT_MAX_STEPS, save_steps=2, gradient_accumulation_steps=1),
                  grpo=replace(config.grpo, max_steps=GRPO_MAX_STEPS, save_steps=2))
 result = train(config, rows, dataset_name=str(DATASET))
 pd.DataFrame(result["metrics"]["call_validity"]).T
